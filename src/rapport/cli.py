@@ -1,0 +1,445 @@
+"""The command line: parse, call the journal, hand the result to render. No SQL, no layout.
+
+Imports of the database layer, Rich and the date parser happen inside the commands, so that
+`--help`, `--version` and a mistyped option answer without loading them.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+from pathlib import Path
+from typing import TYPE_CHECKING, Annotated, Any
+
+import typer
+from typer.core import TyperGroup
+
+from rapport import __version__
+from rapport.errors import BadInput, RapportError
+
+if TYPE_CHECKING:
+    from datetime import datetime
+
+    from rich.console import Console
+
+    from rapport.db import Database
+
+DEBUG_VAR = "RAPPORT_DEBUG"
+
+
+class RapportGroup(TyperGroup):
+    """Turns every failure into one line on stderr and an exit code, in one place."""
+
+    def main(self, *args: Any, standalone_mode: bool = True, **kwargs: Any) -> Any:
+        kwargs.setdefault("prog_name", "rapport")
+        try:
+            result = super().main(*args, standalone_mode=False, **kwargs)
+            code = result if isinstance(result, int) else 0
+        except RapportError as error:
+            code = _fail(str(error), error.exit_code)
+        except typer.Abort:
+            code = _fail("aborted; nothing written", 1)
+        except Exception as error:
+            if hasattr(error, "format_message") and hasattr(error, "exit_code"):
+                # Typer's own usage errors (unknown option, missing argument): exit 2.
+                hint = ""
+                ctx = getattr(error, "ctx", None)
+                if ctx is not None:
+                    hint = f" (see '{ctx.command_path} --help')"
+                code = _fail(f"{error.format_message()}{hint}", error.exit_code)
+            else:
+                if os.environ.get(DEBUG_VAR):
+                    raise
+                code = _fail(
+                    f"unexpected {type(error).__name__}: {error} "
+                    f"(set {DEBUG_VAR}=1 for the traceback)",
+                    1,
+                )
+        if standalone_mode:
+            sys.exit(code)
+        return code
+
+
+def _fail(message: str, code: int) -> int:
+    if os.environ.get(DEBUG_VAR) and sys.exc_info()[0] is not None:
+        import traceback
+
+        traceback.print_exc()
+    typer.echo(f"rapport: {message}", err=True)
+    return code
+
+
+app = typer.Typer(
+    cls=RapportGroup,
+    name="rapport",
+    help="A relationship journal: write down first impressions, log every contact, "
+    "and get a one-screen briefing before you meet someone.",
+    context_settings={"help_option_names": ["-h", "--help"]},
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+    rich_markup_mode=None,
+    add_completion=False,
+)
+
+
+def _version(value: bool) -> None:
+    if value:
+        typer.echo(f"rapport {__version__}")
+        raise typer.Exit()
+
+
+@app.callback()
+def main_options(
+    ctx: typer.Context,
+    db: Annotated[
+        Path | None,
+        typer.Option("--db", help="Journal file [default: $RAPPORT_DB, else your data folder]."),
+    ] = None,
+    version: Annotated[
+        bool,
+        typer.Option("--version", callback=_version, is_eager=True, help="Show the version."),
+    ] = False,
+) -> None:
+    ctx.obj = db
+
+
+# -- helpers ------------------------------------------------------------------------------
+
+
+def _open(ctx: typer.Context) -> Database:
+    from rapport.db import Database, resolve_path
+
+    db = Database(resolve_path(ctx.obj))
+    ctx.call_on_close(db.close)  # the last connection to close checkpoints the WAL
+    return db
+
+
+def _out() -> Console:
+    from rich.console import Console
+
+    return Console(highlight=False)
+
+
+def _say(message: str) -> None:
+    """A message for the person, not for a pipe: stderr."""
+    typer.echo(message, err=True)
+
+
+def _print_json(data: object) -> None:
+    import json
+
+    sys.stdout.write(json.dumps(data, ensure_ascii=False, indent=2) + "\n")
+
+
+def _when(text: str | None) -> datetime | None:
+    if text is None:
+        return None
+    from rapport import dates
+
+    return dates.parse_when(text)
+
+
+# Shared option declarations, so every command spells them the same way.
+AtOption = Annotated[
+    str | None,
+    typer.Option("--at", help="When it happened: ISO 8601 or 'yesterday 15:00', 'gestern'."),
+]
+FutureOption = Annotated[
+    bool, typer.Option("--future", help="Allow a date in the future (a planned contact).")
+]
+JsonOption = Annotated[bool, typer.Option("--json", help="Print JSON (see README) instead.")]
+TagOption = Annotated[
+    list[str] | None, typer.Option("--tag", "-t", help="A tag; repeat for several.")
+]
+
+
+# -- commands -----------------------------------------------------------------------------
+
+
+@app.command()
+def add(
+    ctx: typer.Context,
+    name: Annotated[str, typer.Argument(help="The person's name.")],
+    company: Annotated[str | None, typer.Option("--company", "-c")] = None,
+    role: Annotated[str | None, typer.Option("--role", "-r")] = None,
+    email: Annotated[str | None, typer.Option("--email")] = None,
+    phone: Annotated[str | None, typer.Option("--phone")] = None,
+    tag: TagOption = None,
+    every: Annotated[
+        str | None, typer.Option("--every", help="Keep in touch every 30d, 2w, 3m, 1y.")
+    ] = None,
+) -> None:
+    """Add a client.
+
+    Example: rapport add "Konrad Brandt" --company "Brandt & Vogel" --role CEO --every 3w
+    """
+    from rapport import dates, journal
+    from rapport.render import short_id
+
+    cadence = dates.parse_cadence(every) if every else None
+    client = journal.add_client(
+        _open(ctx),
+        name,
+        company=company,
+        role=role,
+        email=email,
+        phone=phone,
+        tags=tag,
+        cadence_days=cadence,
+    )
+    label = f"{client.name} ({client.company})" if client.company else client.name
+    _say(f"Added {label}  [{short_id(client.uuid)}]")
+
+
+def _read_note(note: str | None, heading: str) -> str:
+    if note is not None and note != "-":
+        return note
+    if note == "-" or not sys.stdin.isatty():
+        data = sys.stdin.buffer.read() if hasattr(sys.stdin, "buffer") else sys.stdin.read()
+        if isinstance(data, bytes):
+            try:
+                data = data.decode("utf-8")
+            except UnicodeDecodeError as error:
+                raise BadInput(
+                    f"the note on stdin is not UTF-8 (byte {error.start}); nothing written"
+                ) from None
+        return data
+    from rapport.editor import note_from_editor
+
+    return note_from_editor(heading)
+
+
+@app.command()
+def log(
+    ctx: typer.Context,
+    client: Annotated[str, typer.Argument(help="Who: any unique part of the name or company.")],
+    note: Annotated[
+        str | None,
+        typer.Argument(help="What happened. Omit to read stdin, or to open $EDITOR."),
+    ] = None,
+    kind: Annotated[
+        str,
+        typer.Option("--kind", "-k", help="call, meeting, lunch, email, message, event, note."),
+    ] = "note",
+    at: AtOption = None,
+    mood: Annotated[int | None, typer.Option("--mood", "-m", help="How it went, -2 to +2.")] = None,
+    tag: TagOption = None,
+    follow_up: Annotated[
+        str | None, typer.Option("--follow-up", "-f", help="Something you promised to do.")
+    ] = None,
+    due: Annotated[
+        str | None, typer.Option("--due", help="When the follow-up is due: 'friday', 2026-12-01.")
+    ] = None,
+    create: Annotated[
+        bool, typer.Option("--create", help="Create the client if nobody matches.")
+    ] = False,
+    future: FutureOption = False,
+) -> None:
+    """Record a contact, right after it happened.
+
+    Example: rapport log brandt "Lunch; he told me about his sailing trip" --kind lunch
+    """
+    from rapport import dates, journal
+
+    when = _when(at)
+    due_day = dates.parse_day(due) if due else None
+    db = _open(ctx)
+    if not create:
+        try:
+            journal.lookup(db, client)
+        except journal.UnknownClient:
+            if not sys.stdin.isatty() or note == "-":
+                raise
+            create = typer.confirm(
+                f"No client matches {client!r}. Add {client!r} as a new client?",
+                default=False,
+                err=True,
+            )
+            if not create:
+                raise
+    text = _read_note(note, f"Note about {client}")
+    logged = journal.log(
+        db,
+        client,
+        text,
+        kind=kind,
+        at=when,
+        mood=mood,
+        tags=tag,
+        follow_up=follow_up,
+        due=due_day,
+        create=create,
+        allow_future=future,
+    )
+    from rapport.render import short_id
+
+    if logged.created_client:
+        _say(f"Added {logged.client.name}")
+    _say(
+        f"Logged {logged.interaction.kind} with {logged.client.name}, "
+        f"{dates.format_moment(logged.interaction.at)}  [{short_id(logged.interaction.uuid)}]"
+    )
+    if logged.follow_up is not None:
+        due_text = f", due {logged.follow_up.due}" if logged.follow_up.due else ""
+        _say(f"Follow-up: {logged.follow_up.text}{due_text}")
+
+
+@app.command()
+def impression(
+    ctx: typer.Context,
+    client: Annotated[str, typer.Argument(help="Who.")],
+    text: Annotated[str, typer.Argument(help="How you see them now.")],
+    score: Annotated[
+        int | None, typer.Option("--score", "-s", help="-2 (wary) to +2 (warm).")
+    ] = None,
+    at: AtOption = None,
+    first: Annotated[
+        bool, typer.Option("--first", help="This is your first impression of them.")
+    ] = False,
+    replace: Annotated[
+        bool, typer.Option("--replace", help="With --first: overwrite the recorded one.")
+    ] = False,
+    future: FutureOption = False,
+) -> None:
+    """Record how you see someone: the first impression, or a later one.
+
+    The first impression recorded for a client is its first; later ones are compared to it.
+
+    Example: rapport impression brandt "Restless, seemed to want the upper hand" --score -2
+    """
+    from rapport import journal
+    from rapport.render import short_id
+
+    recorded = journal.add_impression(
+        _open(ctx),
+        client,
+        text,
+        score=score,
+        at=_when(at),
+        first=first,
+        replace=replace,
+        allow_future=future,
+    )
+    verb = "Replaced the first" if recorded.replaced else f"Recorded a {recorded.impression.stage}"
+    _say(f"{verb} impression of {recorded.client.name}  [{short_id(recorded.impression.uuid)}]")
+
+
+@app.command()
+def fact(
+    ctx: typer.Context,
+    client: Annotated[str, typer.Argument(help="Who.")],
+    text: Annotated[str, typer.Argument(help="What you learned about them as a person.")],
+    topic: Annotated[
+        str,
+        typer.Option(
+            "--topic", help="family, hobby, interest, challenge, preference, birthday, other."
+        ),
+    ] = "other",
+    at: AtOption = None,
+    future: FutureOption = False,
+) -> None:
+    """Record a personal detail: a talking point for the next meeting.
+
+    Example: rapport fact brandt "Sails a folkboat on the Baltic" --topic hobby
+    """
+    from rapport import journal
+    from rapport.render import short_id
+
+    client_row, row = journal.add_fact(
+        _open(ctx), client, text, topic=topic, at=_when(at), allow_future=future
+    )
+    _say(f"Noted a {row.topic} detail about {client_row.name}  [{short_id(row.uuid)}]")
+
+
+@app.command()
+def show(
+    ctx: typer.Context,
+    client: Annotated[str, typer.Argument(help="Who: any unique part of the name or company.")],
+    limit: Annotated[
+        int, typer.Option("--limit", "-n", help="Timeline entries to show; 0 for all.")
+    ] = 10,
+    since: Annotated[
+        str | None, typer.Option("--since", help="Only the timeline since: '3 months ago'.")
+    ] = None,
+    as_json: JsonOption = False,
+) -> None:
+    """The briefing before you meet someone: impressions, talking points, timeline.
+
+    Example: rapport show brandt --since "last month"
+    """
+    from rapport import journal
+
+    brief = journal.briefing(_open(ctx), client, limit=limit or None, since=_when(since))
+    if as_json:
+        from rapport.records import briefing_json
+
+        _print_json(briefing_json(brief))
+        return
+    from rapport import render
+
+    _out().print(render.briefing(brief))
+
+
+@app.command()
+def clients(
+    ctx: typer.Context,
+    sort: Annotated[
+        str, typer.Option("--sort", help="name, last (recent first), count or overdue.")
+    ] = "name",
+    tag: Annotated[
+        str | None, typer.Option("--tag", "-t", help="Only clients with this tag.")
+    ] = None,
+    as_json: JsonOption = False,
+) -> None:
+    """Everyone in the journal, with last contact and how your impression moved.
+
+    Example: rapport clients --sort overdue
+    """
+    from rapport import journal
+
+    rows = journal.client_rows(_open(ctx), sort=sort, tag=tag)
+    if as_json:
+        from rapport.records import client_rows_json
+
+        _print_json(client_rows_json(rows))
+        return
+    if not rows:
+        _say('No clients yet. Add one: rapport add "Name" --company "Company"')
+        return
+    from rapport import render
+
+    _out().print(render.clients_table(rows))
+
+
+@app.command()
+def demo(
+    ctx: typer.Context,
+    path: Annotated[
+        Path | None,
+        typer.Argument(
+            help="Where to write the sample journal [default: demo.db in your data folder]."
+        ),
+    ] = None,
+    force: Annotated[bool, typer.Option("--force", help="Overwrite PATH if it exists.")] = False,
+) -> None:
+    """Write a sample journal to its own file and show its story. Your journal is untouched.
+
+    Example: rapport demo ~/rapport-demo.db --force
+    """
+    from rapport import demo as sample
+    from rapport import journal, render
+    from rapport.db import resolve_path
+
+    target = sample.prepare(path, resolve_path(ctx.obj), force=force)
+    db = sample.write(target)
+    ctx.call_on_close(db.close)
+    _out().print(render.briefing(journal.briefing(db, sample.STAR, limit=8)))
+    _say(sample.next_steps(target))
+
+
+def main() -> None:
+    app()
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,113 @@
+"""Reading the dates people type, and writing dates people read.
+
+ISO 8601 takes a fast path through the standard library; anything else ("yesterday 15:00",
+"last friday", "gestern", "vor 3 Tagen") goes to dateparser, imported only then because it
+costs more to load than the rest of a `log` run.
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import date, datetime, timedelta, timezone
+
+from rapport.errors import BadInput
+
+LANGUAGES = ["en", "de"]
+_CADENCE = re.compile(r"^\s*(\d+)\s*(d|day|days|w|week|weeks|m|month|months|y|year|years)?\s*$")
+_CADENCE_DAYS = {"d": 1, "w": 7, "m": 30, "y": 365}
+
+
+def now() -> datetime:
+    return datetime.now(timezone.utc)
+
+
+def _iso(text: str) -> datetime | None:
+    candidate = text.strip()
+    if not candidate[:4].isdigit():
+        return None
+    if candidate.endswith(("Z", "z")):
+        candidate = candidate[:-1] + "+00:00"
+    try:
+        parsed = datetime.fromisoformat(candidate)
+    except ValueError:
+        return None
+    # A naive time is wall-clock time here; astimezone() applies the zone's rules for that
+    # date (summer time included), which a fixed offset taken from today would not.
+    return parsed if parsed.tzinfo else parsed.astimezone()
+
+
+def _natural(text: str, prefer: str, base: datetime) -> datetime | None:
+    import dateparser
+
+    settings = {
+        "PREFER_DATES_FROM": prefer,
+        "RELATIVE_BASE": base.astimezone().replace(tzinfo=None),
+    }
+    return dateparser.parse(text, languages=LANGUAGES, settings=settings)  # type: ignore[arg-type]
+
+
+def parse_when(text: str, *, prefer: str = "past", base: datetime | None = None) -> datetime:
+    """A moment from ISO 8601 or natural language, as an aware UTC datetime."""
+    if not text or not text.strip():
+        raise BadInput("empty date")
+    parsed = _iso(text) or _natural(text, prefer, base or now())
+    if parsed is None:
+        raise BadInput(
+            f"cannot read the date {text!r}; try 2026-11-27 14:30, 'yesterday 15:00', "
+            "'3 days ago' or 'gestern'"
+        )
+    if parsed.tzinfo is None:
+        parsed = parsed.astimezone()
+    return parsed.astimezone(timezone.utc)
+
+
+def parse_day(text: str, *, base: datetime | None = None) -> date:
+    """A calendar day, looking forward: `--due friday` means the coming Friday."""
+    return local(parse_when(text, prefer="future", base=base)).date()
+
+
+def parse_cadence(text: str) -> int:
+    """`30d`, `2w`, `3m` (months of 30 days), `1y` or a bare number of days."""
+    match = _CADENCE.match(text.lower())
+    if not match or int(match.group(1)) == 0:
+        raise BadInput(f"cannot read the cadence {text!r}; try 30d, 2w, 3m or 1y")
+    unit = (match.group(2) or "d")[0]
+    return int(match.group(1)) * _CADENCE_DAYS[unit]
+
+
+def local(moment: datetime) -> datetime:
+    return moment.astimezone()
+
+
+def format_moment(moment: datetime) -> str:
+    """`2026-11-26 13:00` in local time."""
+    return local(moment).strftime("%Y-%m-%d %H:%M")
+
+
+def format_day(day: date | datetime) -> str:
+    return (local(day).date() if isinstance(day, datetime) else day).isoformat()
+
+
+def today() -> date:
+    return local(now()).date()
+
+
+def relative_day(day: date | datetime, *, reference: date | None = None) -> str:
+    """`today`, `yesterday`, `23 days ago`, `tomorrow`, `in 3 days`, by calendar days."""
+    if isinstance(day, datetime):
+        day = local(day).date()
+    delta = ((reference or today()) - day).days
+    if delta == 0:
+        return "today"
+    if delta == 1:
+        return "yesterday"
+    if delta == -1:
+        return "tomorrow"
+    if delta > 0:
+        return f"{delta} days ago"
+    return f"in {-delta} days"
+
+
+def in_future(moment: datetime, *, slack: timedelta = timedelta(minutes=5)) -> bool:
+    """Later than now, allowing for clocks and typing a few minutes apart."""
+    return moment > now() + slack

@@ -1,0 +1,421 @@
+"""What the commands do, as plain functions over an open `Database`.
+
+Every write happens in one transaction: if anything is wrong, nothing is written. Results are
+model objects and small dataclasses; laying them out is `render.py`'s job.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from typing import TYPE_CHECKING
+
+from sqlalchemy import func, select
+
+from rapport import dates, names
+from rapport.errors import BadInput
+from rapport.models import (
+    KINDS,
+    SCORE_RANGE,
+    TOPICS,
+    Client,
+    Fact,
+    FollowUp,
+    Impression,
+    Interaction,
+)
+
+if TYPE_CHECKING:
+    from sqlmodel import Session
+
+    from rapport.db import Database
+
+Entry = Interaction | Impression | Fact
+
+
+class UnknownClient(BadInput):
+    """No client matches; the CLI may offer to create one."""
+
+
+# -- validation -------------------------------------------------------------------------
+
+
+def normalise_tags(tags: list[str] | None) -> str:
+    cleaned = set()
+    for tag in tags or []:
+        tag = tag.strip().lower()
+        if not tag or "," in tag:
+            raise BadInput(f"bad tag {tag!r}: tags are single words without commas")
+        cleaned.add(tag)
+    return ",".join(sorted(cleaned))
+
+
+def check_text(text: str | None, what: str) -> str:
+    text = (text or "").strip()
+    if not text:
+        raise BadInput(f"empty {what}; nothing written")
+    if "\x00" in text:
+        raise BadInput(f"the {what} contains a NUL byte; nothing written")
+    return text
+
+
+def check_choice(value: str, choices: tuple[str, ...], what: str) -> str:
+    value = value.strip().lower()
+    if value not in choices:
+        raise BadInput(f"unknown {what} {value!r}; choose one of {', '.join(choices)}")
+    return value
+
+
+def check_score(value: int | None, what: str) -> int | None:
+    if value is not None and value not in SCORE_RANGE:
+        raise BadInput(f"{what} must be between -2 and +2, not {value}")
+    return value
+
+
+def check_past(moment: datetime, allow_future: bool) -> datetime:
+    if dates.in_future(moment) and not allow_future:
+        raise BadInput(
+            f"{dates.format_moment(moment)} is in the future; pass --future if you mean it"
+        )
+    return moment
+
+
+# -- clients ------------------------------------------------------------------------------
+
+
+def candidates(session: Session) -> list[names.Candidate]:
+    rows = session.execute(select(Client.id, Client.name, Client.company))
+    return [names.Candidate(id, name, company) for id, name, company in rows]
+
+
+def find_client(session: Session, query: str) -> Client:
+    everyone = candidates(session)
+    try:
+        chosen = names.resolve(query, everyone)
+    except BadInput as error:
+        if str(error).startswith("no client matches"):
+            raise UnknownClient(str(error)) from None
+        raise
+    client = session.get(Client, chosen.id)
+    assert client is not None
+    return client
+
+
+def lookup(db: Database, query: str) -> Client:
+    """Resolve a client name without writing: raises UnknownClient or BadInput."""
+    with db.reading() as session:
+        return find_client(session, query)
+
+
+def _new_client(
+    session: Session,
+    name: str,
+    *,
+    company: str | None = None,
+    role: str | None = None,
+    email: str | None = None,
+    phone: str | None = None,
+    tags: list[str] | None = None,
+    cadence_days: int | None = None,
+) -> Client:
+    name = " ".join(check_text(name, "client name").split())
+    wanted = names.keys(name)
+    company_key = names.fold(company or "")
+    for other in candidates(session):
+        if wanted & names.keys(other.name) and names.fold(other.company or "") == company_key:
+            raise BadInput(f"{other.label} is already in the journal")
+    client = Client(
+        name=name,
+        company=(company or "").strip() or None,
+        role=(role or "").strip() or None,
+        email=(email or "").strip() or None,
+        phone=(phone or "").strip() or None,
+        tags=normalise_tags(tags),
+        cadence_days=cadence_days,
+    )
+    session.add(client)
+    session.flush()
+    return client
+
+
+def add_client(db: Database, name: str, **details: object) -> Client:
+    with db.writing() as session:
+        return _new_client(session, name, **details)  # type: ignore[arg-type]
+
+
+# -- recording ----------------------------------------------------------------------------
+
+
+@dataclass
+class Logged:
+    client: Client
+    interaction: Interaction
+    follow_up: FollowUp | None
+    created_client: bool
+
+
+def log(
+    db: Database,
+    query: str,
+    note: str,
+    *,
+    kind: str = "note",
+    at: datetime | None = None,
+    mood: int | None = None,
+    tags: list[str] | None = None,
+    follow_up: str | None = None,
+    due: date | None = None,
+    create: bool = False,
+    allow_future: bool = False,
+) -> Logged:
+    note = check_text(note, "note")
+    kind = check_choice(kind, KINDS, "kind")
+    mood = check_score(mood, "--mood")
+    moment = check_past(at or dates.now(), allow_future)
+    tag_text = normalise_tags(tags)
+    follow_text = check_text(follow_up, "follow-up") if follow_up is not None else None
+    if due is not None and follow_text is None:
+        raise BadInput("--due needs --follow-up TEXT")
+    with db.writing() as session:
+        created = False
+        try:
+            client = find_client(session, query)
+        except UnknownClient:
+            if not create:
+                raise
+            client = _new_client(session, query)
+            created = True
+        interaction = Interaction(
+            client_id=client.id, at=moment, kind=kind, note=note, mood=mood, tags=tag_text
+        )
+        session.add(interaction)
+        session.flush()
+        todo = None
+        if follow_text is not None:
+            todo = FollowUp(
+                client_id=client.id, interaction_id=interaction.id, text=follow_text, due=due
+            )
+            session.add(todo)
+        return Logged(client, interaction, todo, created)
+
+
+@dataclass
+class Recorded:
+    client: Client
+    impression: Impression
+    replaced: bool = False
+
+
+def add_impression(
+    db: Database,
+    query: str,
+    text: str,
+    *,
+    score: int | None = None,
+    at: datetime | None = None,
+    first: bool = False,
+    replace: bool = False,
+    allow_future: bool = False,
+) -> Recorded:
+    text = check_text(text, "impression")
+    score = check_score(score, "--score")
+    moment = check_past(at or dates.now(), allow_future)
+    with db.writing() as session:
+        client = find_client(session, query)
+        existing = session.execute(
+            select(Impression).where(Impression.client_id == client.id, Impression.stage == "first")
+        ).scalar_one_or_none()
+        if existing is not None and first:
+            if not replace:
+                raise BadInput(
+                    f"{client.name} already has a first impression "
+                    f"({dates.format_day(existing.at)}); pass --replace to overwrite it"
+                )
+            existing.text, existing.score, existing.at = text, score, moment
+            return Recorded(client, existing, replaced=True)
+        stage = "later" if existing is not None else "first"
+        impression = Impression(client_id=client.id, at=moment, stage=stage, text=text, score=score)
+        session.add(impression)
+        session.flush()
+        return Recorded(client, impression)
+
+
+def add_fact(
+    db: Database,
+    query: str,
+    text: str,
+    *,
+    topic: str = "other",
+    at: datetime | None = None,
+    allow_future: bool = False,
+) -> tuple[Client, Fact]:
+    text = check_text(text, "fact")
+    topic = check_choice(topic, TOPICS, "topic")
+    moment = check_past(at or dates.now(), allow_future)
+    with db.writing() as session:
+        client = find_client(session, query)
+        fact = Fact(client_id=client.id, at=moment, topic=topic, text=text)
+        session.add(fact)
+        session.flush()
+        return client, fact
+
+
+# -- reading ------------------------------------------------------------------------------
+
+
+def overdue_days(cadence_days: int | None, last: datetime | None, since: datetime) -> int | None:
+    """Days past the cadence (positive when overdue), counted from the last contact.
+
+    A client never contacted counts from the day they were added.
+    """
+    if not cadence_days:
+        return None
+    start = dates.local(last or since).date()
+    return (dates.today() - start).days - cadence_days
+
+
+@dataclass
+class Briefing:
+    client: Client
+    last_contact: Interaction | None
+    interaction_count: int
+    overdue_days: int | None
+    first: Impression | None
+    latest: Impression | None
+    scores: list[int]
+    facts: list[Fact]
+    follow_ups: list[FollowUp]
+    timeline: list[Entry]
+    hidden: int = 0  # timeline entries left out by --limit
+    interaction_uuids: dict[int, str] = field(default_factory=dict)
+
+
+def _entries(
+    session: Session, model: type[Entry], client_id: int, since: datetime | None, limit: int | None
+) -> list[Entry]:
+    query = select(model).where(model.client_id == client_id)
+    if since is not None:
+        query = query.where(model.at >= since)
+    query = query.order_by(model.at.desc(), model.id.desc()).limit(limit)
+    return list(session.execute(query).scalars())
+
+
+def _count(session: Session, model: type[Entry], client_id: int, since: datetime | None) -> int:
+    query = select(func.count()).select_from(model).where(model.client_id == client_id)
+    if since is not None:
+        query = query.where(model.at >= since)
+    return session.execute(query).scalar_one()
+
+
+def briefing(
+    db: Database, query: str, *, limit: int | None = 20, since: datetime | None = None
+) -> Briefing:
+    if limit is not None and limit < 0:
+        raise BadInput("--limit must be 0 or more")
+    with db.reading() as session:
+        client = find_client(session, query)
+        cid = client.id
+        assert cid is not None
+        last = _entries(session, Interaction, cid, None, 1)
+        impressions = _entries(session, Impression, cid, None, None)
+        impressions.reverse()  # oldest first
+        first = next((i for i in impressions if i.stage == "first"), None)
+        latest = impressions[-1] if impressions else None
+        follow_ups = list(
+            session.execute(
+                select(FollowUp)
+                .where(FollowUp.client_id == cid, FollowUp.done_at.is_(None))  # type: ignore[union-attr]
+                .order_by(FollowUp.due.is_(None), FollowUp.due, FollowUp.id)  # type: ignore[union-attr]
+            ).scalars()
+        )
+        timeline: list[Entry] = []
+        total = 0
+        for model in (Interaction, Impression, Fact):
+            timeline += _entries(session, model, cid, since, limit)
+            total += _count(session, model, cid, since)
+        timeline.sort(key=lambda e: (e.at, e.created_at), reverse=True)
+        timeline = timeline[:limit] if limit is not None else timeline
+        linked = {f.interaction_id for f in follow_ups if f.interaction_id is not None}
+        uuids = dict(
+            session.execute(
+                select(Interaction.id, Interaction.uuid).where(Interaction.id.in_(linked))  # type: ignore[union-attr]
+            ).all()
+        )
+        return Briefing(
+            client=client,
+            last_contact=last[0] if last else None,
+            interaction_count=_count(session, Interaction, cid, None),
+            overdue_days=overdue_days(
+                client.cadence_days, last[0].at if last else None, client.created_at
+            ),
+            first=first,
+            latest=latest if latest is not first else None,
+            scores=[i.score for i in impressions if i.score is not None],
+            facts=_entries(session, Fact, cid, None, None),
+            follow_ups=follow_ups,
+            timeline=timeline,
+            hidden=total - len(timeline),
+            interaction_uuids=uuids,
+        )
+
+
+@dataclass
+class ClientRow:
+    client: Client
+    interaction_count: int
+    last_contact: datetime | None
+    last_kind: str | None
+    first_score: int | None
+    latest_score: int | None
+    overdue_days: int | None
+
+
+SORTS = ("name", "last", "count", "overdue")
+
+
+def client_rows(db: Database, *, sort: str = "name", tag: str | None = None) -> list[ClientRow]:
+    sort = check_choice(sort, SORTS, "sort")
+    latest_interaction = (
+        select(Interaction.at, Interaction.kind)
+        .where(Interaction.client_id == Client.id)
+        .order_by(Interaction.at.desc(), Interaction.id.desc())
+        .limit(1)
+    )
+    latest_impression = (
+        select(Impression.score)
+        .where(Impression.client_id == Client.id, Impression.score.is_not(None))  # type: ignore[union-attr]
+        .order_by(Impression.at.desc(), Impression.id.desc())
+        .limit(1)
+    )
+    query = select(
+        Client,
+        select(func.count()).where(Interaction.client_id == Client.id).scalar_subquery(),
+        latest_interaction.with_only_columns(Interaction.at).scalar_subquery(),
+        latest_interaction.with_only_columns(Interaction.kind).scalar_subquery(),
+        select(Impression.score)
+        .where(Impression.client_id == Client.id, Impression.stage == "first")
+        .scalar_subquery(),
+        latest_impression.scalar_subquery(),
+    ).where(Client.archived.is_(False))  # type: ignore[attr-defined]
+    if tag:
+        query = query.where(("," + Client.tags + ",").contains(f",{tag.strip().lower()},"))
+    with db.reading() as session:
+        rows = [
+            ClientRow(
+                client,
+                count,
+                last,
+                kind,
+                first,
+                latest,
+                overdue_days(client.cadence_days, last, client.created_at),
+            )
+            for client, count, last, kind, first, latest in session.execute(query)
+        ]
+    keys = {
+        "name": lambda r: names.fold(r.client.name),
+        "last": lambda r: -(r.last_contact.timestamp() if r.last_contact else float("-inf")),
+        "count": lambda r: -r.interaction_count,
+        "overdue": lambda r: -(r.overdue_days if r.overdue_days is not None else -(10**9)),
+    }
+    return sorted(rows, key=keys[sort])

@@ -1,0 +1,115 @@
+"""The journal's tables as SQLModel classes.
+
+The schema itself is created by explicit DDL in `migrations.py`; these classes describe the
+same columns for queries, and a test keeps the two in step.
+"""
+
+from __future__ import annotations
+
+import uuid as uuid_module
+from datetime import date, datetime, timezone
+
+from sqlalchemy.types import DateTime, TypeDecorator
+from sqlmodel import Field, SQLModel
+
+KINDS = ("call", "meeting", "lunch", "email", "message", "event", "note")
+TOPICS = ("family", "hobby", "interest", "challenge", "preference", "birthday", "other")
+STAGES = ("first", "later")
+SCORE_RANGE = range(-2, 3)
+
+
+def new_uuid() -> str:
+    return str(uuid_module.uuid4())
+
+
+def utcnow() -> datetime:
+    return datetime.now(timezone.utc)
+
+
+class UTCDateTime(TypeDecorator[datetime]):
+    """Stores aware datetimes as naive UTC and hands them back aware.
+
+    SQLite has no zone-aware type; keeping every stored value in UTC makes text order
+    equal time order, which the indexes rely on.
+    """
+
+    impl = DateTime
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect: object) -> datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError("naive datetime given to the journal; attach a zone first")
+        return value.astimezone(timezone.utc).replace(tzinfo=None)
+
+    def process_result_value(self, value: datetime | None, dialect: object) -> datetime | None:
+        return None if value is None else value.replace(tzinfo=timezone.utc)
+
+
+class Client(SQLModel, table=True):
+    __tablename__ = "client"
+
+    id: int | None = Field(default=None, primary_key=True)
+    uuid: str = Field(default_factory=new_uuid, unique=True)
+    name: str
+    company: str | None = None
+    role: str | None = None
+    email: str | None = None
+    phone: str | None = None
+    tags: str = ""  # comma-separated, lower case, sorted: see journal.normalise_tags
+    cadence_days: int | None = None  # keep in touch every N days
+    archived: bool = False
+    created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+
+
+class Interaction(SQLModel, table=True):
+    __tablename__ = "interaction"
+
+    id: int | None = Field(default=None, primary_key=True)
+    uuid: str = Field(default_factory=new_uuid, unique=True)
+    client_id: int = Field(foreign_key="client.id")
+    at: datetime = Field(sa_type=UTCDateTime)
+    kind: str = "note"
+    note: str = ""
+    mood: int | None = None
+    tags: str = ""
+    created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+
+
+class Impression(SQLModel, table=True):
+    __tablename__ = "impression"
+
+    id: int | None = Field(default=None, primary_key=True)
+    uuid: str = Field(default_factory=new_uuid, unique=True)
+    client_id: int = Field(foreign_key="client.id")
+    at: datetime = Field(sa_type=UTCDateTime)
+    stage: str = "later"
+    text: str
+    score: int | None = None
+    created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+
+
+class Fact(SQLModel, table=True):
+    __tablename__ = "fact"
+
+    id: int | None = Field(default=None, primary_key=True)
+    uuid: str = Field(default_factory=new_uuid, unique=True)
+    client_id: int = Field(foreign_key="client.id")
+    at: datetime = Field(sa_type=UTCDateTime)
+    topic: str = "other"
+    text: str
+    created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+
+
+class FollowUp(SQLModel, table=True):
+    __tablename__ = "follow_up"
+
+    id: int | None = Field(default=None, primary_key=True)
+    uuid: str = Field(default_factory=new_uuid, unique=True)
+    client_id: int = Field(foreign_key="client.id")
+    interaction_id: int | None = Field(default=None, foreign_key="interaction.id")
+    text: str
+    due: date | None = None
+    done_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)

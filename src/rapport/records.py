@@ -1,0 +1,148 @@
+"""Rows as plain dictionaries: the one schema behind `--json` and the export format.
+
+Field names and types here are a public contract (see README, "JSON output"): add fields,
+never rename or retype them. Timestamps are ISO 8601 in UTC with an explicit offset.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import TYPE_CHECKING, Any
+
+from rapport.models import Client, Fact, FollowUp, Impression, Interaction
+
+if TYPE_CHECKING:
+    from rapport.journal import Briefing, ClientRow
+
+Record = dict[str, Any]
+
+
+def timestamp(moment: datetime | None) -> str | None:
+    return None if moment is None else moment.isoformat(timespec="seconds")
+
+
+def day(value: date | None) -> str | None:
+    return None if value is None else value.isoformat()
+
+
+def split_tags(tags: str) -> list[str]:
+    return [tag for tag in tags.split(",") if tag]
+
+
+def _owner(client: Client) -> Record:
+    return {"client_uuid": client.uuid, "client_name": client.name}
+
+
+def client_record(client: Client) -> Record:
+    return {
+        "type": "client",
+        "uuid": client.uuid,
+        "name": client.name,
+        "company": client.company,
+        "role": client.role,
+        "email": client.email,
+        "phone": client.phone,
+        "tags": split_tags(client.tags),
+        "cadence_days": client.cadence_days,
+        "archived": client.archived,
+        "created_at": timestamp(client.created_at),
+    }
+
+
+def interaction_record(row: Interaction, client: Client) -> Record:
+    return {
+        "type": "interaction",
+        "uuid": row.uuid,
+        **_owner(client),
+        "at": timestamp(row.at),
+        "kind": row.kind,
+        "note": row.note,
+        "mood": row.mood,
+        "tags": split_tags(row.tags),
+        "created_at": timestamp(row.created_at),
+    }
+
+
+def impression_record(row: Impression, client: Client) -> Record:
+    return {
+        "type": "impression",
+        "uuid": row.uuid,
+        **_owner(client),
+        "at": timestamp(row.at),
+        "stage": row.stage,
+        "text": row.text,
+        "score": row.score,
+        "created_at": timestamp(row.created_at),
+    }
+
+
+def fact_record(row: Fact, client: Client) -> Record:
+    return {
+        "type": "fact",
+        "uuid": row.uuid,
+        **_owner(client),
+        "at": timestamp(row.at),
+        "topic": row.topic,
+        "text": row.text,
+        "created_at": timestamp(row.created_at),
+    }
+
+
+def follow_up_record(row: FollowUp, client: Client, interaction_uuid: str | None) -> Record:
+    return {
+        "type": "follow-up",
+        "uuid": row.uuid,
+        **_owner(client),
+        "interaction_uuid": interaction_uuid,
+        "text": row.text,
+        "due": day(row.due),
+        "done_at": timestamp(row.done_at),
+        "created_at": timestamp(row.created_at),
+    }
+
+
+def entry_record(row: Interaction | Impression | Fact, client: Client) -> Record:
+    """A timeline entry of any of the three dated kinds."""
+    if isinstance(row, Interaction):
+        return interaction_record(row, client)
+    if isinstance(row, Impression):
+        return impression_record(row, client)
+    return fact_record(row, client)
+
+
+def briefing_json(b: Briefing) -> Record:
+    """`show --json`: the briefing's parts, each made of the records above."""
+    client = b.client
+    interactions = b.interaction_uuids
+    return {
+        "client": {
+            **client_record(client),
+            "interaction_count": b.interaction_count,
+            "last_contact": timestamp(b.last_contact.at) if b.last_contact else None,
+            "overdue_days": b.overdue_days,
+        },
+        "first_impression": impression_record(b.first, client) if b.first else None,
+        "latest_impression": impression_record(b.latest, client) if b.latest else None,
+        "facts": [fact_record(f, client) for f in b.facts],
+        "follow_ups": [
+            follow_up_record(f, client, interactions.get(f.interaction_id or -1))
+            for f in b.follow_ups
+        ],
+        "timeline": [entry_record(e, client) for e in b.timeline],
+    }
+
+
+def client_rows_json(rows: list[ClientRow]) -> list[Record]:
+    """`clients --json`: each client record with its summary figures."""
+    return [
+        {
+            **client_record(row.client),
+            "interaction_count": row.interaction_count,
+            "last_contact": timestamp(row.last_contact),
+            "last_kind": row.last_kind,
+            "first_score": row.first_score,
+            "latest_score": row.latest_score,
+            "overdue_days": row.overdue_days,
+        }
+        for row in rows
+    ]

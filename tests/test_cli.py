@@ -1,0 +1,76 @@
+"""The command line as a whole: help, version, errors and exit codes."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+
+from rapport import __version__
+from rapport.cli import app
+
+COMMANDS = ["add", "log", "impression", "fact", "show", "clients", "demo"]
+
+
+def test_version(run):
+    result = run("--version")
+    assert result.exit_code == 0, result.output
+    assert result.stdout == f"rapport {__version__}\n"
+
+
+def test_no_arguments_shows_help(run):
+    result = run()
+    assert "Usage" in result.output
+    for command in COMMANDS:
+        assert command in result.output
+
+
+@pytest.mark.parametrize("command", COMMANDS)
+def test_every_command_has_help_with_an_example(run, command):
+    result = run(command, "--help")
+    assert result.exit_code == 0, result.output
+    assert "Example: rapport" in result.stdout
+
+
+def test_every_registered_command_is_tested_for_help():
+    names = {c.name or c.callback.__name__ for c in app.registered_commands}
+    assert names == set(COMMANDS)
+
+
+def test_unknown_option_is_one_line_exit_2(run):
+    result = run("show", "x", "--nope")
+    assert result.exit_code == 2
+    assert result.stdout == ""
+    assert len(result.stderr.strip().splitlines()) == 1
+    assert result.stderr.startswith("rapport: ")
+    assert "--nope" in result.stderr
+
+
+def test_missing_argument_is_exit_2(run):
+    result = run("log")
+    assert result.exit_code == 2
+    assert len(result.stderr.strip().splitlines()) == 1
+
+
+def test_domain_error_is_one_line_without_traceback(run):
+    result = run("show", "nobody")
+    assert result.exit_code == 2
+    assert result.stderr == "rapport: no client matches 'nobody'\n"
+    assert "Traceback" not in result.output
+
+
+def test_debug_variable_shows_the_traceback(run):
+    result = run("show", "nobody", env={"RAPPORT_DEBUG": "1"})
+    assert result.exit_code == 2
+    assert "Traceback" in result.stderr
+    assert result.stderr.rstrip().endswith("rapport: no client matches 'nobody'")
+
+
+def test_a_journal_that_cannot_be_created_is_exit_1_one_line(run, tmp_path):
+    blocker = tmp_path / "file"
+    blocker.write_text("x")
+    result = run("--db", str(blocker / "sub" / "j.db"), "clients")
+    assert result.exit_code == 1
+    assert re.fullmatch(
+        r"rapport: cannot create the journal .*j\.db: Not a directory\n", result.stderr
+    )

@@ -1,0 +1,169 @@
+"""The journal file: location, modes, pragmas, transactions, and files it must refuse."""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import sqlite3
+import stat
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+from sqlalchemy import event
+
+from conftest import rapport_process, rows
+from rapport import journal as journal_module
+from rapport import migrations
+from rapport.db import Database
+
+
+def mode(path: Path) -> int:
+    return stat.S_IMODE(path.stat().st_mode)
+
+
+def digest(path: Path) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+def test_default_path_is_the_platform_data_dir(tmp_path, monkeypatch):
+    monkeypatch.delenv("RAPPORT_DB")
+    done = rapport_process("add", "A", env={"RAPPORT_DB": ""})
+    assert done.returncode == 0, done.stderr
+    folder = tmp_path / "data" / "rapport"  # XDG_DATA_HOME points at tmp_path/data
+    assert (folder / "journal.db").exists()
+    assert mode(folder) == 0o700
+
+
+def test_db_option_beats_the_environment(run, journal, tmp_path):
+    other = tmp_path / "other.db"
+    assert run("--db", str(other), "add", "A").exit_code == 0
+    assert rows(other, "SELECT name FROM client") == [("A",)]
+    assert not journal.exists()
+
+
+def test_file_modes_under_a_permissive_umask(tmp_path):
+    target = tmp_path / "new" / "dir" / "j.db"
+    script = (
+        "import os, sys; os.umask(0o022); from rapport.cli import main; "
+        "sys.argv = ['rapport', '--db', sys.argv[1], 'log', 'A', 'note', '--create']; main()"
+    )
+    done = subprocess.run([sys.executable, "-c", script, str(target)], capture_output=True)
+    assert done.returncode == 0, done.stderr
+    assert mode(target.parent) == 0o700
+    assert mode(target) == 0o600
+    # Keep a reader open so the -wal and -shm files exist to be inspected.
+    keeper = sqlite3.connect(target)
+    keeper.execute("SELECT count(*) FROM client").fetchone()
+    try:
+        for suffix in ("-wal", "-shm"):
+            side = Path(f"{target}{suffix}")
+            assert side.exists()
+            assert mode(side) == 0o600, suffix
+    finally:
+        keeper.close()
+
+
+def test_pragmas(journal):
+    db = Database(journal)
+    with db.engine.connect() as conn:
+        assert conn.exec_driver_sql("PRAGMA journal_mode").scalar() == "wal"
+        assert conn.exec_driver_sql("PRAGMA foreign_keys").scalar() == 1
+        assert conn.exec_driver_sql("PRAGMA busy_timeout").scalar() >= 5000
+
+
+def test_foreign_keys_are_enforced(journal):
+    db = Database(journal)
+    with pytest.raises(Exception, match="FOREIGN KEY"), db.writing() as session:
+        session.connection().exec_driver_sql(
+            "INSERT INTO interaction (uuid, client_id, at, kind, note, tags, created_at) "
+            "VALUES ('u', 999, '2025-01-01', 'call', 'x', '', '2025-01-01')"
+        )
+
+
+def test_writes_begin_immediate(journal):
+    db = Database(journal)
+    journal_module.add_client(db, "A")
+    db.engine.dispose()
+    statements: list[str] = []
+
+    @event.listens_for(db.engine, "connect")
+    def trace(dbapi_conn, record):
+        dbapi_conn.set_trace_callback(statements.append)
+
+    journal_module.log(db, "A", "note")
+    writes = [s for s in statements if not s.startswith("PRAGMA")]
+    assert writes[0] == "BEGIN IMMEDIATE"
+    assert writes[-1] == "COMMIT"
+    assert any(s.startswith("INSERT INTO interaction") for s in writes)
+
+
+def test_a_writer_waits_for_another_process_lock(run, journal):
+    assert run("add", "A").exit_code == 0
+    holder = subprocess.Popen(
+        [
+            sys.executable,
+            "-c",
+            "import sqlite3, sys, time\n"
+            "c = sqlite3.connect(sys.argv[1], isolation_level=None)\n"
+            "c.execute('BEGIN IMMEDIATE'); c.execute(\"UPDATE client SET role='x'\")\n"
+            "print('locked', flush=True); time.sleep(1.5); c.execute('COMMIT')\n",
+            str(journal),
+        ],
+        stdout=subprocess.PIPE,
+    )
+    assert holder.stdout.readline() == b"locked\n"
+    started = time.monotonic()
+    done = rapport_process("log", "A", "while locked")
+    waited = time.monotonic() - started
+    holder.wait(timeout=30)
+    assert done.returncode == 0, done.stderr
+    assert waited >= 1.0
+    assert rows(journal, "SELECT note FROM interaction") == [("while locked",)]
+
+
+def test_newer_schema_is_refused_and_left_unchanged(run, journal):
+    assert run("add", "A").exit_code == 0
+    conn = sqlite3.connect(journal)
+    conn.execute(f"PRAGMA user_version = {migrations.SCHEMA_VERSION + 1}")
+    conn.close()
+    before = digest(journal)
+    result = run("clients")
+    assert result.exit_code == 1
+    assert "written by a newer rapport" in result.stderr
+    assert len(result.stderr.splitlines()) == 1
+    assert digest(journal) == before
+
+
+def test_not_a_database_is_refused_and_left_unchanged(run, journal):
+    journal.write_text("These are my notes, not a database.\n" * 20)
+    before = digest(journal)
+    result = run("clients")
+    assert result.exit_code == 1
+    assert (
+        result.stderr == f"rapport: {journal} is not a rapport journal (not an SQLite database)\n"
+    )
+    assert digest(journal) == before
+
+
+def test_a_corrupt_database_is_refused(run, journal):
+    journal.write_bytes(b"SQLite format 3\x00" + os.urandom(4000))
+    before = digest(journal)
+    result = run("clients")
+    assert result.exit_code == 1
+    assert "cannot be read as a database" in result.stderr
+    assert digest(journal) == before
+
+
+def test_a_directory_is_refused(run, tmp_path):
+    result = run("--db", str(tmp_path), "clients")
+    assert result.exit_code == 1
+    assert result.stderr == f"rapport: {tmp_path} is a directory; give the path of a journal file\n"
+
+
+def test_timestamps_are_stored_in_utc(run, journal):
+    run("add", "A")
+    run("log", "A", "n", "--at", "2025-01-15T10:00:00-05:00")
+    assert rows(journal, "SELECT at FROM interaction") == [("2025-01-15 15:00:00.000000",)]
