@@ -53,23 +53,25 @@ def test_missing_argument_is_exit_2(run):
 
 
 def test_domain_error_is_one_line_without_traceback(run):
-    result = run("show", "nobody")
+    assert run("add", "Konrad Brandt").exit_code == 0
+    result = run("show", "zzz")
     assert result.exit_code == 2
-    assert result.stderr == "rapport: no client matches 'nobody'\n"
+    assert result.stderr == "rapport: no client matches 'zzz'\n"
     assert "Traceback" not in result.output
 
 
 def test_debug_variable_shows_the_traceback(run):
-    result = run("show", "nobody", env={"RAPPORT_DEBUG": "1"})
+    assert run("add", "Konrad Brandt").exit_code == 0
+    result = run("show", "zzz", env={"RAPPORT_DEBUG": "1"})
     assert result.exit_code == 2
     assert "Traceback" in result.stderr
-    assert result.stderr.rstrip().endswith("rapport: no client matches 'nobody'")
+    assert result.stderr.rstrip().endswith("rapport: no client matches 'zzz'")
 
 
 def test_a_journal_that_cannot_be_created_is_exit_1_one_line(run, tmp_path):
     blocker = tmp_path / "file"
     blocker.write_text("x")
-    result = run("--db", str(blocker / "sub" / "j.db"), "clients")
+    result = run("--db", str(blocker / "sub" / "j.db"), "add", "A")
     assert result.exit_code == 1
     assert re.fullmatch(
         r"rapport: cannot create the journal .*j\.db: Not a directory\n", result.stderr

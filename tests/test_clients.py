@@ -65,3 +65,9 @@ def test_empty_journal(run):
     assert result.exit_code == 0
     assert "No clients yet" in result.stderr
     assert run("clients", "--json").stdout == "[]\n"
+
+
+def test_tag_filter_is_literal(run, three):
+    assert json.loads(run("clients", "--json", "--tag", "%").stdout) == []
+    assert json.loads(run("clients", "--json", "--tag", "_gency").stdout) == []
+    assert len(json.loads(run("clients", "--json", "--tag", "AGENCY").stdout)) == 1

@@ -89,3 +89,31 @@ def test_empty_text_refused(run, journal, command):
     assert result.exit_code == 2
     assert "empty" in result.stderr
     assert snapshot(journal) == before
+
+
+def test_latest_is_the_newest_later_impression_even_if_dated_before_the_first(run, journal):
+    assert run("impression", "brandt", "cold", "--score", "-2").exit_code == 0
+    assert (
+        run("impression", "brandt", "warmer", "--score", "1", "--at", "last month").exit_code == 0
+    )
+    out = run("show", "brandt").stdout
+    assert "warmer" in out.split("Latest impression")[1]
+    assert "Score -2 → +1" in out
+    assert "-2 → +1" in run("clients").stdout
+
+
+def test_replace_keeps_the_first_impressions_date(run, journal):
+    assert run("impression", "brandt", "Restless", "--at", "2025-03-04 18:00").exit_code == 0
+    assert run("impression", "brandt", "Nervous", "--first", "--replace").exit_code == 0
+    assert rows(journal, "SELECT at, text FROM impression") == [
+        ("2025-03-04 17:00:00.000000", "Nervous")
+    ]
+
+
+def test_replace_without_first_is_refused(run, journal):
+    assert run("impression", "brandt", "Restless").exit_code == 0
+    before = snapshot(journal)
+    result = run("impression", "brandt", "Other", "--replace")
+    assert result.exit_code == 2
+    assert "--replace goes with --first" in result.stderr
+    assert snapshot(journal) == before

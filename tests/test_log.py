@@ -279,3 +279,14 @@ def test_non_interactive_unknown_client_does_not_prompt(journal, brandt):
     done = rapport_process("log", "Sophie", "note", input=b"")
     assert done.returncode == 2
     assert b"[y/N]" not in done.stderr
+
+
+def test_an_editor_that_fails_is_a_runtime_failure(journal, brandt, tmp_path):
+    failing = tmp_path / "failing-editor"
+    failing.write_text("#!/bin/sh\nexit 3\n")
+    failing.chmod(0o755)
+    before = snapshot(journal)
+    code, output = run_in_terminal(["log", "brandt"], b"", {"EDITOR": str(failing)})
+    assert code == 1
+    assert "the editor exited with status 3; nothing written" in output
+    assert snapshot(journal) == before

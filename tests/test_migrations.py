@@ -10,13 +10,19 @@ from rapport import migrations, models  # noqa: F401  (models registers the tabl
 from rapport.db import Database, schema_version
 
 
+def open_and_close(path):
+    db = Database(path)
+    assert db.engine is not None  # opening is lazy: the first use migrates
+    db.close()
+
+
 def columns(conn: sqlite3.Connection, table: str) -> dict[str, bool]:
     return {row[1]: bool(row[3]) for row in conn.execute(f"PRAGMA table_info({table})")}
 
 
 def test_migrated_schema_matches_the_models(tmp_path):
     path = tmp_path / "j.db"
-    Database(path).close()
+    open_and_close(path)
     conn = sqlite3.connect(path)
     try:
         for table in SQLModel.metadata.sorted_tables:
@@ -30,7 +36,7 @@ def test_migrated_schema_matches_the_models(tmp_path):
 
 def test_migrations_are_recorded_and_versioned(tmp_path):
     path = tmp_path / "j.db"
-    Database(path).close()
+    open_and_close(path)
     conn = sqlite3.connect(path)
     names = [row[0] for row in conn.execute("SELECT name FROM _migrations")]
     conn.close()
@@ -40,11 +46,11 @@ def test_migrations_are_recorded_and_versioned(tmp_path):
 
 def test_a_second_open_changes_nothing(tmp_path):
     path = tmp_path / "j.db"
-    Database(path).close()
+    open_and_close(path)
     conn = sqlite3.connect(path)
     before = list(conn.iterdump())
     conn.close()
-    Database(path).close()
+    open_and_close(path)
     conn = sqlite3.connect(path)
     assert list(conn.iterdump()) == before
     conn.close()

@@ -237,3 +237,27 @@ def test_due_in_the_future_is_not_overdue(run):
     out = run("show", "x").stdout
     assert f"{soon} in 3 days  send offer" in out
     assert "overdue" not in out
+
+
+def test_json_has_the_whole_timeline_unless_limited(run):
+    run("add", "X")
+    for day in range(1, 16):
+        run("log", "x", f"note {day}", "--at", f"2025-01-{day:02d} 10:00")
+    assert len(json.loads(run("show", "x", "--json").stdout)["timeline"]) == 15
+    assert len(json.loads(run("show", "x", "--json", "-n", "3").stdout)["timeline"]) == 3
+    assert "… 5 earlier" in run("show", "x").stdout
+
+
+def test_since_after_everything_says_nothing_since(run, story):
+    out = run("show", "brandt", "--since", "2099-01-01").stdout
+    assert "nothing since 2099-01-01" in out
+    assert "nothing recorded yet" not in out
+
+
+def test_a_planned_contact_is_not_the_last_contact(run):
+    run("add", "X")
+    run("log", "x", "past call", "--at", "2025-01-01 10:00", "--kind", "call")
+    run("log", "x", "planned lunch", "--at", "in 5 days", "--future", "--kind", "lunch")
+    out = run("show", "x").stdout
+    assert "Last contact" in out and ", call (2025-01-01)" in out
+    assert json.loads(run("clients", "--json").stdout)[0]["last_kind"] == "call"

@@ -41,6 +41,7 @@ def test_log_with_an_iso_date_skips_the_date_parser_and_fuzzy_matcher(journal):
     modules = loaded("log", "brandt", "note", "--at", "2025-01-01 10:00")
     assert "dateparser" not in modules
     assert "rapidfuzz" not in modules
+    assert "rich.table" not in modules  # log prints one line; layout is for show
 
 
 def test_the_probe_sees_modules_when_they_are_loaded(journal):

@@ -139,6 +139,7 @@ def test_newer_schema_is_refused_and_left_unchanged(run, journal):
 
 def test_not_a_database_is_refused_and_left_unchanged(run, journal):
     journal.write_text("These are my notes, not a database.\n" * 20)
+    journal.chmod(0o600)
     before = digest(journal)
     result = run("clients")
     assert result.exit_code == 1
@@ -150,6 +151,7 @@ def test_not_a_database_is_refused_and_left_unchanged(run, journal):
 
 def test_a_corrupt_database_is_refused(run, journal):
     journal.write_bytes(b"SQLite format 3\x00" + os.urandom(4000))
+    journal.chmod(0o600)
     before = digest(journal)
     result = run("clients")
     assert result.exit_code == 1
@@ -167,3 +169,33 @@ def test_timestamps_are_stored_in_utc(run, journal):
     run("add", "A")
     run("log", "A", "n", "--at", "2025-01-15T10:00:00-05:00")
     assert rows(journal, "SELECT at FROM interaction") == [("2025-01-15 15:00:00.000000",)]
+
+
+def test_refusing_a_newer_schema_creates_no_side_files(run, journal):
+    assert run("add", "A").exit_code == 0
+    conn = sqlite3.connect(journal)
+    conn.execute(f"PRAGMA user_version = {migrations.SCHEMA_VERSION + 1}")
+    conn.close()
+    assert run("clients").exit_code == 1
+    assert not Path(f"{journal}-wal").exists()
+    assert not Path(f"{journal}-shm").exists()
+
+
+def test_every_folder_rapport_creates_is_private(run, tmp_path):
+    target = tmp_path / "a" / "b" / "j.db"
+    assert run("--db", str(target), "add", "A").exit_code == 0
+    assert mode(tmp_path / "a") == 0o700
+    assert mode(tmp_path / "a" / "b") == 0o700
+
+
+def test_a_journal_readable_by_others_gets_a_warning(run, journal):
+    assert run("add", "A").exit_code == 0
+    journal.chmod(0o644)
+    result = run("clients")
+    assert result.exit_code == 0
+    assert result.stderr == (
+        f"warning: {journal} can be read by other users of this machine; "
+        f"'chmod 600 {journal}' makes it private\n"
+    )
+    journal.chmod(0o600)
+    assert run("clients").stderr == ""

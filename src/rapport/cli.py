@@ -12,10 +12,11 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
+from typer._click.exceptions import ClickException  # Typer vendors Click; this is its base
 from typer.core import TyperGroup
 
 from rapport import __version__
-from rapport.errors import BadInput, RapportError
+from rapport.errors import BadInput, NoJournal, RapportError, UnknownClient
 
 if TYPE_CHECKING:
     from datetime import datetime
@@ -25,6 +26,7 @@ if TYPE_CHECKING:
     from rapport.db import Database
 
 DEBUG_VAR = "RAPPORT_DEBUG"
+TIMELINE_ON_SCREEN = 10  # entries: with the briefing above them, about one screen
 
 
 class RapportGroup(TyperGroup):
@@ -39,22 +41,18 @@ class RapportGroup(TyperGroup):
             code = _fail(str(error), error.exit_code)
         except typer.Abort:
             code = _fail("aborted; nothing written", 1)
+        except ClickException as error:
+            # Typer's own usage errors (unknown option, missing argument): exit 2.
+            ctx = getattr(error, "ctx", None)
+            hint = f" (see '{ctx.command_path} --help')" if ctx is not None else ""
+            code = _fail(f"{error.format_message()}{hint}", error.exit_code)
         except Exception as error:
-            if hasattr(error, "format_message") and hasattr(error, "exit_code"):
-                # Typer's own usage errors (unknown option, missing argument): exit 2.
-                hint = ""
-                ctx = getattr(error, "ctx", None)
-                if ctx is not None:
-                    hint = f" (see '{ctx.command_path} --help')"
-                code = _fail(f"{error.format_message()}{hint}", error.exit_code)
-            else:
-                if os.environ.get(DEBUG_VAR):
-                    raise
-                code = _fail(
-                    f"unexpected {type(error).__name__}: {error} "
-                    f"(set {DEBUG_VAR}=1 for the traceback)",
-                    1,
-                )
+            if os.environ.get(DEBUG_VAR):
+                raise
+            code = _fail(
+                f"unexpected {type(error).__name__}: {error} (set {DEBUG_VAR}=1 for the traceback)",
+                1,
+            )
         if standalone_mode:
             sys.exit(code)
         return code
@@ -109,7 +107,7 @@ def main_options(
 def _open(ctx: typer.Context) -> Database:
     from rapport.db import Database, resolve_path
 
-    db = Database(resolve_path(ctx.obj))
+    db = Database(resolve_path(ctx.obj), warn=_say)
     ctx.call_on_close(db.close)  # the last connection to close checkpoints the WAL
     return db
 
@@ -174,7 +172,8 @@ def add(
     Example: rapport add "Konrad Brandt" --company "Brandt & Vogel" --role CEO --every 3w
     """
     from rapport import dates, journal
-    from rapport.render import short_id
+    from rapport.names import label
+    from rapport.records import short_id
 
     cadence = dates.parse_cadence(every) if every else None
     client = journal.add_client(
@@ -187,26 +186,37 @@ def add(
         tags=tag,
         cadence_days=cadence,
     )
-    label = f"{client.name} ({client.company})" if client.company else client.name
-    _say(f"Added {label}  [{short_id(client.uuid)}]")
+    _say(f"Added {label(client.name, client.company)}  [{short_id(client.uuid)}]")
 
 
 def _read_note(note: str | None, heading: str) -> str:
+    """The note: the argument, else piped stdin (or `-`), else the user's editor."""
     if note is not None and note != "-":
         return note
     if note == "-" or not sys.stdin.isatty():
-        data = sys.stdin.buffer.read() if hasattr(sys.stdin, "buffer") else sys.stdin.read()
-        if isinstance(data, bytes):
-            try:
-                data = data.decode("utf-8")
-            except UnicodeDecodeError as error:
-                raise BadInput(
-                    f"the note on stdin is not UTF-8 (byte {error.start}); nothing written"
-                ) from None
-        return data
+        data = typer.get_binary_stream("stdin").read()
+        try:
+            return data.decode("utf-8")
+        except UnicodeDecodeError as error:
+            raise BadInput(
+                f"the note on stdin is not UTF-8 (byte {error.start}); nothing written"
+            ) from None
     from rapport.editor import note_from_editor
 
     return note_from_editor(heading)
+
+
+def _unknown_client(db: Database, name: str) -> UnknownClient | None:
+    """Why `name` finds nobody, or None when it finds one client."""
+    from rapport import journal
+
+    try:
+        journal.lookup(db, name)
+    except UnknownClient as error:
+        return error
+    except NoJournal:
+        return UnknownClient(f"no client matches {name!r}: the journal is empty (--create adds)")
+    return None
 
 
 @app.command()
@@ -245,18 +255,17 @@ def log(
     due_day = dates.parse_day(due) if due else None
     db = _open(ctx)
     if not create:
-        try:
-            journal.lookup(db, client)
-        except journal.UnknownClient:
+        unknown = _unknown_client(db, client)
+        if unknown is not None:
             if not sys.stdin.isatty() or note == "-":
-                raise
+                raise unknown
             create = typer.confirm(
                 f"No client matches {client!r}. Add {client!r} as a new client?",
                 default=False,
                 err=True,
             )
             if not create:
-                raise
+                raise unknown
     text = _read_note(note, f"Note about {client}")
     logged = journal.log(
         db,
@@ -271,7 +280,7 @@ def log(
         create=create,
         allow_future=future,
     )
-    from rapport.render import short_id
+    from rapport.records import short_id
 
     if logged.created_client:
         _say(f"Added {logged.client.name}")
@@ -308,7 +317,7 @@ def impression(
     Example: rapport impression brandt "Restless, seemed to want the upper hand" --score -2
     """
     from rapport import journal
-    from rapport.render import short_id
+    from rapport.records import short_id
 
     recorded = journal.add_impression(
         _open(ctx),
@@ -343,7 +352,7 @@ def fact(
     Example: rapport fact brandt "Sails a folkboat on the Baltic" --topic hobby
     """
     from rapport import journal
-    from rapport.render import short_id
+    from rapport.records import short_id
 
     client_row, row = journal.add_fact(
         _open(ctx), client, text, topic=topic, at=_when(at), allow_future=future
@@ -356,8 +365,11 @@ def show(
     ctx: typer.Context,
     client: Annotated[str, typer.Argument(help="Who: any unique part of the name or company.")],
     limit: Annotated[
-        int, typer.Option("--limit", "-n", help="Timeline entries to show; 0 for all.")
-    ] = 10,
+        int | None,
+        typer.Option(
+            "--limit", "-n", help="Timeline entries to show; 0 for all [default: 10; JSON: all]."
+        ),
+    ] = None,
     since: Annotated[
         str | None, typer.Option("--since", help="Only the timeline since: '3 months ago'.")
     ] = None,
@@ -369,7 +381,10 @@ def show(
     """
     from rapport import journal
 
-    brief = journal.briefing(_open(ctx), client, limit=limit or None, since=_when(since))
+    if limit is None:
+        limit = 0 if as_json else TIMELINE_ON_SCREEN
+    brief_since = _when(since)
+    brief = journal.briefing(_open(ctx), client, limit=limit or None, since=brief_since)
     if as_json:
         from rapport.records import briefing_json
 
@@ -377,7 +392,7 @@ def show(
         return
     from rapport import render
 
-    _out().print(render.briefing(brief))
+    _out().print(render.briefing(brief, brief_since))
 
 
 @app.command()
@@ -397,7 +412,10 @@ def clients(
     """
     from rapport import journal
 
-    rows = journal.client_rows(_open(ctx), sort=sort, tag=tag)
+    try:
+        rows = journal.client_rows(_open(ctx), sort=sort, tag=tag)
+    except NoJournal:
+        rows = []  # nobody yet; listing them should not create the file
     if as_json:
         from rapport.records import client_rows_json
 

@@ -15,6 +15,7 @@ from rapport.errors import BadInput
 LANGUAGES = ["en", "de"]
 _CADENCE = re.compile(r"^\s*(\d+)\s*(d|day|days|w|week|weeks|m|month|months|y|year|years)?\s*$")
 _CADENCE_DAYS = {"d": 1, "w": 7, "m": 30, "y": 365}
+MAX_CADENCE_DAYS = 3650
 
 
 def now() -> datetime:
@@ -29,11 +30,11 @@ def _iso(text: str) -> datetime | None:
         candidate = candidate[:-1] + "+00:00"
     try:
         parsed = datetime.fromisoformat(candidate)
-    except ValueError:
+        # A naive time is wall-clock time here; astimezone() applies the zone's rules for
+        # that date (summer time included), which a fixed offset from today would not.
+        return parsed if parsed.tzinfo else parsed.astimezone()
+    except (ValueError, OverflowError):
         return None
-    # A naive time is wall-clock time here; astimezone() applies the zone's rules for that
-    # date (summer time included), which a fixed offset taken from today would not.
-    return parsed if parsed.tzinfo else parsed.astimezone()
 
 
 def _natural(text: str, prefer: str, base: datetime) -> datetime | None:
@@ -50,15 +51,17 @@ def parse_when(text: str, *, prefer: str = "past", base: datetime | None = None)
     """A moment from ISO 8601 or natural language, as an aware UTC datetime."""
     if not text or not text.strip():
         raise BadInput("empty date")
-    parsed = _iso(text) or _natural(text, prefer, base or now())
-    if parsed is None:
-        raise BadInput(
-            f"cannot read the date {text!r}; try 2026-11-27 14:30, 'yesterday 15:00', "
-            "'3 days ago' or 'gestern'"
-        )
-    if parsed.tzinfo is None:
-        parsed = parsed.astimezone()
-    return parsed.astimezone(timezone.utc)
+    # A bare number ("99", "5") is no date; dateparser would guess a year or a month.
+    parsed = None if text.strip().isdigit() else _iso(text) or _natural(text, prefer, base or now())
+    try:
+        if parsed is not None:
+            return (parsed if parsed.tzinfo else parsed.astimezone()).astimezone(timezone.utc)
+    except (ValueError, OverflowError):
+        pass  # out of the range a timestamp can hold, like year 1
+    raise BadInput(
+        f"cannot read the date {text!r}; try 2026-11-27 14:30, 'yesterday 15:00', "
+        "'3 days ago' or 'gestern'"
+    )
 
 
 def parse_day(text: str, *, base: datetime | None = None) -> date:
@@ -69,10 +72,10 @@ def parse_day(text: str, *, base: datetime | None = None) -> date:
 def parse_cadence(text: str) -> int:
     """`30d`, `2w`, `3m` (months of 30 days), `1y` or a bare number of days."""
     match = _CADENCE.match(text.lower())
-    if not match or int(match.group(1)) == 0:
-        raise BadInput(f"cannot read the cadence {text!r}; try 30d, 2w, 3m or 1y")
-    unit = (match.group(2) or "d")[0]
-    return int(match.group(1)) * _CADENCE_DAYS[unit]
+    days = int(match.group(1)) * _CADENCE_DAYS[(match.group(2) or "d")[0]] if match else 0
+    if not 0 < days <= MAX_CADENCE_DAYS:
+        raise BadInput(f"cannot read the cadence {text!r}; try 30d, 2w, 3m or 1y (up to 10y)")
+    return days
 
 
 def local(moment: datetime) -> datetime:

@@ -10,13 +10,13 @@ from __future__ import annotations
 import os
 import sqlite3
 import stat
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from rapport import migrations
-from rapport.errors import RapportError
+from rapport.errors import NoJournal, RapportError
 
 if TYPE_CHECKING:
     from sqlalchemy import Engine
@@ -40,12 +40,21 @@ def resolve_path(option: str | os.PathLike[str] | None) -> Path:
 
 
 def schema_version(path: Path) -> int:
-    """The file's schema version, read without writing a byte (0 for a new, empty file)."""
+    """The file's schema version, read without writing a byte (0 for a new, empty file).
+
+    `PRAGMA user_version` lives at offset 60 of the header, so a closed journal tells its
+    version without SQLite creating -wal or -shm files. A journal with a live WAL may have a
+    newer version there; SQLite itself reads that one.
+    """
     if not path.exists() or path.stat().st_size == 0:
         return 0
     with path.open("rb") as handle:
-        if handle.read(len(SQLITE_HEADER)) != SQLITE_HEADER:
-            raise RapportError(f"{path} is not a rapport journal (not an SQLite database)")
+        header = handle.read(100)
+    if not header.startswith(SQLITE_HEADER):
+        raise RapportError(f"{path} is not a rapport journal (not an SQLite database)")
+    wal = Path(f"{path}-wal")
+    if _plausible(header) and not (wal.exists() and wal.stat().st_size > 0):
+        return int.from_bytes(header[60:64], "big", signed=True)
     try:
         conn = sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro", uri=True)
         try:
@@ -56,21 +65,33 @@ def schema_version(path: Path) -> int:
         raise RapportError(f"{path} cannot be read as a database: {error}") from None
 
 
+def _plausible(header: bytes) -> bool:
+    """A header SQLite wrote: page size a power of two, payload fractions 64/32/32."""
+    if len(header) < 100:
+        return False
+    page_size = int.from_bytes(header[16:18], "big")
+    page_size = 65536 if page_size == 1 else page_size
+    return (
+        512 <= page_size <= 65536
+        and page_size & (page_size - 1) == 0
+        and header[21:24] == b"\x40\x20\x20"
+    )
+
+
 def _prepare_file(path: Path) -> None:
-    """Create the directory (0700) and the file (0600) before SQLite does, with our modes.
+    """Create the folders (0700) and the file (0600) before SQLite does, with our modes.
 
     SQLite gives the -wal and -shm files the mode of the database file, so they are 0600
     too, whatever the umask.
     """
-    if path.is_dir():
-        raise RapportError(f"{path} is a directory; give the path of a journal file")
+    missing = [folder for folder in (path.parent, *path.parent.parents) if not folder.exists()]
     try:
-        if not path.parent.exists():
-            path.parent.mkdir(parents=True, mode=0o700)
-            path.parent.chmod(0o700)  # mkdir's mode is filtered by the umask
+        for folder in reversed(missing):
+            folder.mkdir(mode=0o700)
+            folder.chmod(0o700)  # mkdir's mode is filtered by the umask
         fd = os.open(path, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o600)
     except FileExistsError:
-        return  # an existing journal keeps its mode; `exposed_to_others` checks it
+        return  # another process created it a moment ago
     except OSError as error:
         raise RapportError(f"cannot create the journal {path}: {error.strerror}") from None
     os.fchmod(fd, 0o600)
@@ -78,53 +99,104 @@ def _prepare_file(path: Path) -> None:
 
 
 def exposed_to_others(path: Path) -> bool:
-    return path.exists() and bool(path.stat().st_mode & (stat.S_IRWXG | stat.S_IRWXO))
+    return bool(path.stat().st_mode & (stat.S_IRWXG | stat.S_IRWXO))
+
+
+def _ignore(message: str) -> None:
+    pass
 
 
 class Database:
-    """An open journal file: hands out read and write sessions."""
+    """A journal file, opened on first use.
 
-    def __init__(self, path: Path) -> None:
+    Nothing touches the disk until a command asks for a session, so a command that fails
+    while checking its input leaves no trace, not even a new empty file. Reading a journal
+    that does not exist raises NoJournal instead of creating one.
+    """
+
+    def __init__(self, path: Path, warn: Callable[[str], None] = _ignore) -> None:
         self.path = path
-        _prepare_file(path)
+        self._warn = warn
+        self._engine: Engine | None = None
+
+    def _open(self, create: bool) -> Engine:
+        if self._engine is not None:
+            return self._engine
+        path = self.path
+        if path.is_dir():
+            raise RapportError(f"{path} is a directory; give the path of a journal file")
+        if not path.exists():
+            if not create:
+                raise NoJournal(
+                    f"there is no journal at {path} yet: add someone with 'rapport add NAME', "
+                    "or explore a sample with 'rapport demo'"
+                )
+            _prepare_file(path)
         version = schema_version(path)
         if version > migrations.SCHEMA_VERSION:
             raise RapportError(
                 f"{path} was written by a newer rapport (schema {version}; this one knows "
                 f"{migrations.SCHEMA_VERSION}); upgrade rapport to open it"
             )
-        self.engine = _make_engine(path)
-        if version < migrations.SCHEMA_VERSION:
-            self._migrate()
+        if exposed_to_others(path):
+            self._warn(
+                f"warning: {path} can be read by other users of this machine; "
+                f"'chmod 600 {path}' makes it private"
+            )
+        from sqlalchemy.exc import DatabaseError
 
-    def _migrate(self) -> None:
-        with self._writer().connect() as conn:
-            # Another process may have migrated while we waited for the write lock.
-            current = conn.exec_driver_sql("PRAGMA user_version").scalar_one()
-            if current < migrations.SCHEMA_VERSION:
-                migrations.apply(conn)
-            conn.commit()
+        engine = _make_engine(path)
+        try:
+            if version < migrations.SCHEMA_VERSION:
+                _migrate(engine)
+            else:
+                engine.connect().close()  # fail here, in one place, on a damaged file
+        except DatabaseError as error:
+            engine.dispose()
+            raise RapportError(f"{path} cannot be read as a database: {error.orig}") from None
+        self._engine = engine
+        return engine
 
-    def _writer(self) -> Engine:
-        return self.engine.execution_options(rapport_write=True)
+    @property
+    def engine(self) -> Engine:
+        return self._open(create=True)
 
     @contextmanager
     def reading(self) -> Iterator[Session]:
         from sqlmodel import Session
 
-        with Session(self.engine) as session:
+        with Session(self._open(create=False)) as session:
             yield session
 
     @contextmanager
-    def writing(self) -> Iterator[Session]:
-        """A session inside one `BEGIN IMMEDIATE` transaction, committed on success."""
+    def writing(self, *, create: bool = True) -> Iterator[Session]:
+        """A session inside one `BEGIN IMMEDIATE` transaction, committed on success.
+
+        `create=False` for writes that need an existing client: no journal, no client.
+        """
         from sqlmodel import Session
 
-        with Session(self._writer(), expire_on_commit=False) as session, session.begin():
+        writer = _writer(self._open(create=create))
+        with Session(writer, expire_on_commit=False) as session, session.begin():
             yield session
 
     def close(self) -> None:
-        self.engine.dispose()
+        if self._engine is not None:
+            self._engine.dispose()
+            self._engine = None
+
+
+def _writer(engine: Engine) -> Engine:
+    return engine.execution_options(rapport_write=True)
+
+
+def _migrate(engine: Engine) -> None:
+    with _writer(engine).connect() as conn:
+        # Another process may have migrated while we waited for the write lock.
+        current = conn.exec_driver_sql("PRAGMA user_version").scalar_one()
+        if current < migrations.SCHEMA_VERSION:
+            migrations.apply(conn)
+        conn.commit()
 
 
 def _make_engine(path: Path) -> Engine:

@@ -8,7 +8,7 @@ import subprocess
 import tempfile
 from pathlib import Path
 
-from rapport.errors import BadInput, RapportError
+from rapport.errors import RapportError
 
 COMMENT = "#"
 
@@ -32,7 +32,9 @@ def note_from_editor(heading: str) -> str:
         except OSError as error:
             raise RapportError(f"cannot start the editor {command!r}: {error.strerror}") from None
         if finished.returncode != 0:
-            raise BadInput(f"the editor exited with status {finished.returncode}; nothing written")
+            raise RapportError(
+                f"the editor exited with status {finished.returncode}; nothing written"
+            )
         text = path.read_text(encoding="utf-8")
     finally:
         path.unlink(missing_ok=True)

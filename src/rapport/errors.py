@@ -11,3 +11,11 @@ class BadInput(RapportError):
     """The user asked for something that cannot be done as asked: exit 2, nothing written."""
 
     exit_code = 2
+
+
+class UnknownClient(BadInput):
+    """No client matches the name; `log` may offer to create one."""
+
+
+class NoJournal(BadInput):
+    """The journal file does not exist yet; reading it would only create an empty one."""

@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING
 from sqlalchemy import func, select
 
 from rapport import dates, names
-from rapport.errors import BadInput
+from rapport.errors import BadInput, UnknownClient
 from rapport.models import (
     KINDS,
     SCORE_RANGE,
@@ -33,19 +33,16 @@ if TYPE_CHECKING:
 Entry = Interaction | Impression | Fact
 
 
-class UnknownClient(BadInput):
-    """No client matches; the CLI may offer to create one."""
-
-
 # -- validation -------------------------------------------------------------------------
 
 
 def normalise_tags(tags: list[str] | None) -> str:
+    """Tags as stored: lower case, unique, sorted, joined by commas."""
     cleaned = set()
     for tag in tags or []:
         tag = tag.strip().lower()
-        if not tag or "," in tag:
-            raise BadInput(f"bad tag {tag!r}: tags are single words without commas")
+        if not tag or "," in tag or len(tag.split()) > 1:
+            raise BadInput(f"bad tag {tag!r}: a tag is one word, without commas or spaces")
         cleaned.add(tag)
     return ",".join(sorted(cleaned))
 
@@ -89,26 +86,19 @@ def candidates(session: Session) -> list[names.Candidate]:
 
 
 def find_client(session: Session, query: str) -> Client:
-    everyone = candidates(session)
-    try:
-        chosen = names.resolve(query, everyone)
-    except BadInput as error:
-        if str(error).startswith("no client matches"):
-            raise UnknownClient(str(error)) from None
-        raise
+    chosen = names.resolve(query, candidates(session))
     client = session.get(Client, chosen.id)
     assert client is not None
     return client
 
 
 def lookup(db: Database, query: str) -> Client:
-    """Resolve a client name without writing: raises UnknownClient or BadInput."""
+    """Resolve a client name without writing: raises UnknownClient, NoJournal or BadInput."""
     with db.reading() as session:
         return find_client(session, query)
 
 
-def _new_client(
-    session: Session,
+def new_client(
     name: str,
     *,
     company: str | None = None,
@@ -118,29 +108,38 @@ def _new_client(
     tags: list[str] | None = None,
     cadence_days: int | None = None,
 ) -> Client:
-    name = " ".join(check_text(name, "client name").split())
-    wanted = names.keys(name)
-    company_key = names.fold(company or "")
-    for other in candidates(session):
-        if wanted & names.keys(other.name) and names.fold(other.company or "") == company_key:
-            raise BadInput(f"{other.label} is already in the journal")
-    client = Client(
-        name=name,
-        company=(company or "").strip() or None,
-        role=(role or "").strip() or None,
-        email=(email or "").strip() or None,
-        phone=(phone or "").strip() or None,
+    """A checked, unsaved client: everything that can be wrong is found before writing."""
+
+    def optional(value: str | None, what: str) -> str | None:
+        return check_text(value, what) if value and value.strip() else None
+
+    return Client(
+        name=" ".join(check_text(name, "client name").split()),
+        company=optional(company, "company"),
+        role=optional(role, "role"),
+        email=optional(email, "email"),
+        phone=optional(phone, "phone"),
         tags=normalise_tags(tags),
         cadence_days=cadence_days,
     )
+
+
+def _save_client(session: Session, client: Client) -> Client:
+    """Add a client unless the same person (name and company, folded) is already there."""
+    wanted = names.keys(client.name)
+    company_key = names.fold(client.company or "")
+    for other in candidates(session):
+        if wanted & names.keys(other.name) and names.fold(other.company or "") == company_key:
+            raise BadInput(f"{other.label} is already in the journal")
     session.add(client)
     session.flush()
     return client
 
 
 def add_client(db: Database, name: str, **details: object) -> Client:
+    client = new_client(name, **details)  # type: ignore[arg-type]
     with db.writing() as session:
-        return _new_client(session, name, **details)  # type: ignore[arg-type]
+        return _save_client(session, client)
 
 
 # -- recording ----------------------------------------------------------------------------
@@ -176,14 +175,15 @@ def log(
     follow_text = check_text(follow_up, "follow-up") if follow_up is not None else None
     if due is not None and follow_text is None:
         raise BadInput("--due needs --follow-up TEXT")
-    with db.writing() as session:
+    newcomer = new_client(query) if create else None
+    with db.writing(create=create) as session:
         created = False
         try:
             client = find_client(session, query)
         except UnknownClient:
-            if not create:
+            if newcomer is None:
                 raise
-            client = _new_client(session, query)
+            client = _save_client(session, newcomer)
             created = True
         interaction = Interaction(
             client_id=client.id, at=moment, kind=kind, note=note, mood=mood, tags=tag_text
@@ -219,8 +219,11 @@ def add_impression(
 ) -> Recorded:
     text = check_text(text, "impression")
     score = check_score(score, "--score")
-    moment = check_past(at or dates.now(), allow_future)
-    with db.writing() as session:
+    if replace and not first:
+        raise BadInput("--replace goes with --first: it replaces the first impression")
+    if at is not None:
+        check_past(at, allow_future)
+    with db.writing(create=False) as session:
         client = find_client(session, query)
         existing = session.execute(
             select(Impression).where(Impression.client_id == client.id, Impression.stage == "first")
@@ -231,9 +234,11 @@ def add_impression(
                     f"{client.name} already has a first impression "
                     f"({dates.format_day(existing.at)}); pass --replace to overwrite it"
                 )
-            existing.text, existing.score, existing.at = text, score, moment
+            # The first impression keeps its date unless a new one is given.
+            existing.text, existing.score, existing.at = text, score, at or existing.at
             return Recorded(client, existing, replaced=True)
         stage = "later" if existing is not None else "first"
+        moment = at or dates.now()
         impression = Impression(client_id=client.id, at=moment, stage=stage, text=text, score=score)
         session.add(impression)
         session.flush()
@@ -252,7 +257,7 @@ def add_fact(
     text = check_text(text, "fact")
     topic = check_choice(topic, TOPICS, "topic")
     moment = check_past(at or dates.now(), allow_future)
-    with db.writing() as session:
+    with db.writing(create=False) as session:
         client = find_client(session, query)
         fact = Fact(client_id=client.id, at=moment, topic=topic, text=text)
         session.add(fact)
@@ -307,20 +312,38 @@ def _count(session: Session, model: type[Entry], client_id: int, since: datetime
     return session.execute(query).scalar_one()
 
 
+MAX_LIMIT = 10**9
+
+
+def _last_contact(session: Session, client_id: int) -> Interaction | None:
+    """The latest contact that has happened: a planned one (--future) is not a contact yet."""
+    return (
+        session.execute(
+            select(Interaction)
+            .where(Interaction.client_id == client_id, Interaction.at <= dates.now())
+            .order_by(Interaction.at.desc(), Interaction.id.desc())
+            .limit(1)
+        )
+        .scalars()
+        .first()
+    )
+
+
 def briefing(
-    db: Database, query: str, *, limit: int | None = 20, since: datetime | None = None
+    db: Database, query: str, *, limit: int | None = None, since: datetime | None = None
 ) -> Briefing:
-    if limit is not None and limit < 0:
-        raise BadInput("--limit must be 0 or more")
+    """Everything `show` prints; `limit` caps the timeline (None: all of it)."""
+    if limit is not None and not 0 <= limit <= MAX_LIMIT:
+        raise BadInput(f"--limit must be between 0 and {MAX_LIMIT}")
     with db.reading() as session:
         client = find_client(session, query)
         cid = client.id
         assert cid is not None
-        last = _entries(session, Interaction, cid, None, 1)
+        last = _last_contact(session, cid)
         impressions = _entries(session, Impression, cid, None, None)
         impressions.reverse()  # oldest first
         first = next((i for i in impressions if i.stage == "first"), None)
-        latest = impressions[-1] if impressions else None
+        later = [i for i in impressions if i.stage == "later"]
         follow_ups = list(
             session.execute(
                 select(FollowUp)
@@ -343,13 +366,13 @@ def briefing(
         )
         return Briefing(
             client=client,
-            last_contact=last[0] if last else None,
+            last_contact=last,
             interaction_count=_count(session, Interaction, cid, None),
             overdue_days=overdue_days(
-                client.cadence_days, last[0].at if last else None, client.created_at
+                client.cadence_days, last.at if last else None, client.created_at
             ),
             first=first,
-            latest=latest if latest is not first else None,
+            latest=later[-1] if later else None,
             scores=[i.score for i in impressions if i.score is not None],
             facts=_entries(session, Fact, cid, None, None),
             follow_ups=follow_ups,
@@ -377,13 +400,17 @@ def client_rows(db: Database, *, sort: str = "name", tag: str | None = None) -> 
     sort = check_choice(sort, SORTS, "sort")
     latest_interaction = (
         select(Interaction.at, Interaction.kind)
-        .where(Interaction.client_id == Client.id)
+        .where(Interaction.client_id == Client.id, Interaction.at <= dates.now())
         .order_by(Interaction.at.desc(), Interaction.id.desc())
         .limit(1)
     )
     latest_impression = (
         select(Impression.score)
-        .where(Impression.client_id == Client.id, Impression.score.is_not(None))  # type: ignore[union-attr]
+        .where(
+            Impression.client_id == Client.id,
+            Impression.stage == "later",
+            Impression.score.is_not(None),  # type: ignore[union-attr]
+        )
         .order_by(Impression.at.desc(), Impression.id.desc())
         .limit(1)
     )
@@ -398,7 +425,8 @@ def client_rows(db: Database, *, sort: str = "name", tag: str | None = None) -> 
         latest_impression.scalar_subquery(),
     ).where(Client.archived.is_(False))  # type: ignore[attr-defined]
     if tag:
-        query = query.where(("," + Client.tags + ",").contains(f",{tag.strip().lower()},"))
+        wanted = normalise_tags([tag])
+        query = query.where(("," + Client.tags + ",").contains(f",{wanted},", autoescape=True))
     with db.reading() as session:
         rows = [
             ClientRow(

@@ -12,7 +12,7 @@ import unicodedata
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from rapport.errors import BadInput
+from rapport.errors import BadInput, UnknownClient
 
 _GERMAN = str.maketrans({"ä": "ae", "ö": "oe", "ü": "ue"})
 
@@ -38,7 +38,12 @@ class Candidate:
 
     @property
     def label(self) -> str:
-        return f"{self.name} ({self.company})" if self.company else self.name
+        return label(self.name, self.company)
+
+
+def label(name: str, company: str | None) -> str:
+    """`Konrad Brandt (Brandt & Vogel)`: how rapport names a client in messages."""
+    return f"{name} ({company})" if company else name
 
 
 def resolve(query: str, candidates: Sequence[Candidate]) -> Candidate:
@@ -64,7 +69,9 @@ def resolve(query: str, candidates: Sequence[Candidate]) -> Candidate:
                 f"{query!r} matches {len(found)} clients: {listed}{more}; say more of the name"
             )
     hint = suggest(query, candidates)
-    raise BadInput(f"no client matches {query!r}" + (f"; did you mean {hint}?" if hint else ""))
+    raise UnknownClient(
+        f"no client matches {query!r}" + (f"; did you mean {hint}?" if hint else "")
+    )
 
 
 def suggest(query: str, candidates: Sequence[Candidate], limit: int = 3) -> str:

@@ -17,6 +17,11 @@ if TYPE_CHECKING:
 Record = dict[str, Any]
 
 
+def short_id(uuid: str) -> str:
+    """The first eight characters of a uuid: what the timeline shows and messages quote."""
+    return uuid[:8]
+
+
 def timestamp(moment: datetime | None) -> str | None:
     return None if moment is None else moment.isoformat(timespec="seconds")
 

@@ -4,7 +4,7 @@ so a note that says `[red]` prints `[red]`.
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import TYPE_CHECKING
 
 from rich import box
@@ -16,6 +16,7 @@ from rich.text import Text
 
 from rapport import dates
 from rapport.models import Fact, Impression, Interaction
+from rapport.records import short_id
 
 if TYPE_CHECKING:
     from rapport.journal import Briefing, ClientRow, Entry
@@ -29,10 +30,6 @@ KIND_STYLE = {
     "event": "yellow",
     "note": "white",
 }
-
-
-def short_id(uuid: str) -> str:
-    return uuid[:8]
 
 
 def score_text(score: int | None) -> Text:
@@ -196,7 +193,7 @@ def _section(title: str, body: RenderableType) -> Group:
     return Group(Text(title, style="bold"), Padding(body, (0, 0, 0, 2)))
 
 
-def briefing(b: Briefing) -> Group:
+def briefing(b: Briefing, since: datetime | None = None) -> Group:
     parts: list[RenderableType] = [_header(b), Text()]
     panels = Table.grid(expand=True, padding=(0, 1))
     panels.add_column(ratio=1)
@@ -219,12 +216,12 @@ def briefing(b: Briefing) -> Group:
         parts += [Text(), _section("Open follow-ups", _follow_ups(b))]
     parts += [Text(), _section("Timeline, newest first", timeline(b.timeline, b.hidden))]
     if not b.timeline:
-        parts.append(
-            Padding(
-                Text('nothing recorded yet: rapport log NAME "what happened"', style="dim"),
-                (0, 0, 0, 2),
-            )
+        empty = (
+            f"nothing since {dates.format_day(since)}"
+            if since is not None
+            else 'nothing recorded yet: rapport log NAME "what happened"'
         )
+        parts.append(Padding(Text(empty, style="dim"), (0, 0, 0, 2)))
     return Group(*parts)
 
 
