@@ -9,7 +9,7 @@ import pytest
 from rapport import __version__
 from rapport.cli import app
 
-COMMANDS = ["add", "log", "impression", "fact", "show", "clients", "demo"]
+COMMANDS = ["add", "log", "impression", "fact", "show", "clients", "export", "import", "demo"]
 
 
 def test_version(run):

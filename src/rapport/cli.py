@@ -8,8 +8,10 @@ from __future__ import annotations
 
 import os
 import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated, Any
+from typing import IO, TYPE_CHECKING, Annotated, Any
 
 import typer
 from typer._click.exceptions import ClickException  # Typer vendors Click; this is its base
@@ -27,6 +29,9 @@ if TYPE_CHECKING:
 
 DEBUG_VAR = "RAPPORT_DEBUG"
 TIMELINE_ON_SCREEN = 10  # entries: with the briefing above them, about one screen
+PROGRESS_FROM_BYTES = 1 << 20  # smaller imports finish before a bar would help
+PLURALS = {"client": "clients", "interaction": "interactions", "impression": "impressions",
+           "fact": "facts", "follow-up": "follow-ups"}  # fmt: skip
 
 
 class RapportGroup(TyperGroup):
@@ -39,6 +44,11 @@ class RapportGroup(TyperGroup):
             code = result if isinstance(result, int) else 0
         except RapportError as error:
             code = _fail(str(error), error.exit_code)
+        except BrokenPipeError:
+            # The reader went away (`rapport export | head`): stop quietly, as cat does.
+            devnull = os.open(os.devnull, os.O_WRONLY)
+            os.dup2(devnull, sys.stdout.fileno())
+            code = 141
         except typer.Abort:
             code = _fail("aborted; nothing written", 1)
         except ClickException as error:
@@ -76,7 +86,7 @@ app = typer.Typer(
     no_args_is_help=True,
     pretty_exceptions_enable=False,
     rich_markup_mode=None,
-    add_completion=False,
+    add_completion=True,
 )
 
 
@@ -129,12 +139,38 @@ def _print_json(data: object) -> None:
     sys.stdout.write(json.dumps(data, ensure_ascii=False, indent=2) + "\n")
 
 
-def _when(text: str | None) -> datetime | None:
+def _when(text: str | None, prefer: str = "past") -> datetime | None:
     if text is None:
         return None
     from rapport import dates
 
-    return dates.parse_when(text)
+    return dates.parse_when(text, prefer=prefer)
+
+
+def _complete_client(ctx: typer.Context, incomplete: str) -> list[str]:
+    """Client names for shell completion, read from the journal the command line names."""
+    from rapport import names
+    from rapport.db import Database, resolve_path
+
+    root = ctx.find_root()
+    db = Database(resolve_path(root.params.get("db")))
+    try:
+        from rapport import journal
+
+        with db.reading() as session:
+            everyone = journal.candidates(session)
+    except RapportError:
+        return []
+    finally:
+        db.close()
+    # Typer keeps only values that start with what was typed, letter for letter; names
+    # resolve forgivingly anyway, so "jo" may complete to "jo Müller" for "Jö Müller".
+    wanted = names.fold(incomplete)
+    return sorted(
+        incomplete + c.name[len(incomplete) :]
+        for c in everyone
+        if names.fold(c.name[: len(incomplete)]) == wanted
+    )
 
 
 # Shared option declarations, so every command spells them the same way.
@@ -222,7 +258,12 @@ def _unknown_client(db: Database, name: str) -> UnknownClient | None:
 @app.command()
 def log(
     ctx: typer.Context,
-    client: Annotated[str, typer.Argument(help="Who: any unique part of the name or company.")],
+    client: Annotated[
+        str,
+        typer.Argument(
+            help="Who: any unique part of the name or company.", autocompletion=_complete_client
+        ),
+    ],
     note: Annotated[
         str | None,
         typer.Argument(help="What happened. Omit to read stdin, or to open $EDITOR."),
@@ -296,7 +337,7 @@ def log(
 @app.command()
 def impression(
     ctx: typer.Context,
-    client: Annotated[str, typer.Argument(help="Who.")],
+    client: Annotated[str, typer.Argument(help="Who.", autocompletion=_complete_client)],
     text: Annotated[str, typer.Argument(help="How you see them now.")],
     score: Annotated[
         int | None, typer.Option("--score", "-s", help="-2 (wary) to +2 (warm).")
@@ -336,7 +377,7 @@ def impression(
 @app.command()
 def fact(
     ctx: typer.Context,
-    client: Annotated[str, typer.Argument(help="Who.")],
+    client: Annotated[str, typer.Argument(help="Who.", autocompletion=_complete_client)],
     text: Annotated[str, typer.Argument(help="What you learned about them as a person.")],
     topic: Annotated[
         str,
@@ -363,7 +404,12 @@ def fact(
 @app.command()
 def show(
     ctx: typer.Context,
-    client: Annotated[str, typer.Argument(help="Who: any unique part of the name or company.")],
+    client: Annotated[
+        str,
+        typer.Argument(
+            help="Who: any unique part of the name or company.", autocompletion=_complete_client
+        ),
+    ],
     limit: Annotated[
         int | None,
         typer.Option(
@@ -453,6 +499,222 @@ def demo(
     ctx.call_on_close(db.close)
     _out().print(render.briefing(journal.briefing(db, sample.STAR, limit=8)))
     _say(sample.next_steps(target))
+
+
+@app.command()
+def export(
+    ctx: typer.Context,
+    fmt: Annotated[
+        str, typer.Option("--format", "-f", help="jsonl, json, csv or markdown.")
+    ] = "jsonl",
+    output: Annotated[
+        Path | None, typer.Option("--output", "-o", help="Write to FILE (0600) instead of stdout.")
+    ] = None,
+    client: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--client",
+            "-c",
+            help="Only this client; repeat for several.",
+            autocompletion=_complete_client,
+        ),
+    ] = None,
+    since: Annotated[str | None, typer.Option("--since", help="Entries from this time on.")] = None,
+    until: Annotated[str | None, typer.Option("--until", help="Entries up to this time.")] = None,
+    kind: Annotated[
+        list[str] | None, typer.Option("--kind", "-k", help="Only interactions of this kind.")
+    ] = None,
+    record_type: Annotated[
+        list[str] | None,
+        typer.Option("--type", "-t", help="client, interaction, impression, fact, follow-up."),
+    ] = None,
+    raw: Annotated[
+        bool, typer.Option("--raw", help="CSV: leave cells starting with = + - @ as written.")
+    ] = False,
+) -> None:
+    """Write the journal for scripts, spreadsheets or print (format: docs/export-format.md).
+
+    Example: rapport export --client brandt --format markdown --output brandt.md
+    """
+    from rapport import formats, transfer
+
+    fmt = fmt.lower()
+    if fmt not in formats.EXPORT_FORMATS:
+        raise BadInput(f"unknown format {fmt!r}; choose one of {', '.join(formats.EXPORT_FORMATS)}")
+    filters = transfer.Filters(
+        clients=client or [],
+        since=_when(since),
+        until=_when(until, prefer="future"),
+        kinds=kind or [],
+        types=record_type or [],
+    ).checked()
+    db = _open(ctx)
+    with _output(output) as out:
+        if fmt == "markdown":
+            formats.write_markdown(transfer.briefings(db, filters), out)
+        else:
+            records = transfer.export_records(db, filters)
+            if fmt == "csv":
+                formats.write_csv(records, out, raw=raw)
+            else:
+                (formats.write_json if fmt == "json" else formats.write_jsonl)(records, out)
+
+
+@contextmanager
+def _output(path: Path | None) -> Iterator[IO[str]]:
+    """UTF-8 text for an export: stdout, or a private file that appears only when complete."""
+    import io
+
+    if path is None:
+        # newline="" passes newlines through untouched: CSV wants its CRLF.
+        out = io.TextIOWrapper(typer.get_binary_stream("stdout"), encoding="utf-8", newline="")
+        try:
+            yield out
+            out.flush()
+        finally:
+            out.detach()  # stdout itself stays open
+        return
+    if path.is_dir():
+        raise BadInput(f"{path} is a directory; give a file name")
+    # 0600: an export holds personal data about other people. Written beside the target
+    # and renamed, so a failed export leaves no half file behind.
+    partial = path.with_name(f".{path.name}.partial")
+    try:
+        fd = os.open(partial, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    except OSError as error:
+        raise BadInput(f"cannot write {path}: {error.strerror}") from None
+    try:
+        with open(fd, "w", encoding="utf-8", newline="") as out:
+            yield out
+        os.replace(partial, path)
+    finally:
+        partial.unlink(missing_ok=True)
+
+
+@app.command("import")
+def import_(
+    ctx: typer.Context,
+    source: Annotated[
+        str, typer.Argument(help="A file, or - for stdin.", metavar="[FILE|-]")
+    ] = "-",
+    fmt: Annotated[
+        str | None,
+        typer.Option("--format", "-f", help="jsonl, json, csv or vcf [default: from FILE's name]."),
+    ] = None,
+    update: Annotated[
+        bool, typer.Option("--update", help="Overwrite records that differ from the journal.")
+    ] = False,
+    dry_run: Annotated[
+        bool, typer.Option("--dry-run", "-n", help="Report what would change; write nothing.")
+    ] = False,
+    raw: Annotated[
+        bool, typer.Option("--raw", help="CSV was exported with --raw: take cells as written.")
+    ] = False,
+) -> None:
+    """Read records from an export, a CSV or an address book (vCard); all or nothing.
+
+    Records are matched by uuid: importing the same file twice adds nothing.
+
+    Example: rapport export --db old.db | rapport import -
+    """
+    from rapport import formats, transfer
+
+    fmt = _import_format(source, fmt)
+    if source == "-" and sys.stdin.isatty():
+        raise BadInput("give a FILE to import, or pipe one in: rapport import - < journal.jsonl")
+    db = _open(ctx)
+    if dry_run and not db.path.exists():
+        db = _scratch_journal(ctx)  # a dry run must not leave a new journal behind
+    with _input(source) as stream:
+        if fmt == "vcf":
+            contacts = formats.read_vcards(stream)
+            card_report = transfer.import_contacts(db, contacts, dry_run=dry_run)
+            _say(_contacts_summary(source, card_report))
+            return
+        reader = formats.read_csv(stream, raw=raw) if fmt == "csv" else formats.READERS[fmt](stream)
+        report = transfer.import_records(db, reader, update_existing=update, dry_run=dry_run)
+    _say(_import_summary(source, report))
+
+
+def _scratch_journal(ctx: typer.Context) -> Database:
+    import tempfile
+
+    from rapport.db import Database
+
+    folder = tempfile.TemporaryDirectory(prefix="rapport-dry-run-")
+    db = Database(Path(folder.name) / "journal.db")
+    ctx.call_on_close(folder.cleanup)
+    ctx.call_on_close(db.close)
+    return db
+
+
+def _import_format(source: str, fmt: str | None) -> str:
+    from rapport import formats
+
+    if fmt is None:
+        if source == "-":
+            return "jsonl"
+        fmt = formats.EXTENSIONS.get(Path(source).suffix.lower())
+        if fmt is None:
+            raise BadInput(f"cannot tell the format of {source}; pass --format jsonl|json|csv|vcf")
+    fmt = fmt.lower()
+    if fmt not in formats.IMPORT_FORMATS:
+        raise BadInput(f"unknown format {fmt!r}; choose one of {', '.join(formats.IMPORT_FORMATS)}")
+    return fmt
+
+
+@contextmanager
+def _input(source: str) -> Iterator[IO[bytes]]:
+    """The bytes to import, with a progress bar on a terminal for large files."""
+    if source == "-":
+        yield typer.get_binary_stream("stdin")
+        return
+    path = Path(source)
+    try:
+        stream = path.open("rb")
+    except OSError as error:
+        raise BadInput(f"cannot read {source}: {error.strerror}") from None
+    with stream:
+        size = path.stat().st_size
+        if sys.stderr.isatty() and size > PROGRESS_FROM_BYTES:
+            from rapport.render import progress_reader
+
+            with progress_reader(stream, size, f"Importing {path.name}") as wrapped:
+                yield wrapped
+        else:
+            yield stream
+
+
+def _import_summary(source: str, report: Any) -> str:
+    name = "stdin" if source == "-" else source
+    parts = ", ".join(
+        f"{count} {kind if count == 1 else PLURALS[kind]}"
+        for kind, count in sorted(report.added.items())
+    )
+    new = f"{report.new} new" + (f" ({parts})" if parts else "")
+    line = f"{new}, {report.unchanged} unchanged, {report.updated} updated"
+    if report.dry_run:
+        line = f"Dry run of {name}, nothing written: would be {line}"
+    else:
+        line = f"Imported {name}: {line}"
+    if report.differing:
+        shown = ", ".join(map(str, report.differing[:10]))
+        more = " …" if len(report.differing) > 10 else ""
+        line += (
+            f"\n{len(report.differing)} differ from the journal and were left alone "
+            f"(lines {shown}{more}); --update overwrites them"
+        )
+    return line
+
+
+def _contacts_summary(source: str, report: Any) -> str:
+    counts = (
+        f"{report.added} new, {report.updated} updated, {report.unchanged} unchanged clients; "
+        f"{report.birthdays} birthday{'s' if report.birthdays != 1 else ''} noted"
+    )
+    if report.dry_run:
+        return f"Dry run of {source}, nothing written: would be {counts}"
+    return f"Imported {source}: {counts}"
 
 
 def main() -> None:

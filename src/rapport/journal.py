@@ -336,50 +336,56 @@ def briefing(
     if limit is not None and not 0 <= limit <= MAX_LIMIT:
         raise BadInput(f"--limit must be between 0 and {MAX_LIMIT}")
     with db.reading() as session:
-        client = find_client(session, query)
-        cid = client.id
-        assert cid is not None
-        last = _last_contact(session, cid)
-        impressions = _entries(session, Impression, cid, None, None)
-        impressions.reverse()  # oldest first
-        first = next((i for i in impressions if i.stage == "first"), None)
-        later = [i for i in impressions if i.stage == "later"]
-        follow_ups = list(
-            session.execute(
-                select(FollowUp)
-                .where(FollowUp.client_id == cid, FollowUp.done_at.is_(None))  # type: ignore[union-attr]
-                .order_by(FollowUp.due.is_(None), FollowUp.due, FollowUp.id)  # type: ignore[union-attr]
-            ).scalars()
-        )
-        timeline: list[Entry] = []
-        total = 0
-        for model in (Interaction, Impression, Fact):
-            timeline += _entries(session, model, cid, since, limit)
-            total += _count(session, model, cid, since)
-        timeline.sort(key=lambda e: (e.at, e.created_at), reverse=True)
-        timeline = timeline[:limit] if limit is not None else timeline
-        linked = {f.interaction_id for f in follow_ups if f.interaction_id is not None}
-        uuids = dict(
-            session.execute(
-                select(Interaction.id, Interaction.uuid).where(Interaction.id.in_(linked))  # type: ignore[union-attr]
-            ).all()
-        )
-        return Briefing(
-            client=client,
-            last_contact=last,
-            interaction_count=_count(session, Interaction, cid, None),
-            overdue_days=overdue_days(
-                client.cadence_days, last.at if last else None, client.created_at
-            ),
-            first=first,
-            latest=later[-1] if later else None,
-            scores=[i.score for i in impressions if i.score is not None],
-            facts=_entries(session, Fact, cid, None, None),
-            follow_ups=follow_ups,
-            timeline=timeline,
-            hidden=total - len(timeline),
-            interaction_uuids=uuids,
-        )
+        return brief(session, find_client(session, query), limit=limit, since=since)
+
+
+def brief(
+    session: Session, client: Client, *, limit: int | None = None, since: datetime | None = None
+) -> Briefing:
+    """The briefing of a client already found, inside an open session."""
+    cid = client.id
+    assert cid is not None
+    last = _last_contact(session, cid)
+    impressions = _entries(session, Impression, cid, None, None)
+    impressions.reverse()  # oldest first
+    first = next((i for i in impressions if i.stage == "first"), None)
+    later = [i for i in impressions if i.stage == "later"]
+    follow_ups = list(
+        session.execute(
+            select(FollowUp)
+            .where(FollowUp.client_id == cid, FollowUp.done_at.is_(None))  # type: ignore[union-attr]
+            .order_by(FollowUp.due.is_(None), FollowUp.due, FollowUp.id)  # type: ignore[union-attr]
+        ).scalars()
+    )
+    timeline: list[Entry] = []
+    total = 0
+    for model in (Interaction, Impression, Fact):
+        timeline += _entries(session, model, cid, since, limit)
+        total += _count(session, model, cid, since)
+    timeline.sort(key=lambda e: (e.at, e.created_at), reverse=True)
+    timeline = timeline[:limit] if limit is not None else timeline
+    linked = {f.interaction_id for f in follow_ups if f.interaction_id is not None}
+    uuids = dict(
+        session.execute(
+            select(Interaction.id, Interaction.uuid).where(Interaction.id.in_(linked))  # type: ignore[union-attr]
+        ).all()
+    )
+    return Briefing(
+        client=client,
+        last_contact=last,
+        interaction_count=_count(session, Interaction, cid, None),
+        overdue_days=overdue_days(
+            client.cadence_days, last.at if last else None, client.created_at
+        ),
+        first=first,
+        latest=later[-1] if later else None,
+        scores=[i.score for i in impressions if i.score is not None],
+        facts=_entries(session, Fact, cid, None, None),
+        follow_ups=follow_ups,
+        timeline=timeline,
+        hidden=total - len(timeline),
+        interaction_uuids=uuids,
+    )
 
 
 @dataclass

@@ -1,13 +1,16 @@
 """Rows as plain dictionaries: the one schema behind `--json` and the export format.
 
-Field names and types here are a public contract (see README, "JSON output"): add fields,
-never rename or retype them. Timestamps are ISO 8601 in UTC with an explicit offset.
+Field names and types here are a public contract (docs/export-format.md): add fields, never
+rename or retype them. Timestamps are ISO 8601 in UTC with an explicit offset.
+
+The builders take model objects or SQLAlchemy rows alike: anything with the columns as
+attributes, and an owner with `.uuid` and `.name` for the client it belongs to.
 """
 
 from __future__ import annotations
 
 from datetime import date, datetime
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Protocol
 
 from rapport.models import Client, Fact, FollowUp, Impression, Interaction
 
@@ -17,13 +20,19 @@ if TYPE_CHECKING:
 Record = dict[str, Any]
 
 
+class Owner(Protocol):
+    uuid: str
+    name: str
+
+
 def short_id(uuid: str) -> str:
     """The first eight characters of a uuid: what the timeline shows and messages quote."""
     return uuid[:8]
 
 
 def timestamp(moment: datetime | None) -> str | None:
-    return None if moment is None else moment.isoformat(timespec="seconds")
+    # Microseconds appear only when there are any, so nothing is lost on the way out.
+    return None if moment is None else moment.isoformat()
 
 
 def day(value: date | None) -> str | None:
@@ -34,11 +43,11 @@ def split_tags(tags: str) -> list[str]:
     return [tag for tag in tags.split(",") if tag]
 
 
-def _owner(client: Client) -> Record:
+def _owner(client: Owner) -> Record:
     return {"client_uuid": client.uuid, "client_name": client.name}
 
 
-def client_record(client: Client) -> Record:
+def client_record(client: Client | Any) -> Record:
     return {
         "type": "client",
         "uuid": client.uuid,
@@ -54,7 +63,7 @@ def client_record(client: Client) -> Record:
     }
 
 
-def interaction_record(row: Interaction, client: Client) -> Record:
+def interaction_record(row: Interaction | Any, client: Owner) -> Record:
     return {
         "type": "interaction",
         "uuid": row.uuid,
@@ -68,7 +77,7 @@ def interaction_record(row: Interaction, client: Client) -> Record:
     }
 
 
-def impression_record(row: Impression, client: Client) -> Record:
+def impression_record(row: Impression | Any, client: Owner) -> Record:
     return {
         "type": "impression",
         "uuid": row.uuid,
@@ -81,7 +90,7 @@ def impression_record(row: Impression, client: Client) -> Record:
     }
 
 
-def fact_record(row: Fact, client: Client) -> Record:
+def fact_record(row: Fact | Any, client: Owner) -> Record:
     return {
         "type": "fact",
         "uuid": row.uuid,
@@ -93,7 +102,7 @@ def fact_record(row: Fact, client: Client) -> Record:
     }
 
 
-def follow_up_record(row: FollowUp, client: Client, interaction_uuid: str | None) -> Record:
+def follow_up_record(row: FollowUp | Any, client: Owner, interaction_uuid: str | None) -> Record:
     return {
         "type": "follow-up",
         "uuid": row.uuid,
@@ -106,7 +115,7 @@ def follow_up_record(row: FollowUp, client: Client, interaction_uuid: str | None
     }
 
 
-def entry_record(row: Interaction | Impression | Fact, client: Client) -> Record:
+def entry_record(row: Interaction | Impression | Fact, client: Owner) -> Record:
     """A timeline entry of any of the three dated kinds."""
     if isinstance(row, Interaction):
         return interaction_record(row, client)

@@ -4,11 +4,13 @@ so a note that says `[red]` prints `[red]`.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import datetime, timedelta
-from typing import TYPE_CHECKING
+from typing import IO, TYPE_CHECKING
 
 from rich import box
-from rich.console import Group, RenderableType
+from rich.console import Console, Group, RenderableType
 from rich.padding import Padding
 from rich.panel import Panel
 from rich.table import Table
@@ -251,3 +253,15 @@ def clients_table(rows: list[ClientRow]) -> Table:
             who.append(f"\n{row.client.company}", style="dim")
         table.add_row(who, last, str(row.interaction_count), trend, due)
     return table
+
+
+@contextmanager
+def progress_reader(stream: IO[bytes], total: int, description: str) -> Iterator[IO[bytes]]:
+    """`stream`, read through a progress bar on stderr."""
+    from rich.progress import Progress
+
+    with (
+        Progress(console=Console(stderr=True), transient=True) as progress,
+        progress.wrap_file(stream, total=total, description=description) as wrapped,
+    ):
+        yield wrapped  # type: ignore[misc]

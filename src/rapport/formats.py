@@ -1,0 +1,489 @@
+"""Export and import formats: the record schema, its writers and its readers.
+
+One record per journal row, as `records.py` builds them. Writers: jsonl (default), json, csv,
+markdown. Readers: jsonl, json, csv, each yielding `(line number, record)`; every record is
+checked against SCHEMA before anything is written. vCard contacts are read here too.
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+import uuid as uuid_module
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass
+from datetime import date, datetime, timezone
+from typing import IO, Any
+
+from rapport.errors import BadInput
+from rapport.models import KINDS, SCORE_RANGE, STAGES, TOPICS
+
+FORMAT = 1
+HEADER = {"type": "header", "format": FORMAT}
+TYPES = ("client", "interaction", "impression", "fact", "follow-up")
+EXPORT_FORMATS = ("jsonl", "json", "csv", "markdown")
+IMPORT_FORMATS = ("jsonl", "json", "csv", "vcf")
+EXTENSIONS = {".jsonl": "jsonl", ".ndjson": "jsonl", ".json": "json", ".csv": "csv",
+              ".vcf": "vcf", ".vcard": "vcf"}  # fmt: skip
+
+Record = dict[str, Any]
+
+
+class RecordError(ValueError):
+    """One record is wrong; the reader adds the line number."""
+
+
+# -- the schema ---------------------------------------------------------------------------
+
+
+def _text(value: Any, *, empty: bool = False) -> str:
+    if not isinstance(value, str):
+        raise RecordError("must be text")
+    if "\x00" in value:
+        raise RecordError("contains a NUL byte")
+    if not empty and not value.strip():
+        raise RecordError("must not be empty")
+    return value
+
+
+def _optional_text(value: Any) -> str | None:
+    return None if value is None or value == "" else _text(value)
+
+
+def _note(value: Any) -> str:
+    return _text(value, empty=True)
+
+
+def _uuid(value: Any) -> str:
+    try:
+        return str(uuid_module.UUID(_text(value)))
+    except ValueError:
+        raise RecordError(f"is not a uuid: {value!r}") from None
+
+
+def _moment(value: Any) -> datetime:
+    text = _text(value)
+    try:
+        parsed = datetime.fromisoformat(text[:-1] + "+00:00" if text.endswith("Z") else text)
+        return (parsed if parsed.tzinfo else parsed.astimezone()).astimezone(timezone.utc)
+    except (ValueError, OverflowError):
+        raise RecordError(f"is not an ISO 8601 time: {value!r}") from None
+
+
+def _optional_moment(value: Any) -> datetime | None:
+    return None if value is None or value == "" else _moment(value)
+
+
+def _optional_day(value: Any) -> date | None:
+    if value is None or value == "":
+        return None
+    try:
+        return date.fromisoformat(_text(value))
+    except ValueError:
+        raise RecordError(f"is not a day (YYYY-MM-DD): {value!r}") from None
+
+
+def _integer(value: Any, allowed: range) -> int | None:
+    if value is None or value == "":
+        return None
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise RecordError(f"must be a whole number, not {value!r}")
+    if value not in allowed:
+        raise RecordError(f"must be between {allowed.start} and {allowed.stop - 1}")
+    return value
+
+
+def _score(value: Any) -> int | None:
+    return _integer(value, SCORE_RANGE)
+
+
+def _cadence(value: Any) -> int | None:
+    return _integer(value, range(1, 3651))
+
+
+def _flag(value: Any) -> bool:
+    if not isinstance(value, bool):
+        raise RecordError(f"must be true or false, not {value!r}")
+    return value
+
+
+def _tags(value: Any) -> list[str]:
+    if not isinstance(value, list) or not all(isinstance(tag, str) for tag in value):
+        raise RecordError("must be a list of words")
+    return value
+
+
+def _choice(choices: tuple[str, ...]) -> Callable[[Any], str]:
+    def check(value: Any) -> str:
+        if value not in choices:
+            raise RecordError(f"must be one of {', '.join(choices)}, not {value!r}")
+        return value
+
+    return check
+
+
+@dataclass(frozen=True)
+class Field:
+    name: str
+    check: Callable[[Any], Any]
+    required: bool = False
+    csv: str = "text"  # how CSV spells it: text, user (neutralised), int, bool, tags
+    default: Any = None  # for an optional field that is missing or null
+
+
+def _fields(*fields: Field) -> dict[str, Field]:
+    return {field.name: field for field in fields}
+
+
+_OWNER = (Field("client_uuid", _uuid, required=True), Field("client_name", _optional_text))
+_STAMPS = (Field("uuid", _uuid, required=True), Field("created_at", _optional_moment))
+
+SCHEMA: dict[str, dict[str, Field]] = {
+    "client": _fields(
+        _STAMPS[0],
+        Field("name", _text, required=True, csv="user"),
+        Field("company", _optional_text, csv="user"),
+        Field("role", _optional_text, csv="user"),
+        Field("email", _optional_text, csv="user"),
+        Field("phone", _optional_text, csv="user"),
+        Field("tags", _tags, csv="tags", default=()),
+        Field("cadence_days", _cadence, csv="int"),
+        Field("archived", _flag, csv="bool", default=False),
+        _STAMPS[1],
+    ),
+    "interaction": _fields(
+        _STAMPS[0],
+        *_OWNER,
+        Field("at", _moment, required=True),
+        Field("kind", _choice(KINDS), required=True),
+        Field("note", _note, csv="user", default=""),
+        Field("mood", _score, csv="int"),
+        Field("tags", _tags, csv="tags", default=()),
+        _STAMPS[1],
+    ),
+    "impression": _fields(
+        _STAMPS[0],
+        *_OWNER,
+        Field("at", _moment, required=True),
+        Field("stage", _choice(STAGES), required=True),
+        Field("text", _text, required=True, csv="user"),
+        Field("score", _score, csv="int"),
+        _STAMPS[1],
+    ),
+    "fact": _fields(
+        _STAMPS[0],
+        *_OWNER,
+        Field("at", _moment, required=True),
+        Field("topic", _choice(TOPICS), required=True),
+        Field("text", _text, required=True, csv="user"),
+        _STAMPS[1],
+    ),
+    "follow-up": _fields(
+        _STAMPS[0],
+        *_OWNER,
+        Field("interaction_uuid", lambda v: None if v in (None, "") else _uuid(v)),
+        Field("text", _text, required=True, csv="user"),
+        Field("due", _optional_day),
+        Field("done_at", _optional_moment),
+        _STAMPS[1],
+    ),
+}
+
+CSV_COLUMNS = ["type", *dict.fromkeys(name for fields in SCHEMA.values() for name in fields)]
+CSV_COLUMNS.append("format")
+
+
+def check_record(record: Any) -> tuple[str, dict[str, Any]]:
+    """The record's type and its checked values; RecordError names the first problem."""
+    if not isinstance(record, dict):
+        raise RecordError("is not a JSON object")
+    kind = record.get("type")
+    if kind == "header":
+        if record.get("format") != FORMAT:
+            raise RecordError(
+                f"is format {record.get('format')!r}; this rapport reads format {FORMAT}"
+            )
+        return "header", {}
+    if kind not in SCHEMA:
+        raise RecordError(f"has unknown type {kind!r}; expected one of {', '.join(TYPES)}")
+    values = {}
+    for name, field in SCHEMA[kind].items():
+        value = record.get(name)
+        if value is None:
+            if field.required:
+                raise RecordError(f"misses the field {name!r}")
+            values[name] = field.default
+            continue
+        try:
+            values[name] = field.check(value)
+        except RecordError as error:
+            raise RecordError(f"field {name!r} {error}") from None
+    return kind, values
+
+
+# -- writing ------------------------------------------------------------------------------
+
+# OWASP's rule against formula injection: a cell that starts with one of these is prefixed
+# with an apostrophe. A text that already starts with apostrophes before one of them gets
+# one more, so that reading strips exactly one and the round trip is lossless.
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def neutralise(text: str) -> str:
+    return "'" + text if text.lstrip("'").startswith(FORMULA_STARTS) else text
+
+
+def unneutralise(text: str) -> str:
+    return (
+        text[1:] if text.startswith("'") and text.lstrip("'").startswith(FORMULA_STARTS) else text
+    )
+
+
+def _csv_cell(value: Any, style: str, raw: bool) -> str:
+    if value is None:
+        return ""
+    if style == "tags":
+        return " ".join(value)
+    if style == "bool":
+        return "true" if value else "false"
+    if style == "user" and not raw:
+        return neutralise(value)
+    return str(value)
+
+
+def write_jsonl(records: Iterable[Record], out: IO[str]) -> None:
+    for record in records:
+        out.write(json.dumps(record, ensure_ascii=False, separators=(",", ":")) + "\n")
+
+
+def write_json(records: Iterable[Record], out: IO[str]) -> None:
+    # Streamed by hand, one record a line, so a large journal never sits in memory.
+    iterator = iter(records)
+    header = next(iterator)
+    out.write(f'{{"format":{header["format"]},"records":[')
+    separator = "\n"
+    for record in iterator:
+        out.write(separator + json.dumps(record, ensure_ascii=False, separators=(",", ":")))
+        separator = ",\n"
+    out.write("\n]}\n")
+
+
+def write_csv(records: Iterable[Record], out: IO[str], *, raw: bool = False) -> None:
+    writer = csv.writer(out, lineterminator="\r\n")
+    writer.writerow(CSV_COLUMNS)
+    for record in records:
+        if record["type"] == "header":
+            writer.writerow(["header"] + [""] * (len(CSV_COLUMNS) - 2) + [record["format"]])
+            continue
+        fields = SCHEMA[record["type"]]
+        writer.writerow(
+            _csv_cell(record.get(column), fields[column].csv, raw) if column in fields
+            else record["type"] if column == "type" else ""
+            for column in CSV_COLUMNS
+        )  # fmt: skip
+
+
+# -- reading ------------------------------------------------------------------------------
+
+
+def decoded_lines(stream: IO[bytes]) -> Iterator[tuple[int, str]]:
+    """Lines as text with their numbers; bad UTF-8 or a NUL byte stops with the line."""
+    for number, raw in enumerate(stream, start=1):
+        if b"\x00" in raw:
+            raise BadInput(f"line {number}: contains a NUL byte; nothing imported")
+        try:
+            yield number, raw.decode("utf-8")
+        except UnicodeDecodeError as error:
+            raise BadInput(
+                f"line {number}: not valid UTF-8 (byte {error.start + 1}); nothing imported"
+            ) from None
+
+
+def read_jsonl(stream: IO[bytes]) -> Iterator[tuple[int, Any]]:
+    for number, line in decoded_lines(stream):
+        if not line.strip():
+            continue
+        try:
+            yield number, json.loads(line)
+        except json.JSONDecodeError as error:
+            raise BadInput(f"line {number}: not JSON ({error.msg}); nothing imported") from None
+
+
+def read_json(stream: IO[bytes]) -> Iterator[tuple[int, Any]]:
+    text = "".join(line for _, line in decoded_lines(stream))
+    try:
+        document = json.loads(text)
+    except json.JSONDecodeError as error:
+        raise BadInput(f"line {error.lineno}: not JSON ({error.msg}); nothing imported") from None
+    if not isinstance(document, dict) or not isinstance(document.get("records"), list):
+        raise BadInput('line 1: expected {"format": 1, "records": [...]}; nothing imported')
+    yield 1, {"type": "header", "format": document.get("format")}
+    # Records sit one a line, as `export --format json` writes them.
+    yield from enumerate(document["records"], start=2)
+
+
+def _from_csv(row: dict[str, str], raw: bool) -> Record:
+    kind = row.get("type", "")
+    if kind == "header":
+        return {"type": "header", "format": int(row["format"]) if row.get("format") else None}
+    record: Record = {"type": kind}
+    for name, field in SCHEMA.get(kind, {}).items():
+        cell = row.get(name) or ""
+        if field.csv == "tags":
+            record[name] = cell.split()
+        elif field.csv == "bool":
+            record[name] = {"true": True, "false": False}.get(cell, cell or False)
+        elif field.csv == "int":
+            record[name] = int(cell) if cell.lstrip("-").isdigit() else (cell or None)
+        elif field.csv == "user":
+            record[name] = cell if raw else unneutralise(cell)
+        else:
+            record[name] = cell or None
+    return record
+
+
+def read_csv(stream: IO[bytes], *, raw: bool = False) -> Iterator[tuple[int, Any]]:
+    lines = decoded_lines(stream)
+    numbers: list[int] = [0]
+
+    def text() -> Iterator[str]:
+        for number, line in lines:
+            numbers[0] = number
+            yield line
+
+    reader = csv.DictReader(text())
+    if reader.fieldnames is None or "type" not in reader.fieldnames:
+        raise BadInput("line 1: a rapport CSV starts with a header row naming 'type'")
+    try:
+        for row in reader:
+            yield numbers[0], _from_csv(row, raw)
+    except csv.Error as error:
+        raise BadInput(f"line {numbers[0]}: not CSV ({error}); nothing imported") from None
+
+
+READERS: dict[str, Callable[..., Iterator[tuple[int, Any]]]] = {
+    "jsonl": read_jsonl,
+    "json": read_json,
+    "csv": read_csv,
+}
+
+
+# -- vCard --------------------------------------------------------------------------------
+
+
+@dataclass
+class Contact:
+    line: int
+    name: str
+    uid: str | None = None
+    company: str | None = None
+    role: str | None = None
+    emails: tuple[str, ...] = ()
+    phones: tuple[str, ...] = ()
+    birthday: str | None = None
+
+
+def _values(card: Any, key: str) -> list[str]:
+    return [str(item.value).strip() for item in card.contents.get(key, []) if item.value]
+
+
+def read_vcards(stream: IO[bytes]) -> list[Contact]:
+    """Contacts from a vCard 3 or 4 file (an address book export)."""
+    import vobject
+
+    text = "".join(line for _, line in decoded_lines(stream))
+    contacts = []
+    try:
+        for card in vobject.readComponents(text):
+            contacts.append(_contact(card))
+    except vobject.base.ParseError as error:
+        line = getattr(error, "lineNumber", None) or "?"
+        raise BadInput(f"line {line}: not a vCard ({error}); nothing imported") from None
+    return contacts
+
+
+def _contact(card: Any) -> Contact:
+    line = getattr(card, "lineNumber", None) or 0
+    names = _values(card, "fn")
+    if not names and "n" in card.contents:
+        n = card.n.value
+        names = [" ".join(part for part in (n.given, n.additional, n.family) if part)]
+    if not names or not names[0].strip():
+        raise BadInput(f"line {line}: a vCard without a name (FN); nothing imported")
+    organisation = None
+    if "org" in card.contents:
+        value = card.org.value
+        parts = value if isinstance(value, list) else [value]
+        organisation = ", ".join(p.strip() for p in parts if p and p.strip()) or None
+    return Contact(
+        line=line,
+        name=" ".join(names[0].split()),
+        uid=(_values(card, "uid") or [None])[0],
+        company=organisation,
+        role=(_values(card, "title") or [None])[0],
+        emails=tuple(dict.fromkeys(_values(card, "email"))),
+        phones=tuple(dict.fromkeys(_values(card, "tel"))),
+        birthday=(_values(card, "bday") or [None])[0],
+    )
+
+
+# -- markdown -----------------------------------------------------------------------------
+
+
+def _score_suffix(score: int | None) -> str:
+    return "" if score is None else f", score {score:+d}" if score else ", score 0"
+
+
+def _indented(text: str) -> str:
+    """A multi-line text inside a list item: continuation lines indented."""
+    return "\n  ".join(text.splitlines() or [""])
+
+
+def write_markdown(briefings: Iterable[Any], out: IO[str]) -> None:
+    """A readable journal: one section per client, the briefing, then the dated timeline."""
+    from rapport.dates import format_day, format_moment
+    from rapport.models import Fact, Impression, Interaction
+
+    out.write("# Relationship journal\n")
+    for b in briefings:
+        c = b.client
+        out.write(f"\n## {c.name}\n\n")
+        about = [part for part in (c.role, c.company, c.email, c.phone) if part]
+        if about:
+            out.write(" · ".join(about) + "\n\n")
+        if c.tags:
+            out.write("Tags: " + ", ".join(c.tags.split(",")) + "\n\n")
+        if c.cadence_days:
+            out.write(f"Keep in touch every {c.cadence_days} days.\n\n")
+        for title, impression in (("First impression", b.first), ("Latest impression", b.latest)):
+            if impression is not None:
+                score = _score_suffix(impression.score)
+                out.write(
+                    f"- **{title}** ({format_day(impression.at)}{score}): "
+                    f"{_indented(impression.text)}\n"
+                )
+        if b.facts:
+            out.write("\n### Talking points\n\n")
+            for fact in b.facts:
+                out.write(f"- *{fact.topic}*: {_indented(fact.text)} ({format_day(fact.at)})\n")
+        if b.follow_ups:
+            out.write("\n### Open follow-ups\n\n")
+            for todo in b.follow_ups:
+                due = f" (due {todo.due.isoformat()})" if todo.due else ""
+                out.write(f"- [ ] {_indented(todo.text)}{due}\n")
+        if b.timeline:
+            out.write("\n### Timeline\n\n")
+            for entry in reversed(b.timeline):  # a journal reads oldest first
+                when = format_moment(entry.at)
+                if isinstance(entry, Interaction):
+                    mood = (
+                        "" if entry.mood is None else f", mood {entry.mood:+d}".replace("+0", "0")
+                    )
+                    line = f"{entry.kind}{mood}: {_indented(entry.note)}"
+                elif isinstance(entry, Impression):
+                    score = _score_suffix(entry.score)
+                    line = f"{entry.stage} impression{score}: {_indented(entry.text)}"
+                else:
+                    assert isinstance(entry, Fact)
+                    line = f"learned ({entry.topic}): {_indented(entry.text)}"
+                out.write(f"- **{when}** {line}\n")

@@ -1,0 +1,369 @@
+"""Moving a journal in and out: the export stream and the import that matches by uuid.
+
+Export streams rows straight from SQLite in a fixed order (clients, interactions,
+impressions, facts, follow-ups; each by time, then uuid), so two exports of one journal are
+byte-identical and a million rows never sit in memory. Import checks every record and
+writes them in one transaction: a bad line anywhere means nothing from the file is written.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from typing import TYPE_CHECKING, Any, NamedTuple
+
+from sqlalchemy import insert, select, update
+
+from rapport import dates, formats, names
+from rapport.errors import BadInput
+from rapport.journal import Briefing, brief, check_choice, find_client, new_client, normalise_tags
+from rapport.models import KINDS, Client, Fact, FollowUp, Impression, Interaction, new_uuid
+from rapport.records import (
+    Record,
+    client_record,
+    fact_record,
+    follow_up_record,
+    impression_record,
+    interaction_record,
+)
+
+if TYPE_CHECKING:
+    from sqlalchemy import Connection, Table
+
+    from rapport.db import Database
+
+TABLES: dict[str, Table] = {
+    "client": Client.__table__,  # type: ignore[attr-defined,dict-item]
+    "interaction": Interaction.__table__,  # type: ignore[attr-defined,dict-item]
+    "impression": Impression.__table__,  # type: ignore[attr-defined,dict-item]
+    "fact": Fact.__table__,  # type: ignore[attr-defined,dict-item]
+    "follow-up": FollowUp.__table__,  # type: ignore[attr-defined,dict-item]
+}
+
+
+class Owner(NamedTuple):
+    uuid: str
+    name: str
+
+
+# -- export -------------------------------------------------------------------------------
+
+
+@dataclass
+class Filters:
+    clients: list[str] = field(default_factory=list)  # names as the user typed them
+    since: datetime | None = None
+    until: datetime | None = None
+    kinds: list[str] = field(default_factory=list)  # interaction kinds
+    types: list[str] = field(default_factory=list)  # record types; empty means all
+
+    def checked(self) -> Filters:
+        for kind in self.kinds:
+            check_choice(kind, KINDS, "kind")
+        for kind in self.types:
+            check_choice(kind, formats.TYPES, "type")
+        if self.since and self.until and self.since > self.until:
+            raise BadInput("--since is after --until; nothing would match")
+        return self
+
+
+def export_records(db: Database, filters: Filters) -> Iterator[Record]:
+    """The header, then every record the filters keep, in the stable export order."""
+    filters = filters.checked()
+    types = set(filters.types or formats.TYPES)
+    yield dict(formats.HEADER)
+    with db.reading() as session:
+        ids = sorted({find_client(session, name).id for name in filters.clients})  # type: ignore[type-var]
+        conn = session.connection()
+        clients = select(*TABLES["client"].columns).order_by(Client.created_at, Client.uuid)
+        if ids:
+            clients = clients.where(Client.id.in_(ids))  # type: ignore[union-attr]
+        owners: dict[int, Owner] = {}
+        for row in conn.execute(clients):
+            owners[row.id] = Owner(row.uuid, row.name)
+            if "client" in types:
+                yield client_record(row)
+        for kind, build in (
+            ("interaction", interaction_record),
+            ("impression", impression_record),
+            ("fact", fact_record),
+        ):
+            if kind in types:
+                for row in conn.execute(_dated(kind, filters, ids)):
+                    yield build(row, owners[row.client_id])
+        if "follow-up" in types:
+            for row in conn.execute(_follow_ups(filters, ids)):
+                yield follow_up_record(row, owners[row.client_id], row.linked_uuid)
+
+
+def _dated(kind: str, filters: Filters, ids: list[int]) -> Any:
+    table = TABLES[kind]
+    query = select(*table.columns).order_by(table.c.at, table.c.uuid)
+    if ids:
+        query = query.where(table.c.client_id.in_(ids))
+    if filters.since:
+        query = query.where(table.c.at >= filters.since)
+    if filters.until:
+        query = query.where(table.c.at <= filters.until)
+    if kind == "interaction" and filters.kinds:
+        query = query.where(table.c.kind.in_([k.lower() for k in filters.kinds]))
+    return query
+
+
+def _follow_ups(filters: Filters, ids: list[int]) -> Any:
+    table, linked = TABLES["follow-up"], TABLES["interaction"]
+    query = (
+        select(*table.columns, linked.c.uuid.label("linked_uuid"))
+        .outerjoin(linked, linked.c.id == table.c.interaction_id)
+        .order_by(table.c.created_at, table.c.uuid)
+    )
+    if ids:
+        query = query.where(table.c.client_id.in_(ids))
+    if filters.since:
+        query = query.where(table.c.created_at >= filters.since)
+    if filters.until:
+        query = query.where(table.c.created_at <= filters.until)
+    return query
+
+
+# -- import -------------------------------------------------------------------------------
+
+
+@dataclass
+class ImportReport:
+    added: Counter[str] = field(default_factory=Counter)
+    updated: int = 0
+    unchanged: int = 0
+    differing: list[int] = field(default_factory=list)  # lines that differ, not updated
+    dry_run: bool = False
+
+    @property
+    def new(self) -> int:
+        return sum(self.added.values())
+
+
+class _DryRun(Exception):
+    """Raised inside the transaction to roll back a dry run."""
+
+
+def import_records(
+    db: Database,
+    lines: Iterable[tuple[int, Any]],
+    *,
+    update_existing: bool = False,
+    dry_run: bool = False,
+) -> ImportReport:
+    """Write every record or none; records are matched with the journal by uuid."""
+    report = ImportReport(dry_run=dry_run)
+    try:
+        with db.writing() as session:
+            conn = session.connection()
+            clients: dict[str, int] = dict(conn.execute(select(Client.uuid, Client.id)).all())  # type: ignore[arg-type]
+            for number, raw in lines:
+                try:
+                    kind, values = formats.check_record(raw)
+                except formats.RecordError as error:
+                    raise BadInput(f"line {number}: the record {error}; nothing imported") from None
+                if kind != "header":
+                    _apply(conn, kind, values, number, clients, report, update_existing)
+            if dry_run:
+                raise _DryRun
+    except _DryRun:
+        pass
+    return report
+
+
+def _apply(
+    conn: Connection,
+    kind: str,
+    values: dict[str, Any],
+    number: int,
+    clients: dict[str, int],
+    report: ImportReport,
+    update_existing: bool,
+) -> None:
+    from sqlalchemy.exc import IntegrityError
+
+    table = TABLES[kind]
+    row = {name: value for name, value in values.items() if name in table.c}
+    if "tags" in row:
+        try:
+            row["tags"] = normalise_tags(list(row["tags"]))
+        except BadInput as error:
+            raise BadInput(f"line {number}: {error}; nothing imported") from None
+    if row.get("created_at") is None:
+        row.pop("created_at", None)  # matched without it; stamped now if new
+    if kind != "client":
+        owner = values["client_uuid"]
+        if owner not in clients:
+            raise BadInput(
+                f"line {number}: refers to client {owner} ({values.get('client_name') or '?'}), "
+                "who is neither in the journal nor earlier in the file; nothing imported"
+            )
+        row["client_id"] = clients[owner]
+    if kind == "follow-up":
+        row["interaction_id"] = _interaction_id(conn, values["interaction_uuid"], number)
+    existing = conn.execute(select(table).where(table.c.uuid == row["uuid"])).mappings().first()
+    try:
+        if existing is None:
+            row.setdefault("created_at", dates.now())
+            key = conn.execute(insert(table).values(row)).inserted_primary_key[0]
+            if kind == "client":
+                clients[row["uuid"]] = key
+            report.added[kind] += 1
+        elif all(existing[name] == value for name, value in row.items()):
+            report.unchanged += 1
+        elif update_existing:
+            conn.execute(update(table).where(table.c.id == existing["id"]).values(row))
+            report.updated += 1
+        else:
+            report.differing.append(number)
+    except IntegrityError as error:
+        reason = str(error.orig).replace("UNIQUE constraint failed: impression.client_id",
+                                         "a second first impression for this client")  # fmt: skip
+        raise BadInput(f"line {number}: {reason}; nothing imported") from None
+
+
+def _interaction_id(conn: Connection, uuid: str | None, number: int) -> int | None:
+    if uuid is None:
+        return None
+    found = conn.execute(select(Interaction.id).where(Interaction.uuid == uuid)).scalar()
+    if found is None:
+        raise BadInput(
+            f"line {number}: the follow-up refers to interaction {uuid}, which is neither in "
+            "the journal nor earlier in the file; nothing imported"
+        )
+    return found
+
+
+# -- vCard --------------------------------------------------------------------------------
+
+
+@dataclass
+class ContactReport:
+    added: int = 0
+    updated: int = 0
+    unchanged: int = 0
+    birthdays: int = 0
+    dry_run: bool = False
+
+
+def import_contacts(
+    db: Database, contacts: list[formats.Contact], *, dry_run: bool = False
+) -> ContactReport:
+    """Create or update clients from address-book cards; a birthday becomes a fact."""
+    report = ContactReport(dry_run=dry_run)
+    try:
+        with db.writing() as session:
+            for contact in contacts:
+                details = {
+                    "company": contact.company,
+                    "role": contact.role,
+                    "email": ", ".join(contact.emails) or None,
+                    "phone": ", ".join(contact.phones) or None,
+                }
+                client = _match(session, contact)
+                if client is None:
+                    client = new_client(contact.name, **details)
+                    if contact.uid and _is_uuid(contact.uid):
+                        client.uuid = contact.uid.lower()
+                    session.add(client)
+                    session.flush()
+                    report.added += 1
+                else:
+                    # The address book is the source for contact details; never erase one.
+                    changes = {k: v for k, v in details.items() if v and getattr(client, k) != v}
+                    for key, value in changes.items():
+                        setattr(client, key, value)
+                    report.updated += bool(changes)
+                    report.unchanged += not changes
+                if contact.birthday and _add_birthday(session, client, contact.birthday):
+                    report.birthdays += 1
+            session.flush()
+            if dry_run:
+                raise _DryRun
+    except _DryRun:
+        pass
+    return report
+
+
+def _is_uuid(text: str) -> bool:
+    try:
+        formats._uuid(text)
+    except formats.RecordError:
+        return False
+    return True
+
+
+def _match(session: Any, contact: formats.Contact) -> Client | None:
+    """The client a card describes: by uuid (UID), else by name and company."""
+    if contact.uid and _is_uuid(contact.uid):
+        found = session.execute(select(Client).where(Client.uuid == contact.uid.lower())).scalar()
+        if found is not None:
+            return found
+    wanted = names.keys(contact.name)
+    same_name = [
+        c for c in session.execute(select(Client)).scalars() if wanted & names.keys(c.name)
+    ]
+    if len(same_name) > 1 and contact.company:
+        company = names.fold(contact.company)
+        same_name = [c for c in same_name if names.fold(c.company or "") == company]
+    if len(same_name) > 1:
+        raise BadInput(
+            f"line {contact.line}: {contact.name!r} matches {len(same_name)} clients; "
+            "nothing imported"
+        )
+    return same_name[0] if same_name else None
+
+
+def birthday_text(value: str) -> str:
+    """`Birthday: 14 March 1970` from vCard's 1970-03-14, 19700314 or --0314."""
+    digits = value.replace("-", "")
+    try:
+        if value.startswith("--") and len(digits) == 4:
+            day = date(2000, int(digits[:2]), int(digits[2:]))
+            return f"Birthday: {day.day} {day:%B}"
+        day = date(int(digits[:4]), int(digits[4:6]), int(digits[6:8]))
+        return f"Birthday: {day.day} {day:%B} {day.year}"
+    except ValueError:
+        return f"Birthday: {value}"
+
+
+def _add_birthday(session: Any, client: Client, value: str) -> bool:
+    text = birthday_text(value)
+    known = session.execute(
+        select(Fact.id).where(
+            Fact.client_id == client.id, Fact.topic == "birthday", Fact.text == text
+        )
+    ).first()
+    if known:
+        return False
+    session.add(
+        Fact(client_id=client.id, at=dates.now(), topic="birthday", text=text, uuid=new_uuid())
+    )
+    return True
+
+
+# -- markdown -----------------------------------------------------------------------------
+
+
+def briefings(db: Database, filters: Filters) -> Iterator[Briefing]:
+    """Each client's briefing with the whole timeline, by name, for the markdown journal."""
+    filters = filters.checked()
+    kinds = {k.lower() for k in filters.kinds}
+    with db.reading() as session:
+        chosen = [find_client(session, name) for name in filters.clients]
+        everyone = chosen or list(session.execute(select(Client)).scalars())
+        for client in sorted(
+            {c.id: c for c in everyone}.values(), key=lambda c: names.fold(c.name)
+        ):
+            briefing = brief(session, client, since=filters.since)
+            briefing.timeline = [
+                entry
+                for entry in briefing.timeline
+                if (filters.until is None or entry.at <= filters.until)
+                and (not kinds or not isinstance(entry, Interaction) or entry.kind in kinds)
+            ]
+            yield briefing

@@ -1,0 +1,463 @@
+"""Export and import: lossless, idempotent, all or nothing."""
+
+from __future__ import annotations
+
+import io
+import json
+import os
+import stat
+import subprocess
+import sys
+import tempfile
+import unicodedata
+from datetime import datetime, timedelta, timezone
+from pathlib import Path
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from conftest import rapport_process, rows, snapshot
+from rapport import formats, journal, transfer
+from rapport.db import Database
+
+# -- the law: export → import → export is the identity -----------------------------------
+
+TRICKY = ["Müller", "Mu\u0308ller", "😀", "שלום", "مرحبا", "a\nb", 'say "hi"', "x,y", "=SUM(A1)",
+          "+49 40", "-3", "@home", "'=quoted", "\ttab", "\r\nline", "ß", "Ørsted"]  # fmt: skip
+
+texts = st.one_of(
+    st.sampled_from(TRICKY),
+    st.text(st.characters(blacklist_characters="\x00", blacklist_categories=["Cs"]), max_size=40),
+    st.text(min_size=200, max_size=2000, alphabet='abc äöü 😀\n,"'),
+).filter(lambda t: t.strip() != "")
+names = st.lists(texts, min_size=1, max_size=4, unique_by=lambda n: " ".join(n.split()).casefold())
+moments = st.datetimes(
+    min_value=datetime(2000, 1, 1), max_value=datetime(2026, 1, 1), timezones=st.just(timezone.utc)
+)
+
+
+@st.composite
+def journals(draw):
+    """A journal as calls to rapport's own functions: clients and what happened with them."""
+    people = [" ".join(n.split()) for n in draw(names)]
+    people = [p for p in dict.fromkeys(people) if p]
+    entries = draw(
+        st.lists(
+            st.tuples(
+                st.sampled_from(["log", "impression", "fact", "follow"]),
+                st.integers(0, len(people) - 1),
+                texts,
+                moments,
+                st.one_of(st.none(), st.integers(-2, 2)),
+            ),
+            max_size=12,
+        )
+    )
+    return people, entries
+
+
+def build(db: Database, people: list[str], entries: list[tuple]) -> None:
+    uuids = []
+    for person in people:
+        uuids.append(journal.add_client(db, person, company=person[::-1], tags=["x"]).uuid)
+    for what, who, text, at, score in entries:
+        # Refer to clients by uuid-free exact names would be ambiguous for odd names; use ids.
+        query = people[who]
+        try:
+            if what == "log":
+                journal.log(db, query, text, at=at, mood=score, kind="lunch")
+            elif what == "impression":
+                journal.add_impression(db, query, text, at=at, score=score)
+            elif what == "fact":
+                journal.add_fact(db, query, text, at=at, topic="hobby")
+            else:
+                journal.log(db, query, "call", at=at, follow_up=text, due=at.date())
+        except journal.BadInput:
+            pass  # a generated name may resolve ambiguously; the law holds for what was written
+
+
+def exported(db: Database, fmt: str = "jsonl") -> str:
+    out = io.StringIO(newline="")
+    records = transfer.export_records(db, transfer.Filters())
+    if fmt == "csv":
+        formats.write_csv(records, out, raw=True)
+    else:
+        formats.write_jsonl(records, out)
+    return out.getvalue()
+
+
+def imported(db: Database, text: str, fmt: str = "jsonl") -> transfer.ImportReport:
+    stream = io.BytesIO(text.encode("utf-8"))
+    lines = formats.read_csv(stream, raw=True) if fmt == "csv" else formats.read_jsonl(stream)
+    return transfer.import_records(db, lines)
+
+
+@pytest.mark.parametrize("fmt", ["jsonl", "csv"])
+@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(journal_spec=journals())
+def test_export_import_export_is_byte_identical(fmt, journal_spec):
+    people, entries = journal_spec
+    with tempfile.TemporaryDirectory() as folder:
+        source, target = Database(Path(folder, "a.db")), Database(Path(folder, "b.db"))
+        try:
+            build(source, people, entries)
+            first = exported(source, fmt)
+            report = imported(target, first, fmt)
+            assert exported(target, fmt) == first
+            again = imported(target, first, fmt)
+            assert again.new == 0 and again.updated == 0 and not again.differing
+            assert again.unchanged == report.new
+        finally:
+            source.close()
+            target.close()
+
+
+# -- through the command line --------------------------------------------------------------
+
+
+@pytest.fixture
+def story(run):
+    for step in [
+        ("add", "Konrad Brandt", "--company", "Brandt & Vogel", "--phone", "+49 40 1",
+         "-t", "agency"),
+        ("add", "Jana Müller", "--company", "=HYPERLINK(\"x\")"),
+        ("log", "brandt", "First meeting", "--kind", "meeting", "--at", "2025-03-04 10:00"),
+        ("log", "brandt", "Lunch", "--kind", "lunch", "--at", "2025-08-01 12:00",
+         "--follow-up", "Send plan", "--due", "2025-08-15"),
+        ("log", "muller", "--kind", "call", "--at", "2025-09-01 09:00", "--",
+         "-2 points on the offer"),
+        ("impression", "brandt", "Restless", "--score", "-2", "--at", "2025-03-04 18:00"),
+        ("fact", "brandt", "Sails", "--topic", "hobby", "--at", "2025-08-01 15:00"),
+    ]:  # fmt: skip
+        result = run(*step)
+        assert result.exit_code == 0, (step, result.output)
+
+
+def test_jsonl_header_and_records(run, story):
+    lines = run("export").stdout.splitlines()
+    assert json.loads(lines[0]) == {"type": "header", "format": 1}
+    records = [json.loads(line) for line in lines[1:]]
+    assert [r["type"] for r in records] == [
+        "client",
+        "client",
+        "interaction",
+        "interaction",
+        "interaction",
+        "impression",
+        "fact",
+        "follow-up",
+    ]
+    meeting = records[2]
+    assert list(meeting) == [
+        "type",
+        "uuid",
+        "client_uuid",
+        "client_name",
+        "at",
+        "kind",
+        "note",
+        "mood",
+        "tags",
+        "created_at",
+    ]
+    assert meeting["at"] == "2025-03-04T09:00:00+00:00"
+    assert meeting["client_name"] == "Konrad Brandt"
+    follow_up = records[-1]
+    assert follow_up["interaction_uuid"] == records[3]["uuid"]
+    assert follow_up["due"] == "2025-08-15"
+
+
+def test_two_exports_are_byte_identical(run, story):
+    assert run("export").stdout_bytes == run("export").stdout_bytes
+    assert run("export", "-f", "csv").stdout_bytes == run("export", "-f", "csv").stdout_bytes
+
+
+def test_json_format(run, story):
+    data = json.loads(run("export", "--format", "json").stdout)
+    assert data["format"] == 1
+    assert len(data["records"]) == 8
+
+
+def test_filters(run, story):
+    def types(*args):
+        return [json.loads(line)["type"] for line in run("export", *args).stdout.splitlines()[1:]]
+
+    assert types("--type", "client") == ["client", "client"]
+    assert types("--client", "muller") == ["client", "interaction"]
+    assert types("--kind", "lunch", "--type", "interaction") == ["interaction"]
+    assert types("--since", "2025-08-01", "--until", "2025-08-31", "--type", "interaction") == [
+        "interaction"
+    ]
+    result = run("export", "--type", "meeting")
+    assert result.exit_code == 2 and "unknown type 'meeting'" in result.stderr
+
+
+def test_csv_neutralises_formulas_and_raw_does_not(run, story):
+    safe = run("export", "-f", "csv").stdout
+    assert "'=HYPERLINK" in safe and "'+49 40 1" in safe and "'-2 points" in safe
+    assert ",Restless,-2," in safe  # numbers are left alone: a score is not a formula
+    raw = run("export", "-f", "csv", "--raw").stdout
+    assert '"=HYPERLINK(""x"")"' in raw and "'=" not in raw
+
+
+def test_csv_neutral_export_round_trips_through_import(run, story, tmp_path):
+    (tmp_path / "j.csv").write_text(run("export", "-f", "csv").stdout, newline="")
+    other = tmp_path / "other.db"
+    assert run("--db", str(other), "import", str(tmp_path / "j.csv")).exit_code == 0
+    assert run("--db", str(other), "export").stdout == run("export").stdout
+
+
+@pytest.mark.parametrize(
+    ("text", "cell"),
+    [("=1+1", "'=1+1"), ("'=1+1", "''=1+1"), ("'plain", "'plain"), ("plain", "plain"),
+     ("\ttab", "'\ttab"), ("@x", "'@x")],
+)  # fmt: skip
+def test_neutralise_is_reversible(text, cell):
+    assert formats.neutralise(text) == cell
+    assert formats.unneutralise(cell) == text
+
+
+def test_markdown_journal(run, story):
+    out = run("export", "-f", "markdown").stdout
+    assert out.startswith("# Relationship journal\n")
+    assert "## Konrad Brandt" in out and "## Jana Müller" in out
+    assert "- **First impression** (2025-03-04, score -2): Restless" in out
+    assert "### Talking points\n\n- *hobby*: Sails (2025-08-01)" in out
+    assert "- [ ] Send plan (due 2025-08-15)" in out
+    timeline = out[out.index("### Timeline") :]
+    assert timeline.index("First meeting") < timeline.index("Lunch")
+
+
+def test_output_file_is_private_and_atomic(run, story, tmp_path):
+    target = tmp_path / "out.jsonl"
+    assert run("export", "--output", str(target)).exit_code == 0
+    assert stat.S_IMODE(target.stat().st_mode) == 0o600
+    assert target.read_text() == run("export").stdout
+    failed = run("export", "--output", str(tmp_path / "bad.jsonl"), "--client", "nobody")
+    assert failed.exit_code == 2
+    assert list(tmp_path.glob("*bad*")) == []
+
+
+def test_pipe_between_two_databases(journal, story, tmp_path):
+    other = tmp_path / "other.db"
+    exporter = subprocess.Popen(
+        [sys.executable, "-m", "rapport", "export"], stdout=subprocess.PIPE, env=os.environ
+    )
+    importer = subprocess.run(
+        [sys.executable, "-m", "rapport", "--db", str(other), "import", "-"],
+        stdin=exporter.stdout,
+        capture_output=True,
+        timeout=60,
+    )
+    exporter.wait(timeout=60)
+    assert exporter.returncode == 0
+    assert importer.returncode == 0, importer.stderr
+    assert b"Imported stdin: 8 new" in importer.stderr
+    again = rapport_process("--db", str(other), "export")
+    assert again.stdout == rapport_process("export").stdout
+
+
+def test_export_into_a_closed_pipe_is_quiet(journal, story):
+    done = subprocess.run(
+        f"{sys.executable} -m rapport export | head -c 10",
+        shell=True,
+        capture_output=True,
+        env=os.environ,
+        timeout=60,
+    )
+    assert done.stdout == b'{"type":"h'
+    assert b"Error" not in done.stderr and b"unexpected" not in done.stderr
+
+
+# -- import: idempotent, reported, all or nothing ------------------------------------------
+
+
+def test_second_import_adds_nothing(run, story, tmp_path):
+    dump = tmp_path / "j.jsonl"
+    dump.write_text(run("export").stdout)
+    result = run("import", str(dump))
+    assert result.exit_code == 0
+    assert result.stderr == f"Imported {dump}: 0 new, 8 unchanged, 0 updated\n"
+
+
+def test_changed_records_are_reported_then_updated(run, journal, story, tmp_path):
+    lines = run("export").stdout.splitlines()
+    record = json.loads(lines[3])
+    record["note"] = "Lunch at the harbour"
+    lines[3] = json.dumps(record)
+    dump = tmp_path / "j.jsonl"
+    dump.write_text("\n".join(lines) + "\n")
+    before = snapshot(journal)
+    result = run("import", str(dump))
+    assert result.exit_code == 0
+    assert "1 differ from the journal and were left alone (lines 4); --update" in result.stderr
+    assert snapshot(journal) == before
+    result = run("import", str(dump), "--update")
+    assert "0 new, 7 unchanged, 1 updated" in result.stderr
+    assert ("Lunch at the harbour",) in rows(journal, "SELECT note FROM interaction")
+
+
+def test_dry_run_reports_and_writes_nothing(run, journal, story, tmp_path):
+    other = tmp_path / "other.db"
+    dump = tmp_path / "j.jsonl"
+    dump.write_text(run("export").stdout)
+    result = run("--db", str(other), "import", str(dump), "--dry-run")
+    assert result.exit_code == 0
+    assert result.stderr.startswith(f"Dry run of {dump}, nothing written: would be 8 new")
+    assert not other.exists()
+
+
+def valid_lines(run) -> list[str]:
+    return run("export").stdout.splitlines()
+
+
+BAD = {
+    "invalid UTF-8": (lambda lines: lines[:2] + [b"\xff\xfe"], "line 3: not valid UTF-8"),
+    "NUL byte": (lambda lines: lines[:4] + [lines[4].replace(b"Lunch", b"Lu\x00nch")],
+                 "line 5: contains a NUL byte"),
+    "not JSON": (lambda lines: lines[:2] + [b"{oops"], "line 3: not JSON"),
+    "missing field": (lambda lines: lines[:2] + [b'{"type":"client","uuid":"'
+                      + b'0b0e0a8e-1111-4d3e-9a6a-2b2f3c4d5e6f"}'],
+                      "line 3: the record misses the field 'name'"),
+    "unknown type": (lambda lines: lines[:2] + [b'{"type":"meeting"}'],
+                     "line 3: the record has unknown type 'meeting'"),
+    "bad date": (lambda lines: lines[:3] + [lines[3].replace(b'"at":"2025', b'"at":"20x5')],
+                 "line 4: the record field 'at' is not an ISO 8601 time"),
+    "dangling client": (lambda lines: [lines[0], lines[3]], "line 2: refers to client"),
+    "newer format": (lambda lines: [b'{"type":"header","format":2}'] + lines[1:],
+                     "line 1: the record is format 2; this rapport reads format 1"),
+    "bad score": (lambda lines: lines[:6] + [lines[6].replace(b'"score":-2', b'"score":7')],
+                  "line 7: the record field 'score' must be between -2 and 2"),
+}  # fmt: skip
+
+
+@pytest.mark.parametrize("case", sorted(BAD))
+def test_bad_input_names_the_line_and_writes_nothing(run, story, tmp_path, case):
+    change, message = BAD[case]
+    lines = [line.encode() for line in valid_lines(run)]
+    other = tmp_path / "other.db"
+    assert run("--db", str(other), "add", "Someone Else").exit_code == 0
+    before = snapshot(other)
+    dump = tmp_path / "bad.jsonl"
+    dump.write_bytes(b"\n".join(change(lines)) + b"\n")
+    result = run("--db", str(other), "import", str(dump))
+    assert result.exit_code == 2, result.output
+    assert len(result.stderr.splitlines()) == 1
+    assert message in result.stderr
+    assert result.stderr.rstrip().endswith("nothing imported")
+    assert snapshot(other) == before
+
+
+def test_a_bad_line_late_in_the_file_undoes_the_good_ones(run, story, tmp_path):
+    lines = valid_lines(run) + ['{"type":"fact"}']
+    dump = tmp_path / "late.jsonl"
+    dump.write_text("\n".join(lines) + "\n")
+    other = tmp_path / "other.db"
+    result = run("--db", str(other), "import", str(dump))
+    assert result.exit_code == 2
+    assert "line 10:" in result.stderr
+    assert not other.exists() or rows(other, "SELECT count(*) FROM client") == [(0,)]
+
+
+def test_format_from_extension_and_errors(run, tmp_path):
+    unknown = tmp_path / "notes.txt"
+    unknown.write_text("x")
+    result = run("import", str(unknown))
+    assert result.exit_code == 2 and "pass --format" in result.stderr
+    result = run("import", str(tmp_path / "missing.jsonl"))
+    assert result.exit_code == 2 and "cannot read" in result.stderr
+
+
+# -- vCard ----------------------------------------------------------------------------------
+
+VCARDS = """BEGIN:VCARD
+VERSION:3.0
+FN:Jörg Müller
+N:Müller;Jörg;;;
+ORG:Nordlicht Media
+TITLE:Head of media
+EMAIL;TYPE=WORK:joerg@nordlicht.example
+EMAIL;TYPE=HOME:jm@private.example
+TEL;TYPE=CELL:+49 170 1234567
+BDAY:1970-03-14
+END:VCARD
+BEGIN:VCARD
+VERSION:4.0
+FN:Sophie Laurent
+ORG:Maison Laurent
+EMAIL:sophie@laurent.example
+BDAY:--0521
+UID:urn:uuid:not-a-uuid-here
+END:VCARD
+BEGIN:VCARD
+VERSION:3.0
+FN:Tomás Ortega
+TITLE:Freelance producer
+END:VCARD
+"""
+
+
+def test_vcard_import(run, journal, tmp_path):
+    cards = tmp_path / "contacts.vcf"
+    cards.write_text(VCARDS.replace("\n", "\r\n"), encoding="utf-8")
+    result = run("import", str(cards))
+    assert result.exit_code == 0, result.output
+    assert "3 new, 0 updated, 0 unchanged clients; 2 birthdays noted" in result.stderr
+    assert rows(journal, "SELECT name, company, role, email, phone FROM client ORDER BY name") == [
+        ("Jörg Müller", "Nordlicht Media", "Head of media",
+         "joerg@nordlicht.example, jm@private.example", "+49 170 1234567"),
+        ("Sophie Laurent", "Maison Laurent", None, "sophie@laurent.example", None),
+        ("Tomás Ortega", None, "Freelance producer", None, None),
+    ]  # fmt: skip
+    assert rows(journal, "SELECT topic, text FROM fact ORDER BY text") == [
+        ("birthday", "Birthday: 14 March 1970"),
+        ("birthday", "Birthday: 21 May"),
+    ]
+    again = run("import", str(cards))
+    assert "0 new, 0 updated, 3 unchanged clients; 0 birthdays noted" in again.stderr
+
+
+def test_vcard_updates_an_existing_client(run, journal, tmp_path):
+    assert run("add", "Jörg Müller", "--company", "Nordlicht Media").exit_code == 0
+    cards = tmp_path / "contacts.vcf"
+    cards.write_text(VCARDS)
+    result = run("import", str(cards))
+    assert "2 new, 1 updated, 0 unchanged clients" in result.stderr
+    assert rows(journal, "SELECT count(*) FROM client WHERE name = 'Jörg Müller'") == [(1,)]
+
+
+def test_broken_vcard_is_refused(run, journal, tmp_path):
+    cards = tmp_path / "broken.vcf"
+    cards.write_text("BEGIN:VCARD\nVERSION:3.0\nN:;;;;\nEND:VCARD\n")
+    result = run("import", str(cards))
+    assert result.exit_code == 2
+    assert "without a name" in result.stderr
+    assert not journal.exists()
+
+
+# -- completion -----------------------------------------------------------------------------
+
+
+def complete(words: str) -> list[str]:
+    env = {"_RAPPORT_COMPLETE": "complete_bash", "COMP_WORDS": words, "COMP_CWORD": "2"}
+    return rapport_process(env=env).stdout.decode().splitlines()
+
+
+def test_shell_completion_lists_client_names(run, story):
+    assert complete("rapport show Ja") == ["Jana Müller"]
+    assert complete("rapport log k") == ["konrad Brandt"]  # resolves like "Konrad Brandt"
+
+
+def test_unicode_forms_survive(run, journal):
+    nfd = unicodedata.normalize("NFD", "Jürgen")
+    assert run("add", nfd).exit_code == 0
+    record = json.loads(run("export", "--type", "client").stdout.splitlines()[1])
+    assert record["name"] == nfd  # stored and exported as typed, not normalised
+
+
+def test_created_at_survives_to_the_microsecond(run, journal, tmp_path):
+    run("add", "A")
+    line = run("export").stdout.splitlines()[1]
+    created = json.loads(line)["created_at"]
+    assert datetime.fromisoformat(created) > datetime.now(timezone.utc) - timedelta(minutes=5)
