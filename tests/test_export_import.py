@@ -10,6 +10,7 @@ import subprocess
 import sys
 import tempfile
 import unicodedata
+import uuid
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
@@ -17,7 +18,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from conftest import rapport_process, rows, snapshot
+from conftest import rapport_process, rows, run_in_terminal, snapshot
 from rapport import formats, journal, transfer
 from rapport.db import Database
 
@@ -461,3 +462,23 @@ def test_created_at_survives_to_the_microsecond(run, journal, tmp_path):
     line = run("export").stdout.splitlines()[1]
     created = json.loads(line)["created_at"]
     assert datetime.fromisoformat(created) > datetime.now(timezone.utc) - timedelta(minutes=5)
+
+
+def test_progress_bar_on_a_terminal_for_large_files(journal, tmp_path):
+    client = "0b0e0a8e-1111-4d3e-9a6a-2b2f3c4d5e6f"
+    lines = ['{"type":"header","format":1}',
+             f'{{"type":"client","uuid":"{client}","name":"Big Client"}}']  # fmt: skip
+    note = "x" * 300
+    for index in range(5000):
+        lines.append(json.dumps({"type": "interaction", "uuid": str(uuid.UUID(int=index + 1)),
+                                 "client_uuid": client, "at": "2025-01-01T10:00:00+00:00",
+                                 "kind": "note", "note": note}))  # fmt: skip
+    big = tmp_path / "big.jsonl"
+    big.write_text("\n".join(lines) + "\n")
+    assert big.stat().st_size > 1 << 20
+    code, output = run_in_terminal(["import", str(big)], b"", {})
+    assert code == 0, output
+    assert "Importing big.jsonl" in output
+    assert "5001 new" in output
+    piped = rapport_process("import", str(big))
+    assert b"Importing" not in piped.stderr  # no bar when stderr is not a terminal

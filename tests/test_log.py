@@ -2,18 +2,14 @@
 
 from __future__ import annotations
 
-import os
-import pty
-import select
 import subprocess
 import sys
-import time
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
 import pytest
 
-from conftest import rapport_process, rows, snapshot
+from conftest import rapport_process, rows, run_in_terminal, snapshot
 
 
 @pytest.fixture
@@ -198,39 +194,6 @@ def test_markup_in_a_note_is_stored_and_shown_literally(run, journal, brandt):
 
 
 # -- interactive: a real terminal through a pseudo-terminal ------------------------------
-
-
-def run_in_terminal(args: list[str], answers: bytes, env: dict[str, str]) -> tuple[int, str]:
-    """Run rapport with its stdin, stdout and stderr on a pty; type `answers` when asked."""
-    main, child = pty.openpty()
-    process = subprocess.Popen(
-        [sys.executable, "-m", "rapport", *args],
-        stdin=child,
-        stdout=child,
-        stderr=child,
-        env={**os.environ, **env},
-        close_fds=True,
-    )
-    os.close(child)
-    output, sent, deadline = b"", False, time.monotonic() + 60
-    while time.monotonic() < deadline:
-        ready, _, _ = select.select([main], [], [], 0.2)
-        if ready:
-            try:
-                chunk = os.read(main, 4096)
-            except OSError:
-                break
-            if not chunk:
-                break
-            output += chunk
-        if not sent and b"[y/N]" in output:
-            os.write(main, answers)
-            sent = True
-        if process.poll() is not None and not ready:
-            break
-    process.wait(timeout=10)
-    os.close(main)
-    return process.returncode, output.decode("utf-8", "replace")
 
 
 @pytest.fixture

@@ -690,6 +690,7 @@ def _import_summary(source: str, report: Any) -> str:
     parts = ", ".join(
         f"{count} {kind if count == 1 else PLURALS[kind]}"
         for kind, count in sorted(report.added.items())
+        if count
     )
     new = f"{report.new} new" + (f" ({parts})" if parts else "")
     line = f"{new}, {report.unchanged} unchanged, {report.updated} updated"
