@@ -292,7 +292,7 @@ def test_changed_records_are_reported_then_updated(run, journal, story, tmp_path
     before = snapshot(journal)
     result = run("import", str(dump))
     assert result.exit_code == 0
-    assert "1 differ from the journal and were left alone (lines 4); --update" in result.stderr
+    assert "1 differ from the journal and were left alone (line 4); --update" in result.stderr
     assert snapshot(journal) == before
     result = run("import", str(dump), "--update")
     assert "0 new, 7 unchanged, 1 updated" in result.stderr
@@ -482,3 +482,161 @@ def test_progress_bar_on_a_terminal_for_large_files(journal, tmp_path):
     assert "5001 new" in output
     piped = rapport_process("import", str(big))
     assert b"Importing" not in piped.stderr  # no bar when stderr is not a terminal
+
+
+# -- edge cases found in review -------------------------------------------------------------
+
+
+def test_client_names_in_csv_rows_are_neutralised_too(run):
+    assert run("add", '=HYPERLINK("http://evil","x")').exit_code == 0
+    assert run("log", "hyperlink", "hi", "--kind", "call").exit_code == 0
+    out = run("export", "-f", "csv").stdout
+    assert ',"=HYPERLINK' not in out and ",=HYPERLINK" not in out
+    assert out.count("'=HYPERLINK") == 2  # the client row and the interaction row
+
+
+@pytest.mark.parametrize("tag", ["=1+1", "@sum", "-x", "a\x00b", "two words"])
+def test_tags_are_plain_words(run, journal, tag):
+    result = run("add", "A", "--tag", tag)
+    assert result.exit_code == 2
+    assert "bad tag" in result.stderr
+
+
+@pytest.mark.parametrize("args", [("--kind", "call"), ("--kind", "lunch"), ("--since", "2025-08-01"),
+                                  ("--until", "2025-08-01"), ("--client", "muller")])  # fmt: skip
+def test_a_filtered_export_imports_into_an_empty_journal(run, story, tmp_path, args):
+    dump = tmp_path / "part.jsonl"
+    dump.write_text(run("export", *args).stdout)
+    result = run("--db", str(tmp_path / "empty.db"), "import", str(dump))
+    assert result.exit_code == 0, result.output
+
+
+def test_follow_ups_travel_with_their_contact(run, story):
+    def types(*args):
+        return [json.loads(line)["type"] for line in run("export", *args).stdout.splitlines()[1:]]
+
+    assert "follow-up" in types("--kind", "lunch")
+    assert "follow-up" not in types("--kind", "call")
+
+
+def test_until_a_day_includes_that_day(run, story):
+    out = run("export", "--since", "2025-08-01", "--until", "2025-08-01", "--type", "interaction")
+    assert [json.loads(line)["note"] for line in out.stdout.splitlines()[1:]] == ["Lunch"]
+
+
+def test_type_and_kind_are_case_insensitive(run, story):
+    assert len(run("export", "--type", "Client").stdout.splitlines()) == 3
+    assert len(run("export", "--kind", "LUNCH", "--type", "interaction").stdout.splitlines()) == 2
+
+
+MORE_BAD = {
+    "huge integer": ('{"type":"client","uuid":"0b0e0a8e-1111-4d3e-9a6a-2b2f3c4d5e6f","name":"A",'
+                     '"cadence_days":' + "9" * 5000 + "}", "line 2: not a value rapport reads"),
+    "surrogate": ('{"type":"client","uuid":"0b0e0a8e-1111-4d3e-9a6a-2b2f3c4d5e6f",'
+                  '"name":"Sur\\ud800rogate"}', "line 2: the record field 'name' contains an unpaired"),
+    "boolean as text": ('{"type":"client","uuid":"0b0e0a8e-1111-4d3e-9a6a-2b2f3c4d5e6f",'
+                        '"name":"A","archived":"yes"}', "field 'archived' must be true or false"),
+    "dangling interaction": ('{"type":"client","uuid":"0b0e0a8e-1111-4d3e-9a6a-2b2f3c4d5e6f",'
+                             '"name":"A"}\n{"type":"follow-up","uuid":"1b0e0a8e-1111-4d3e-9a6a-'
+                             '2b2f3c4d5e6f","client_uuid":"0b0e0a8e-1111-4d3e-9a6a-2b2f3c4d5e6f",'
+                             '"text":"x","interaction_uuid":"2b0e0a8e-1111-4d3e-9a6a-2b2f3c4d5e6f"}',
+                             "line 3: the follow-up refers to interaction"),
+    "duplicate uuid": ('{"type":"client","uuid":"0b0e0a8e-1111-4d3e-9a6a-2b2f3c4d5e6f","name":"A"}'
+                       '\n{"type":"client","uuid":"0b0e0a8e-1111-4d3e-9a6a-2b2f3c4d5e6f","name":"B"}',
+                       "line 3: uuid 0b0e0a8e-1111-4d3e-9a6a-2b2f3c4d5e6f appears twice"),
+}  # fmt: skip
+
+
+@pytest.mark.parametrize("case", sorted(MORE_BAD))
+def test_more_bad_jsonl(run, journal, tmp_path, case):
+    body, message = MORE_BAD[case]
+    dump = tmp_path / "bad.jsonl"
+    dump.write_text('{"type":"header","format":1}\n' + body + "\n")
+    result = run("import", str(dump))
+    assert result.exit_code == 2, result.output
+    assert message in result.stderr
+    assert len(result.stderr.splitlines()) == 1
+    assert not journal.exists()
+
+
+CSV_HEADER = ",".join(formats.CSV_COLUMNS)
+
+
+@pytest.mark.parametrize(
+    ("body", "message"),
+    [
+        ("nothing,here\n1,2\n", "line 1: a rapport CSV starts with a header row naming 'type'"),
+        (CSV_HEADER + "\nclient,0b0e0a8e-1111-4d3e-9a6a-2b2f3c4d5e6f,A" + "," * 40 + "\n",
+         "line 2: the row has more cells than the header row has columns"),
+        (CSV_HEADER + "\nclient,0b0e0a8e-1111-4d3e-9a6a-2b2f3c4d5e6f,A,,,,,,²\n",
+         "line 2: the record field 'cadence_days' must be a whole number"),
+        (CSV_HEADER + "\nheader" + "," * (len(formats.CSV_COLUMNS) - 1) + "x\n",
+         "line 2: the record is format 'x'"),
+        (CSV_HEADER + '\nclient,0b0e0a8e-1111-4d3e-9a6a-2b2f3c4d5e6f,"A\nB\n', "not CSV"),
+    ],
+)  # fmt: skip
+def test_bad_csv(run, journal, tmp_path, body, message):
+    dump = tmp_path / "bad.csv"
+    dump.write_text(body)
+    result = run("import", str(dump))
+    assert result.exit_code == 2, result.output
+    assert message in result.stderr
+    assert not journal.exists()
+
+
+def test_bad_json_names_the_record(run, story, tmp_path):
+    data = json.loads(run("export", "-f", "json").stdout)
+    data["records"][4]["mood"] = 9
+    dump = tmp_path / "pretty.json"
+    dump.write_text(json.dumps(data, indent=2))
+    result = run("--db", str(tmp_path / "o.db"), "import", str(dump))
+    assert result.exit_code == 2
+    assert "record 5: the record field 'mood' must be between -2 and 2" in result.stderr
+
+
+@pytest.mark.parametrize("fmt", ["jsonl", "csv"])
+def test_a_byte_order_mark_is_accepted(run, story, tmp_path, fmt):
+    dump = tmp_path / f"bom.{fmt}"
+    dump.write_bytes(b"\xef\xbb\xbf" + run("export", "-f", fmt).stdout_bytes)
+    result = run("--db", str(tmp_path / "o.db"), "import", str(dump))
+    assert result.exit_code == 0, result.output
+    assert "8 new" in result.stderr
+
+
+def test_a_repeated_record_with_the_same_content_is_unchanged(run, journal, tmp_path):
+    line = '{"type":"client","uuid":"0b0e0a8e-1111-4d3e-9a6a-2b2f3c4d5e6f","name":"A"}'
+    dump = tmp_path / "twice.jsonl"
+    dump.write_text(line + "\n" + line + "\n")
+    result = run("import", str(dump))
+    assert result.stderr.startswith(f"Imported {dump}: 1 new (1 client), 1 unchanged")
+
+
+@pytest.mark.parametrize("body", ["", '{"type":"header","format":1}\n'])
+def test_an_empty_import_creates_no_journal(run, journal, tmp_path, body):
+    dump = tmp_path / "empty.jsonl"
+    dump.write_text(body)
+    result = run("import", str(dump))
+    assert result.exit_code == 0
+    assert "0 new" in result.stderr
+    assert not journal.exists()
+
+
+def test_vcard_errors_name_the_card_line_and_tel_uris_are_numbers(run, journal, tmp_path):
+    cards = tmp_path / "c.vcf"
+    cards.write_text("BEGIN:VCARD\nVERSION:4.0\nFN:A\nTEL;VALUE=uri:tel:+49-40-555\nEND:VCARD\n"
+                     "BEGIN:VCARD\nVERSION:3.0\nN:;;;;\nEND:VCARD\n")  # fmt: skip
+    result = run("import", str(cards))
+    assert result.exit_code == 2
+    assert "line 6: a vCard without a name" in result.stderr
+    cards.write_text("BEGIN:VCARD\nVERSION:4.0\nFN:A\nTEL;VALUE=uri:tel:+49-40-555\nEND:VCARD\n")
+    assert run("import", str(cards)).exit_code == 0
+    assert rows(journal, "SELECT phone FROM client") == [("+49-40-555",)]
+
+
+def test_imported_names_are_tidied_like_added_ones(run, journal, tmp_path):
+    dump = tmp_path / "n.jsonl"
+    dump.write_text('{"type":"client","uuid":"0b0e0a8e-1111-4d3e-9a6a-2b2f3c4d5e6f",'
+                    '"name":"  Spaced   Name "}\n')  # fmt: skip
+    assert run("import", str(dump)).exit_code == 0
+    assert rows(journal, "SELECT name FROM client") == [("Spaced Name",)]
+    assert "0 new, 1 unchanged" in run("import", str(dump)).stderr

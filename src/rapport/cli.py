@@ -9,7 +9,7 @@ from __future__ import annotations
 import os
 import sys
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import ExitStack, contextmanager
 from pathlib import Path
 from typing import IO, TYPE_CHECKING, Annotated, Any
 
@@ -139,12 +139,12 @@ def _print_json(data: object) -> None:
     sys.stdout.write(json.dumps(data, ensure_ascii=False, indent=2) + "\n")
 
 
-def _when(text: str | None, prefer: str = "past") -> datetime | None:
+def _when(text: str | None) -> datetime | None:
     if text is None:
         return None
     from rapport import dates
 
-    return dates.parse_when(text, prefer=prefer)
+    return dates.parse_when(text)
 
 
 def _complete_client(ctx: typer.Context, incomplete: str) -> list[str]:
@@ -536,7 +536,7 @@ def export(
 
     Example: rapport export --client brandt --format markdown --output brandt.md
     """
-    from rapport import formats, transfer
+    from rapport import dates, formats, transfer
 
     fmt = fmt.lower()
     if fmt not in formats.EXPORT_FORMATS:
@@ -544,7 +544,7 @@ def export(
     filters = transfer.Filters(
         clients=client or [],
         since=_when(since),
-        until=_when(until, prefer="future"),
+        until=dates.parse_until(until) if until else None,
         kinds=kind or [],
         types=record_type or [],
     ).checked()
@@ -623,29 +623,32 @@ def import_(
     if source == "-" and sys.stdin.isatty():
         raise BadInput("give a FILE to import, or pipe one in: rapport import - < journal.jsonl")
     db = _open(ctx)
-    if dry_run and not db.path.exists():
-        db = _scratch_journal(ctx)  # a dry run must not leave a new journal behind
-    with _input(source) as stream:
+    with ExitStack() as stack:
+        if not db.path.exists():
+            # Nothing to spoil: a dry run works on a scratch journal, a real import builds
+            # the new journal aside and moves it into place only when it has succeeded.
+            from rapport.db import new_journal
+
+            db = stack.enter_context(new_journal(_scratch_path(stack) if dry_run else db.path))
+        stream = stack.enter_context(_input(source))
         if fmt == "vcf":
             contacts = formats.read_vcards(stream)
             card_report = transfer.import_contacts(db, contacts, dry_run=dry_run)
-            _say(_contacts_summary(source, card_report))
-            return
-        reader = formats.read_csv(stream, raw=raw) if fmt == "csv" else formats.READERS[fmt](stream)
-        report = transfer.import_records(db, reader, update_existing=update, dry_run=dry_run)
-    _say(_import_summary(source, report))
+            summary = _contacts_summary(source, card_report)
+        else:
+            reader = (
+                formats.read_csv(stream, raw=raw) if fmt == "csv" else formats.READERS[fmt](stream)
+            )
+            report = transfer.import_records(db, reader, update_existing=update, dry_run=dry_run)
+            summary = _import_summary(source, report)
+    _say(summary)
 
 
-def _scratch_journal(ctx: typer.Context) -> Database:
+def _scratch_path(stack: ExitStack) -> Path:
     import tempfile
 
-    from rapport.db import Database
-
-    folder = tempfile.TemporaryDirectory(prefix="rapport-dry-run-")
-    db = Database(Path(folder.name) / "journal.db")
-    ctx.call_on_close(folder.cleanup)
-    ctx.call_on_close(db.close)
-    return db
+    folder = stack.enter_context(tempfile.TemporaryDirectory(prefix="rapport-dry-run-"))
+    return Path(folder) / "journal.db"
 
 
 def _import_format(source: str, fmt: str | None) -> str:
@@ -699,11 +702,13 @@ def _import_summary(source: str, report: Any) -> str:
     else:
         line = f"Imported {name}: {line}"
     if report.differing:
-        shown = ", ".join(map(str, report.differing[:10]))
-        more = " …" if len(report.differing) > 10 else ""
+        places = report.differing[:10]
+        if all(p.startswith("line ") for p in places) and len(places) > 1:
+            places = ["lines " + ", ".join(p.removeprefix("line ") for p in places)]
+        more = ", …" if len(report.differing) > 10 else ""
         line += (
             f"\n{len(report.differing)} differ from the journal and were left alone "
-            f"(lines {shown}{more}); --update overwrites them"
+            f"({', '.join(places)}{more}); --update overwrites them"
         )
     return line
 

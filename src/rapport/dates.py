@@ -64,6 +64,14 @@ def parse_when(text: str, *, prefer: str = "past", base: datetime | None = None)
     )
 
 
+def parse_until(text: str) -> datetime:
+    """An upper bound: a bare day (2026-11-15) means up to the end of that day."""
+    moment = parse_when(text, prefer="future")
+    if re.fullmatch(r"\s*\d{4}-\d{2}-\d{2}\s*", text):
+        moment += timedelta(days=1) - timedelta(microseconds=1)
+    return moment
+
+
 def parse_day(text: str, *, base: datetime | None = None) -> date:
     """A calendar day, looking forward: `--due friday` means the coming Friday."""
     return local(parse_when(text, prefer="future", base=base)).date()

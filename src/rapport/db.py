@@ -186,6 +186,32 @@ class Database:
             self._engine = None
 
 
+@contextmanager
+def new_journal(path: Path) -> Iterator[Database]:
+    """A journal that does not exist yet, built in a hidden file beside `path`.
+
+    It takes the journal's place only when the block succeeds, so a failed import into a
+    new journal leaves no file behind, and readers never see a half-built one.
+    """
+    scratch = path.with_name(f".{path.name}.{os.getpid()}.new")
+    db = Database(scratch)
+    try:
+        yield db
+        db.close()  # the last connection checkpoints the WAL into the file
+        if scratch.exists():
+            try:
+                os.link(scratch, path)  # unlike rename, never replaces a journal
+            except FileExistsError:
+                raise RapportError(
+                    f"{path} was created by another process meanwhile; nothing imported, "
+                    "run the import again"
+                ) from None
+    finally:
+        db.close()
+        for leftover in (scratch, Path(f"{scratch}-wal"), Path(f"{scratch}-shm")):
+            leftover.unlink(missing_ok=True)
+
+
 def _writer(engine: Engine) -> Engine:
     return engine.execution_options(rapport_write=True)
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import csv
 import json
+import re
 import uuid as uuid_module
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
@@ -41,6 +42,11 @@ def _text(value: Any, *, empty: bool = False) -> str:
         raise RecordError("must be text")
     if "\x00" in value:
         raise RecordError("contains a NUL byte")
+    if not value.isascii():
+        try:
+            value.encode("utf-8")
+        except UnicodeEncodeError:
+            raise RecordError("contains an unpaired surrogate, which is not text") from None
     if not empty and not value.strip():
         raise RecordError("must not be empty")
     return value
@@ -135,7 +141,10 @@ def _fields(*fields: Field) -> dict[str, Field]:
     return {field.name: field for field in fields}
 
 
-_OWNER = (Field("client_uuid", _uuid, required=True), Field("client_name", _optional_text))
+_OWNER = (
+    Field("client_uuid", _uuid, required=True),
+    Field("client_name", _optional_text, csv="user"),
+)
 _STAMPS = (Field("uuid", _uuid, required=True), Field("created_at", _optional_moment))
 
 SCHEMA: dict[str, dict[str, Field]] = {
@@ -287,8 +296,13 @@ def write_csv(records: Iterable[Record], out: IO[str], *, raw: bool = False) -> 
 
 
 def decoded_lines(stream: IO[bytes]) -> Iterator[tuple[int, str]]:
-    """Lines as text with their numbers; bad UTF-8 or a NUL byte stops with the line."""
+    """Lines as text with their numbers; bad UTF-8 or a NUL byte stops with the line.
+
+    A byte-order mark at the start (Excel's "CSV UTF-8" writes one) is dropped.
+    """
     for number, raw in enumerate(stream, start=1):
+        if number == 1 and raw.startswith(b"\xef\xbb\xbf"):
+            raw = raw[3:]
         if b"\x00" in raw:
             raise BadInput(f"line {number}: contains a NUL byte; nothing imported")
         try:
@@ -299,33 +313,47 @@ def decoded_lines(stream: IO[bytes]) -> Iterator[tuple[int, str]]:
             ) from None
 
 
-def read_jsonl(stream: IO[bytes]) -> Iterator[tuple[int, Any]]:
+def _json(text: str, where: str) -> Any:
+    try:
+        return json.loads(text)
+    except json.JSONDecodeError as error:
+        raise BadInput(f"{where}: not JSON ({error.msg}); nothing imported") from None
+    except ValueError as error:  # e.g. an integer of thousands of digits
+        raise BadInput(f"{where}: not a value rapport reads ({error}); nothing imported") from None
+
+
+def read_jsonl(stream: IO[bytes]) -> Iterator[tuple[str, Any]]:
     for number, line in decoded_lines(stream):
-        if not line.strip():
-            continue
-        try:
-            yield number, json.loads(line)
-        except json.JSONDecodeError as error:
-            raise BadInput(f"line {number}: not JSON ({error.msg}); nothing imported") from None
+        if line.strip():
+            yield f"line {number}", _json(line, f"line {number}")
 
 
-def read_json(stream: IO[bytes]) -> Iterator[tuple[int, Any]]:
+def read_json(stream: IO[bytes]) -> Iterator[tuple[str, Any]]:
     text = "".join(line for _, line in decoded_lines(stream))
     try:
         document = json.loads(text)
     except json.JSONDecodeError as error:
         raise BadInput(f"line {error.lineno}: not JSON ({error.msg}); nothing imported") from None
+    except ValueError as error:
+        raise BadInput(f"not a value rapport reads ({error}); nothing imported") from None
     if not isinstance(document, dict) or not isinstance(document.get("records"), list):
         raise BadInput('line 1: expected {"format": 1, "records": [...]}; nothing imported')
-    yield 1, {"type": "header", "format": document.get("format")}
-    # Records sit one a line, as `export --format json` writes them.
-    yield from enumerate(document["records"], start=2)
+    yield "the header", {"type": "header", "format": document.get("format")}
+    # A JSON document has no lines to speak of once parsed: records are counted instead.
+    for number, record in enumerate(document["records"], start=1):
+        yield f"record {number}", record
 
 
-def _from_csv(row: dict[str, str], raw: bool) -> Record:
+_INTEGER = re.compile(r"-?[0-9]{1,9}")
+
+
+def _from_csv(row: dict[str | None, Any], raw: bool) -> Record:
+    if None in row:
+        raise RecordError("has more cells than the header row has columns")
     kind = row.get("type", "")
     if kind == "header":
-        return {"type": "header", "format": int(row["format"]) if row.get("format") else None}
+        cell = row.get("format") or ""
+        return {"type": "header", "format": int(cell) if _INTEGER.fullmatch(cell) else cell}
     record: Record = {"type": kind}
     for name, field in SCHEMA.get(kind, {}).items():
         cell = row.get(name) or ""
@@ -334,7 +362,7 @@ def _from_csv(row: dict[str, str], raw: bool) -> Record:
         elif field.csv == "bool":
             record[name] = {"true": True, "false": False}.get(cell, cell or False)
         elif field.csv == "int":
-            record[name] = int(cell) if cell.lstrip("-").isdigit() else (cell or None)
+            record[name] = int(cell) if _INTEGER.fullmatch(cell) else (cell or None)
         elif field.csv == "user":
             record[name] = cell if raw else unneutralise(cell)
         else:
@@ -342,7 +370,7 @@ def _from_csv(row: dict[str, str], raw: bool) -> Record:
     return record
 
 
-def read_csv(stream: IO[bytes], *, raw: bool = False) -> Iterator[tuple[int, Any]]:
+def read_csv(stream: IO[bytes], *, raw: bool = False) -> Iterator[tuple[str, Any]]:
     lines = decoded_lines(stream)
     numbers: list[int] = [0]
 
@@ -351,17 +379,23 @@ def read_csv(stream: IO[bytes], *, raw: bool = False) -> Iterator[tuple[int, Any
             numbers[0] = number
             yield line
 
-    reader = csv.DictReader(text())
-    if reader.fieldnames is None or "type" not in reader.fieldnames:
-        raise BadInput("line 1: a rapport CSV starts with a header row naming 'type'")
+    reader = csv.DictReader(text(), strict=True)
     try:
+        if reader.fieldnames is None or "type" not in reader.fieldnames:
+            raise BadInput(
+                "line 1: a rapport CSV starts with a header row naming 'type'; nothing imported"
+            )
         for row in reader:
-            yield numbers[0], _from_csv(row, raw)
+            where = f"line {numbers[0]}"
+            try:
+                yield where, _from_csv(row, raw)
+            except RecordError as error:
+                raise BadInput(f"{where}: the row {error}; nothing imported") from None
     except csv.Error as error:
         raise BadInput(f"line {numbers[0]}: not CSV ({error}); nothing imported") from None
 
 
-READERS: dict[str, Callable[..., Iterator[tuple[int, Any]]]] = {
+READERS: dict[str, Callable[..., Iterator[tuple[str, Any]]]] = {
     "jsonl": read_jsonl,
     "json": read_json,
     "csv": read_csv,
@@ -392,18 +426,21 @@ def read_vcards(stream: IO[bytes]) -> list[Contact]:
     import vobject
 
     text = "".join(line for _, line in decoded_lines(stream))
+    # vobject does not say where a card starts; the BEGIN lines do, in the same order.
+    starts = [
+        n for n, line in enumerate(text.splitlines(), 1) if line.upper().startswith("BEGIN:VCARD")
+    ]
     contacts = []
     try:
-        for card in vobject.readComponents(text):
-            contacts.append(_contact(card))
+        for index, card in enumerate(vobject.readComponents(text)):
+            contacts.append(_contact(card, starts[index] if index < len(starts) else 0))
     except vobject.base.ParseError as error:
         line = getattr(error, "lineNumber", None) or "?"
         raise BadInput(f"line {line}: not a vCard ({error}); nothing imported") from None
     return contacts
 
 
-def _contact(card: Any) -> Contact:
-    line = getattr(card, "lineNumber", None) or 0
+def _contact(card: Any, line: int) -> Contact:
     names = _values(card, "fn")
     if not names and "n" in card.contents:
         n = card.n.value
@@ -422,7 +459,8 @@ def _contact(card: Any) -> Contact:
         company=organisation,
         role=(_values(card, "title") or [None])[0],
         emails=tuple(dict.fromkeys(_values(card, "email"))),
-        phones=tuple(dict.fromkeys(_values(card, "tel"))),
+        # vCard 4 may write a number as a URI: tel:+49-40-555
+        phones=tuple(dict.fromkeys(p.removeprefix("tel:") for p in _values(card, "tel"))),
         birthday=(_values(card, "bday") or [None])[0],
     )
 

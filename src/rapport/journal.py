@@ -6,6 +6,7 @@ model objects and small dataclasses; laying them out is `render.py`'s job.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import TYPE_CHECKING
@@ -36,13 +37,16 @@ Entry = Interaction | Impression | Fact
 # -- validation -------------------------------------------------------------------------
 
 
+TAG = re.compile(r"\w[\w-]*")  # a word: letters, digits, _ and -, not starting with -
+
+
 def normalise_tags(tags: list[str] | None) -> str:
     """Tags as stored: lower case, unique, sorted, joined by commas."""
     cleaned = set()
     for tag in tags or []:
         tag = tag.strip().lower()
-        if not tag or "," in tag or len(tag.split()) > 1:
-            raise BadInput(f"bad tag {tag!r}: a tag is one word, without commas or spaces")
+        if not TAG.fullmatch(tag):
+            raise BadInput(f"bad tag {tag!r}: a tag is one word of letters, digits, - and _")
         cleaned.add(tag)
     return ",".join(sorted(cleaned))
 

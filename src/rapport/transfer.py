@@ -8,13 +8,14 @@ writes them in one transaction: a bad line anywhere means nothing from the file 
 
 from __future__ import annotations
 
+import itertools
 from collections import Counter
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import TYPE_CHECKING, Any, NamedTuple
 
-from sqlalchemy import insert, select, update
+from sqlalchemy import and_, false, insert, or_, select, update
 
 from rapport import dates, formats, names
 from rapport.errors import BadInput
@@ -60,13 +61,16 @@ class Filters:
     types: list[str] = field(default_factory=list)  # record types; empty means all
 
     def checked(self) -> Filters:
-        for kind in self.kinds:
-            check_choice(kind, KINDS, "kind")
-        for kind in self.types:
-            check_choice(kind, formats.TYPES, "type")
+        """The same filters, validated, with kinds and types in lower case."""
         if self.since and self.until and self.since > self.until:
             raise BadInput("--since is after --until; nothing would match")
-        return self
+        return Filters(
+            clients=self.clients,
+            since=self.since,
+            until=self.until,
+            kinds=[check_choice(kind, KINDS, "kind") for kind in self.kinds],
+            types=[check_choice(kind, formats.TYPES, "type") for kind in self.types],
+        )
 
 
 def export_records(db: Database, filters: Filters) -> Iterator[Record]:
@@ -108,11 +112,16 @@ def _dated(kind: str, filters: Filters, ids: list[int]) -> Any:
     if filters.until:
         query = query.where(table.c.at <= filters.until)
     if kind == "interaction" and filters.kinds:
-        query = query.where(table.c.kind.in_([k.lower() for k in filters.kinds]))
+        query = query.where(table.c.kind.in_(filters.kinds))
     return query
 
 
 def _follow_ups(filters: Filters, ids: list[int]) -> Any:
+    """Follow-ups go with the contact they came from, so a filtered export imports whole.
+
+    One from an exported interaction is exported; one without an interaction is exported
+    when it was written within --since/--until and no --kind narrows the export.
+    """
     table, linked = TABLES["follow-up"], TABLES["interaction"]
     query = (
         select(*table.columns, linked.c.uuid.label("linked_uuid"))
@@ -121,11 +130,17 @@ def _follow_ups(filters: Filters, ids: list[int]) -> Any:
     )
     if ids:
         query = query.where(table.c.client_id.in_(ids))
+    with_contact, alone = [linked.c.id.is_not(None)], [linked.c.id.is_(None)]
     if filters.since:
-        query = query.where(table.c.created_at >= filters.since)
+        with_contact.append(linked.c.at >= filters.since)
+        alone.append(table.c.created_at >= filters.since)
     if filters.until:
-        query = query.where(table.c.created_at <= filters.until)
-    return query
+        with_contact.append(linked.c.at <= filters.until)
+        alone.append(table.c.created_at <= filters.until)
+    if filters.kinds:
+        with_contact.append(linked.c.kind.in_(filters.kinds))
+        alone.append(false())
+    return query.where(or_(and_(*with_contact), and_(*alone)))
 
 
 # -- import -------------------------------------------------------------------------------
@@ -136,7 +151,7 @@ class ImportReport:
     added: Counter[str] = field(default_factory=Counter)
     updated: int = 0
     unchanged: int = 0
-    differing: list[int] = field(default_factory=list)  # lines that differ, not updated
+    differing: list[str] = field(default_factory=list)  # where records differ, not updated
     dry_run: bool = False
 
     @property
@@ -150,29 +165,40 @@ class _DryRun(Exception):
 
 def import_records(
     db: Database,
-    lines: Iterable[tuple[int, Any]],
+    lines: Iterable[tuple[str, Any]],
     *,
     update_existing: bool = False,
     dry_run: bool = False,
 ) -> ImportReport:
     """Write every record or none; records are matched with the journal by uuid."""
     report = ImportReport(dry_run=dry_run)
+    lines = iter(lines)
+    ahead = list(itertools.islice(lines, 2))  # header and first record, or less
+    if not ahead or all(isinstance(r, dict) and r.get("type") == "header" for _, r in ahead):
+        for where, raw in ahead:  # still check the header, but open no journal for nothing
+            _check(where, raw)
+        if len(ahead) < 2:
+            return report
     try:
         with db.writing() as session:
             batch = _Batch(session.connection(), report, update_existing)
-            for number, raw in lines:
-                try:
-                    kind, values = formats.check_record(raw)
-                except formats.RecordError as error:
-                    raise BadInput(f"line {number}: the record {error}; nothing imported") from None
+            for where, raw in itertools.chain(ahead, lines):
+                kind, values = _check(where, raw)
                 if kind != "header":
-                    batch.add(number, kind, values)
+                    batch.add(where, kind, values)
             batch.flush()
             if dry_run:
                 raise _DryRun
     except _DryRun:
         pass
     return report
+
+
+def _check(where: str, raw: Any) -> tuple[str, dict[str, Any]]:
+    try:
+        return formats.check_record(raw)
+    except formats.RecordError as error:
+        raise BadInput(f"{where}: the record {error}; nothing imported") from None
 
 
 class _Batch:
@@ -190,11 +216,11 @@ class _Batch:
         self.report = report
         self.update_existing = update_existing
         self.clients: dict[str, int] = dict(conn.execute(select(Client.uuid, Client.id)).all())  # type: ignore[arg-type]
-        self.pending: dict[str, list[tuple[int, dict[str, Any]]]] = {t: [] for t in TABLES}
+        self.pending: dict[str, list[tuple[str, dict[str, Any]]]] = {t: [] for t in TABLES}
         self.size = 0
 
-    def add(self, number: int, kind: str, values: dict[str, Any]) -> None:
-        self.pending[kind].append((number, values))
+    def add(self, where: str, kind: str, values: dict[str, Any]) -> None:
+        self.pending[kind].append((where, values))
         self.size += 1
         if self.size >= self.SIZE:
             self.flush()
@@ -206,7 +232,7 @@ class _Batch:
                 self.pending[kind] = []
         self.size = 0
 
-    def _write(self, kind: str, items: list[tuple[int, dict[str, Any]]]) -> None:
+    def _write(self, kind: str, items: list[tuple[str, dict[str, Any]]]) -> None:
         table = TABLES[kind]
         rows = self._rows(kind, items)
         wanted = [row["uuid"] for _, row in rows]
@@ -214,21 +240,32 @@ class _Batch:
             found["uuid"]: found
             for found in self.conn.execute(select(table).where(table.c.uuid.in_(wanted))).mappings()
         }
-        new: list[tuple[int, dict[str, Any]]] = []
-        for number, row in rows:
-            if row["uuid"] in existing:
-                self._compare(table, existing[row["uuid"]], number, row)
-                continue
-            row.setdefault("created_at", dates.now())
-            existing[row["uuid"]] = row  # a uuid twice in one file: the second compares
-            new.append((number, row))
+        new: list[tuple[str, dict[str, Any]]] = []
+        batch: dict[str, dict[str, Any]] = {}
+        for where, row in rows:
+            if row["uuid"] in batch:
+                self._repeated(batch[row["uuid"]], where, row)
+            elif row["uuid"] in existing:
+                self._compare(table, existing[row["uuid"]], where, row)
+            else:
+                row.setdefault("created_at", dates.now())
+                batch[row["uuid"]] = row
+                new.append((where, row))
         self._insert(table, new)
         self.report.added[kind] += len(new)
         if kind == "client" and new:
             ids = select(Client.uuid, Client.id).where(Client.uuid.in_([r["uuid"] for _, r in new]))
             self.clients.update(self.conn.execute(ids).all())  # type: ignore[arg-type]
 
-    def _rows(self, kind: str, items: list[tuple[int, dict[str, Any]]]) -> list[tuple[int, dict]]:
+    def _repeated(self, first: dict[str, Any], where: str, row: dict[str, Any]) -> None:
+        if any(first.get(name) != value for name, value in row.items()):
+            raise BadInput(
+                f"{where}: uuid {row['uuid']} appears twice in the file with different content; "
+                "nothing imported"
+            )
+        self.report.unchanged += 1
+
+    def _rows(self, kind: str, items: list[tuple[str, dict[str, Any]]]) -> list[tuple[str, dict]]:
         table = TABLES[kind]
         links: dict[str, int] = {}
         if kind == "follow-up":
@@ -236,53 +273,55 @@ class _Batch:
             query = select(Interaction.uuid, Interaction.id).where(Interaction.uuid.in_(wanted))
             links = dict(self.conn.execute(query).all())  # type: ignore[arg-type]
         rows = []
-        for number, values in items:
+        for where, values in items:
             row = {name: value for name, value in values.items() if name in table.c}
             if "tags" in row:
                 try:
                     row["tags"] = normalise_tags(list(row["tags"]))
                 except BadInput as error:
-                    raise BadInput(f"line {number}: {error}; nothing imported") from None
+                    raise BadInput(f"{where}: {error}; nothing imported") from None
             if row.get("created_at") is None:
                 row.pop("created_at", None)  # matched without it; stamped now if new
+            if kind == "client":
+                row["name"] = " ".join(row["name"].split())  # as `add` keeps names
             if kind != "client":
-                row["client_id"] = self._client_id(values, number)
+                row["client_id"] = self._client_id(values, where)
             if kind == "follow-up":
-                row["interaction_id"] = self._interaction_id(values, links, number)
-            rows.append((number, row))
+                row["interaction_id"] = self._interaction_id(values, links, where)
+            rows.append((where, row))
         return rows
 
-    def _client_id(self, values: dict[str, Any], number: int) -> int:
+    def _client_id(self, values: dict[str, Any], where: str) -> int:
         owner = values["client_uuid"]
         if owner not in self.clients:
             raise BadInput(
-                f"line {number}: refers to client {owner} ({values.get('client_name') or '?'}), "
+                f"{where}: refers to client {owner} ({values.get('client_name') or '?'}), "
                 "who is neither in the journal nor in the file; nothing imported"
             )
         return self.clients[owner]
 
     @staticmethod
-    def _interaction_id(values: dict[str, Any], links: dict[str, int], number: int) -> int | None:
+    def _interaction_id(values: dict[str, Any], links: dict[str, int], where: str) -> int | None:
         linked = values["interaction_uuid"]
         if linked is None:
             return None
         if linked not in links:
             raise BadInput(
-                f"line {number}: the follow-up refers to interaction {linked}, which is neither "
+                f"{where}: the follow-up refers to interaction {linked}, which is neither "
                 "in the journal nor in the file; nothing imported"
             )
         return links[linked]
 
-    def _compare(self, table: Table, found: Any, number: int, row: dict[str, Any]) -> None:
+    def _compare(self, table: Table, found: Any, where: str, row: dict[str, Any]) -> None:
         if all(found[name] == value for name, value in row.items()):
             self.report.unchanged += 1
         elif self.update_existing and "id" in found:
-            self._guarded(number, update(table).where(table.c.id == found["id"]).values(row))
+            self._guarded(where, update(table).where(table.c.id == found["id"]).values(row))
             self.report.updated += 1
         else:
-            self.report.differing.append(number)
+            self.report.differing.append(where)
 
-    def _insert(self, table: Table, new: list[tuple[int, dict[str, Any]]]) -> None:
+    def _insert(self, table: Table, new: list[tuple[str, dict[str, Any]]]) -> None:
         from sqlalchemy.exc import IntegrityError
 
         if not new:
@@ -291,10 +330,10 @@ class _Batch:
             with self.conn.begin_nested():
                 self.conn.execute(insert(table), [row for _, row in new])
         except IntegrityError:
-            for number, row in new:  # find the line at fault
-                self._guarded(number, insert(table).values(row))
+            for where, row in new:  # find the line at fault
+                self._guarded(where, insert(table).values(row))
 
-    def _guarded(self, number: int, statement: Any) -> None:
+    def _guarded(self, where: str, statement: Any) -> None:
         from sqlalchemy.exc import IntegrityError
 
         try:
@@ -304,7 +343,7 @@ class _Batch:
                 "UNIQUE constraint failed: impression.client_id",
                 "a second first impression for this client",
             )
-            raise BadInput(f"line {number}: {reason}; nothing imported") from None
+            raise BadInput(f"{where}: {reason}; nothing imported") from None
 
 
 # -- vCard --------------------------------------------------------------------------------
@@ -421,7 +460,7 @@ def _add_birthday(session: Any, client: Client, value: str) -> bool:
 def briefings(db: Database, filters: Filters) -> Iterator[Briefing]:
     """Each client's briefing with the whole timeline, by name, for the markdown journal."""
     filters = filters.checked()
-    kinds = {k.lower() for k in filters.kinds}
+    kinds = set(filters.kinds)
     with db.reading() as session:
         chosen = [find_client(session, name) for name in filters.clients]
         everyone = chosen or list(session.execute(select(Client)).scalars())
