@@ -502,8 +502,11 @@ def test_tags_are_plain_words(run, journal, tag):
     assert "bad tag" in result.stderr
 
 
-@pytest.mark.parametrize("args", [("--kind", "call"), ("--kind", "lunch"), ("--since", "2025-08-01"),
-                                  ("--until", "2025-08-01"), ("--client", "muller")])  # fmt: skip
+FILTERS = [("--kind", "call"), ("--kind", "lunch"), ("--since", "2025-08-01"),
+           ("--until", "2025-08-01"), ("--client", "muller")]  # fmt: skip
+
+
+@pytest.mark.parametrize("args", FILTERS)
 def test_a_filtered_export_imports_into_an_empty_journal(run, story, tmp_path, args):
     dump = tmp_path / "part.jsonl"
     dump.write_text(run("export", *args).stdout)
@@ -533,7 +536,7 @@ MORE_BAD = {
     "huge integer": ('{"type":"client","uuid":"0b0e0a8e-1111-4d3e-9a6a-2b2f3c4d5e6f","name":"A",'
                      '"cadence_days":' + "9" * 5000 + "}", "line 2: not a value rapport reads"),
     "surrogate": ('{"type":"client","uuid":"0b0e0a8e-1111-4d3e-9a6a-2b2f3c4d5e6f",'
-                  '"name":"Sur\\ud800rogate"}', "line 2: the record field 'name' contains an unpaired"),
+                  '"name":"Sur\\ud800rogate"}', "line 2: the record field 'name' contains an"),
     "boolean as text": ('{"type":"client","uuid":"0b0e0a8e-1111-4d3e-9a6a-2b2f3c4d5e6f",'
                         '"name":"A","archived":"yes"}', "field 'archived' must be true or false"),
     "dangling interaction": ('{"type":"client","uuid":"0b0e0a8e-1111-4d3e-9a6a-2b2f3c4d5e6f",'
