@@ -9,7 +9,27 @@ import pytest
 from rapport import __version__
 from rapport.cli import app
 
-COMMANDS = ["add", "log", "impression", "fact", "show", "clients", "export", "import", "demo"]
+COMMANDS = [
+    "add",
+    "log",
+    "impression",
+    "fact",
+    "show",
+    "clients",
+    "export",
+    "import",
+    "demo",
+    "search",
+    "due",
+    "todo",
+    "done",
+    "drift",
+    "stats",
+    "edit",
+    "rm",
+    "rename",
+    "merge",
+]
 
 
 def test_version(run):

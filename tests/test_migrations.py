@@ -61,3 +61,49 @@ def test_migration_names_are_unique_and_numbered():
     assert len(set(names)) == len(names)
     assert names == sorted(names)
     assert all(name.startswith(f"m{i:03d}_") for i, name in enumerate(names, start=1))
+
+
+def make_schema_1(path):
+    """A journal as rapport 0.1's first release wrote it: only m001 applied."""
+    from sqlalchemy import create_engine
+
+    engine = create_engine(f"sqlite:///{path}")
+    with engine.begin() as conn:
+        conn.exec_driver_sql(
+            "CREATE TABLE _migrations (name VARCHAR PRIMARY KEY, applied_at DATETIME)"
+        )
+        migrations.m001_initial(conn)
+        conn.exec_driver_sql("INSERT INTO _migrations VALUES ('m001_initial', datetime('now'))")
+        conn.exec_driver_sql("PRAGMA user_version = 1")
+        conn.exec_driver_sql(
+            "INSERT INTO client (uuid, name, tags, archived, created_at) "
+            "VALUES ('0b0e0a8e-1111-4d3e-9a6a-2b2f3c4d5e6f', 'Jana Müller', '', 0, '2025-01-01')"
+        )
+        conn.exec_driver_sql(
+            "INSERT INTO interaction (uuid, client_id, at, kind, note, tags, created_at) VALUES "
+            "('1b0e0a8e-1111-4d3e-9a6a-2b2f3c4d5e6f', 1, '2025-01-02', 'lunch', "
+            "'Sie segelt gern', '', '2025-01-02')"
+        )
+    engine.dispose()
+
+
+def test_an_old_journal_is_backed_up_then_migrated_with_every_row(run, journal):
+    make_schema_1(journal)
+    before = sqlite3.connect(journal)
+    rows_before = before.execute("SELECT * FROM interaction").fetchall()
+    before.close()
+    result = run("show", "muller", "--json")
+    assert result.exit_code == 0, result.output
+    backup = journal.with_name("journal.db.schema1.bak")
+    assert f"the old file is kept at {backup}" in result.stderr
+    assert backup.exists() and (backup.stat().st_mode & 0o777) == 0o600
+    assert schema_version(backup) == 1
+    assert schema_version(journal) == migrations.SCHEMA_VERSION
+    conn = sqlite3.connect(journal)
+    assert conn.execute("SELECT * FROM interaction").fetchall() == rows_before
+    # The new search index was filled from the rows that were already there.
+    hits = conn.execute("SELECT rowid FROM search_index WHERE search_index MATCH 'segelt'")
+    assert hits.fetchall() == [(4,)]
+    conn.close()
+    second = run("show", "muller")
+    assert second.exit_code == 0 and "schema" not in second.stderr  # migrated once

@@ -128,6 +128,30 @@ def _out() -> Console:
     return Console(highlight=False)
 
 
+def _view(renderable: Any, svg: Path | None, html: Path | None, title: str) -> None:
+    """Print a Rich view; with --svg / --html, save exactly what was printed as well."""
+    from rich.console import Console
+
+    console = Console(highlight=False, record=bool(svg or html))
+    console.print(renderable)
+    for path, save in ((svg, console.save_svg), (html, console.save_html)):
+        if path is not None:
+            _private_file(path)
+            kwargs = {"title": title} if save == console.save_svg else {}
+            save(str(path), clear=False, **kwargs)
+            _say(f"Saved {path}")
+
+
+def _private_file(path: Path) -> None:
+    """Create `path` as 0600 before anything writes into it: it may hold personal data."""
+    if path.is_dir():
+        raise BadInput(f"{path} is a directory; give a file name")
+    try:
+        os.close(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600))
+    except OSError as error:
+        raise BadInput(f"cannot write {path}: {error.strerror}") from None
+
+
 def _say(message: str) -> None:
     """A message for the person, not for a pipe: stderr."""
     typer.echo(message, err=True)
@@ -182,6 +206,12 @@ FutureOption = Annotated[
     bool, typer.Option("--future", help="Allow a date in the future (a planned contact).")
 ]
 JsonOption = Annotated[bool, typer.Option("--json", help="Print JSON (see README) instead.")]
+SvgOption = Annotated[
+    Path | None, typer.Option("--svg", help="Also save what is shown as an SVG picture.")
+]
+HtmlOption = Annotated[
+    Path | None, typer.Option("--html", help="Also save what is shown as an HTML page.")
+]
 TagOption = Annotated[
     list[str] | None, typer.Option("--tag", "-t", help="A tag; repeat for several.")
 ]
@@ -420,6 +450,8 @@ def show(
         str | None, typer.Option("--since", help="Only the timeline since: '3 months ago'.")
     ] = None,
     as_json: JsonOption = False,
+    svg: SvgOption = None,
+    html: HtmlOption = None,
 ) -> None:
     """The briefing before you meet someone: impressions, talking points, timeline.
 
@@ -438,7 +470,7 @@ def show(
         return
     from rapport import render
 
-    _out().print(render.briefing(brief, brief_since))
+    _view(render.briefing(brief, brief_since), svg, html, f"rapport show {client}")
 
 
 @app.command()
@@ -721,6 +753,300 @@ def _contacts_summary(source: str, report: Any) -> str:
     if report.dry_run:
         return f"Dry run of {source}, nothing written: would be {counts}"
     return f"Imported {source}: {counts}"
+
+
+# -- insight --------------------------------------------------------------------------------
+
+
+@app.command()
+def search(
+    ctx: typer.Context,
+    query: Annotated[
+        str, typer.Argument(help='Words to find; FTS5 syntax: "exact phrase", a OR b, segel*.')
+    ],
+    client: Annotated[
+        str | None,
+        typer.Option("--client", "-c", help="Only this client.", autocompletion=_complete_client),
+    ] = None,
+    since: Annotated[str | None, typer.Option("--since", help="Only entries since then.")] = None,
+    latest: Annotated[
+        bool, typer.Option("--latest", help="Newest first instead of best match.")
+    ] = False,
+    limit: Annotated[int, typer.Option("--limit", "-n", help="At most this many results.")] = 20,
+    as_json: JsonOption = False,
+) -> None:
+    """Search notes, impressions, facts and follow-ups; accents and case do not matter.
+
+    Example: rapport search segeln --client brandt
+    """
+    from rapport import insight
+
+    hits = insight.search(
+        _open(ctx), query, client=client, since=_when(since), latest=latest, limit=limit
+    )
+    if as_json:
+        from rapport.records import hit_record
+
+        _print_json([hit_record(hit) for hit in hits])
+        return
+    from rapport import render
+
+    _out().print(render.search_results(query, hits))
+
+
+def _days(text: str) -> int:
+    from rapport import dates
+
+    return 0 if text.strip() in ("0", "0d") else dates.parse_cadence(text)
+
+
+@app.command()
+def due(
+    ctx: typer.Context,
+    within: Annotated[
+        str, typer.Option("--within", "-w", help="Also what falls due in the next 7d, 2w, …")
+    ] = "0d",
+    as_json: JsonOption = False,
+) -> None:
+    """What needs attention: follow-ups due, clients overdue for contact, and never contacted.
+
+    Example: rapport due --within 7d
+    """
+    from rapport import insight
+
+    try:
+        report = insight.due(_open(ctx), within_days=_days(within))
+    except NoJournal:
+        report = None
+    if as_json:
+        from rapport.records import due_json
+
+        _print_json(due_json(report))
+        return
+    from rapport import render
+
+    if report is None:
+        _say("Nothing is due: the journal is empty.")
+        return
+    _out().print(render.due_view(report))
+
+
+@app.command()
+def todo(
+    ctx: typer.Context,
+    client: Annotated[str, typer.Argument(help="Who it is for.", autocompletion=_complete_client)],
+    text: Annotated[str, typer.Argument(help="What you want to do.")],
+    due_when: Annotated[
+        str | None, typer.Option("--due", help="When: 'friday', 'in 2 weeks', 2026-12-01.")
+    ] = None,
+) -> None:
+    """Add a follow-up without logging a contact.
+
+    Example: rapport todo brandt "Send the Q1 media plan" --due friday
+    """
+    from rapport import corrections, dates
+    from rapport.records import short_id
+
+    day = dates.parse_day(due_when) if due_when else None
+    owner, item = corrections.add_todo(_open(ctx), client, text, day)
+    due_text = f", due {item.due}" if item.due else ""
+    _say(f"Follow-up for {owner.name}: {item.text}{due_text}  [{short_id(item.uuid)}]")
+
+
+@app.command()
+def done(
+    ctx: typer.Context,
+    entry_id: Annotated[
+        str, typer.Argument(metavar="ID", help="The follow-up's id (from due or show).")
+    ],
+) -> None:
+    """Close a follow-up.
+
+    Example: rapport done 3f2a9c1b
+    """
+    from rapport import corrections
+
+    owner, item = corrections.mark_done(_open(ctx), entry_id)
+    _say(f"Done: {item.text} ({owner.name})")
+
+
+@app.command()
+def drift(
+    ctx: typer.Context, as_json: JsonOption = False, svg: SvgOption = None, html: HtmlOption = None
+) -> None:
+    """First versus latest impression for every client: where the first impression deceived.
+
+    Example: rapport drift --svg drift.svg
+    """
+    from rapport import insight
+
+    try:
+        report = insight.drift(_open(ctx))
+    except NoJournal:
+        report = insight.DriftReport([], 0, 0)
+    if as_json:
+        from rapport.records import drift_json
+
+        _print_json(drift_json(report))
+        return
+    from rapport import render
+
+    _view(render.drift_view(report), svg, html, "rapport drift")
+
+
+@app.command()
+def stats(
+    ctx: typer.Context, as_json: JsonOption = False, svg: SvgOption = None, html: HtmlOption = None
+) -> None:
+    """The whole journal at a glance: contacts per month, kinds, who is neglected.
+
+    Example: rapport stats --html stats.html
+    """
+    import dataclasses
+
+    from rapport import insight
+
+    report = insight.stats(_open(ctx))
+    if as_json:
+        _print_json(dataclasses.asdict(report))
+        return
+    from rapport import render
+
+    _view(render.stats_view(report), svg, html, "rapport stats")
+
+
+# -- corrections ----------------------------------------------------------------------------
+
+
+@app.command()
+def edit(
+    ctx: typer.Context,
+    entry_id: Annotated[
+        str, typer.Argument(metavar="ID", help="The entry's id, as show prints it.")
+    ],
+    note: Annotated[
+        str | None,
+        typer.Option(
+            "--note", "--text", help="New text of the note, impression, fact or follow-up."
+        ),
+    ] = None,
+    at: AtOption = None,
+    kind: Annotated[str | None, typer.Option("--kind", "-k", help="New kind of contact.")] = None,
+    mood: Annotated[int | None, typer.Option("--mood", "-m", help="New mood, -2 to +2.")] = None,
+    score: Annotated[
+        int | None, typer.Option("--score", "-s", help="New impression score.")
+    ] = None,
+    topic: Annotated[str | None, typer.Option("--topic", help="New topic of a fact.")] = None,
+    due_when: Annotated[
+        str | None, typer.Option("--due", help="New due day of a follow-up.")
+    ] = None,
+    future: FutureOption = False,
+) -> None:
+    """Correct an entry: with options, or in $EDITOR when none are given.
+
+    Example: rapport edit 3f2a9c1b --at "yesterday 13:00" --kind lunch
+    """
+    from rapport import corrections, dates
+
+    changes = corrections.Changes(
+        text=note, at=_when(at), kind=kind, mood=mood, score=score, topic=topic,
+        due=dates.parse_day(due_when) if due_when else None, allow_future=future,
+    )  # fmt: skip
+    db = _open(ctx)
+    if not changes.given():
+        if not sys.stdin.isatty():
+            raise BadInput(
+                "nothing to change; give --note, --at, --kind, --mood, --score, --topic or --due"
+            )
+        from rapport.editor import note_from_editor
+
+        old = corrections.current_text(db, entry_id)
+        changes.text = note_from_editor(f"Editing {entry_id}", old)
+        if changes.text == old.strip():
+            _say("No change.")
+            return
+    owner, entry = corrections.edit(db, entry_id, changes)
+    _say(f"Changed {corrections.describe(entry)} ({owner.name})")
+
+
+def _confirm(question: str, yes: bool) -> None:
+    if yes:
+        return
+    if not sys.stdin.isatty():
+        raise BadInput(f"{question.rstrip('?')}: pass --yes to confirm when not at a terminal")
+    if not typer.confirm(question, default=False, err=True):
+        raise typer.Abort()
+
+
+@app.command()
+def rm(
+    ctx: typer.Context,
+    entry_id: Annotated[
+        str, typer.Argument(metavar="ID", help="The entry's id, as show prints it.")
+    ],
+    yes: Annotated[bool, typer.Option("--yes", "-y", help="Do not ask.")] = False,
+) -> None:
+    """Remove one entry (a contact, impression, fact or follow-up).
+
+    Example: rapport rm 3f2a9c1b --yes
+    """
+    from rapport import corrections
+
+    db = _open(ctx)
+    with db.reading() as session:
+        entry = corrections.find_entry(session, entry_id, tuple(corrections.KIND_NAMES))
+        what = corrections.describe(entry)
+    _confirm(f"Remove {what}?", yes)
+    owner, what = corrections.remove(db, entry_id)
+    _say(f"Removed {what} ({owner.name})")
+
+
+@app.command()
+def rename(
+    ctx: typer.Context,
+    client: Annotated[str, typer.Argument(help="Who.", autocompletion=_complete_client)],
+    new_name: Annotated[str, typer.Argument(metavar="NEW-NAME", help="The right name.")],
+) -> None:
+    """Correct a client's name.
+
+    Example: rapport rename "Konrad Brant" "Konrad Brandt"
+    """
+    from rapport import corrections
+
+    old, client_row = corrections.rename(_open(ctx), client, new_name)
+    _say(f"Renamed {old} to {client_row.name}")
+
+
+@app.command()
+def merge(
+    ctx: typer.Context,
+    client: Annotated[str, typer.Argument(help="The duplicate.", autocompletion=_complete_client)],
+    into: Annotated[
+        str,
+        typer.Argument(
+            metavar="INTO-CLIENT", help="The client to keep.", autocompletion=_complete_client
+        ),
+    ],
+    yes: Annotated[bool, typer.Option("--yes", "-y", help="Do not ask.")] = False,
+) -> None:
+    """Move everything of a duplicate client into another and delete the duplicate.
+
+    Example: rapport merge "K. Brandt" "Konrad Brandt"
+    """
+    from rapport import corrections, journal
+
+    db = _open(ctx)
+    gone, kept = journal.lookup(db, client), journal.lookup(db, into)
+    if gone.id == kept.id:
+        raise BadInput(f"{client!r} and {into!r} are the same client")
+    _confirm(f"Move everything of {gone.name} into {kept.name} and delete {gone.name}?", yes)
+    merged = corrections.merge(db, client, into)
+    moved = ", ".join(
+        f"{count} {PLURALS[kind] if count != 1 else kind}"
+        for kind, count in merged.moved.items()
+        if count
+    )
+    _say(f"Merged {merged.gone} into {merged.into.name}" + (f": {moved}" if moved else ""))
 
 
 def main() -> None:

@@ -98,6 +98,33 @@ def _prepare_file(path: Path) -> None:
     os.close(fd)
 
 
+def backup(source: Path, target: Path) -> None:
+    """A consistent copy through SQLite's backup API, created 0600 before a byte is written."""
+    fd = os.open(target, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    os.close(fd)
+    src = sqlite3.connect(source)
+    dst = sqlite3.connect(target)
+    try:
+        src.backup(dst)
+    finally:
+        dst.close()
+        src.close()
+
+
+def backup_before_migrating(path: Path, version: int) -> Path:
+    """Keep the file as it was before a migration touches it, beside it."""
+    target = path.with_name(f"{path.name}.schema{version}.bak")
+    stamp = 1
+    while target.exists():
+        stamp += 1
+        target = path.with_name(f"{path.name}.schema{version}.{stamp}.bak")
+    try:
+        backup(path, target)
+    except (OSError, sqlite3.Error) as error:
+        raise RapportError(f"cannot back up {path} before updating it: {error}") from None
+    return target
+
+
 def exposed_to_others(path: Path) -> bool:
     return bool(path.stat().st_mode & (stat.S_IRWXG | stat.S_IRWXO))
 
@@ -145,6 +172,12 @@ class Database:
             )
         from sqlalchemy.exc import DatabaseError
 
+        if 0 < version < migrations.SCHEMA_VERSION:
+            copy = backup_before_migrating(path, version)
+            self._warn(
+                f"rapport: updating {path} from schema {version} to {migrations.SCHEMA_VERSION}; "
+                f"the old file is kept at {copy}"
+            )
         engine = _make_engine(path)
         try:
             if version < migrations.SCHEMA_VERSION:

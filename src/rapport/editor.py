@@ -13,11 +13,11 @@ from rapport.errors import RapportError
 COMMENT = "#"
 
 
-def note_from_editor(heading: str) -> str:
+def note_from_editor(heading: str, initial: str = "") -> str:
     """Open the user's editor on a template; lines starting with # are dropped."""
     command = os.environ.get("VISUAL") or os.environ.get("EDITOR") or "vi"
     template = (
-        f"\n{COMMENT} {heading}\n"
+        f"{initial}\n{COMMENT} {heading}\n"
         f"{COMMENT} Write the note above. Lines starting with '{COMMENT}' are ignored;\n"
         f"{COMMENT} an empty note aborts and nothing is written.\n"
     )

@@ -401,6 +401,7 @@ class ClientRow:
     first_score: int | None
     latest_score: int | None
     overdue_days: int | None
+    scores: list[int] = field(default_factory=list)  # impression scores, oldest first
 
 
 SORTS = ("name", "last", "count", "overdue")
@@ -438,6 +439,13 @@ def client_rows(db: Database, *, sort: str = "name", tag: str | None = None) -> 
         wanted = normalise_tags([tag])
         query = query.where(("," + Client.tags + ",").contains(f",{wanted},", autoescape=True))
     with db.reading() as session:
+        scores: dict[int, list[int]] = {}
+        for client_id, score in session.execute(
+            select(Impression.client_id, Impression.score)
+            .where(Impression.score.is_not(None))  # type: ignore[union-attr]
+            .order_by(Impression.client_id, Impression.at, Impression.id)
+        ):
+            scores.setdefault(client_id, []).append(score)
         rows = [
             ClientRow(
                 client,
@@ -447,6 +455,7 @@ def client_rows(db: Database, *, sort: str = "name", tag: str | None = None) -> 
                 first,
                 latest,
                 overdue_days(client.cadence_days, last, client.created_at),
+                scores.get(client.id, []),
             )
             for client, count, last, kind, first, latest in session.execute(query)
         ]

@@ -93,7 +93,38 @@ def m001_initial(conn: Connection) -> None:
     )
 
 
-MIGRATIONS: list[Migration] = [m001_initial]
+_SEARCHED = (  # table, column, code: an entry's search row is id * 4 + code
+    ("interaction", "note", 0),
+    ("impression", "text", 1),
+    ("fact", "text", 2),
+    ("follow_up", "text", 3),
+)
+
+
+def m002_search(conn: Connection) -> None:
+    # Full-text search over everything written about people. One FTS5 table for all four
+    # kinds; its rowid encodes kind and id, so triggers reach a row without a scan.
+    # unicode61 with remove_diacritics 2 makes "muller" find "Müller"; porter on top lets
+    # "sail" find "sails" and "sailing" (English stems; other words pass through whole).
+    conn.exec_driver_sql(
+        "CREATE VIRTUAL TABLE search_index USING fts5("
+        "body, tokenize = 'porter unicode61 remove_diacritics 2')"
+    )
+    for table, column, code in _SEARCHED:
+        key = f"id * 4 + {code}"
+        for statement in (
+            f"""CREATE TRIGGER {table}_search_insert AFTER INSERT ON {table} BEGIN
+                INSERT INTO search_index (rowid, body) VALUES (new.{key}, new.{column}); END""",
+            f"""CREATE TRIGGER {table}_search_update AFTER UPDATE OF {column} ON {table} BEGIN
+                UPDATE search_index SET body = new.{column} WHERE rowid = old.{key}; END""",
+            f"""CREATE TRIGGER {table}_search_delete AFTER DELETE ON {table} BEGIN
+                DELETE FROM search_index WHERE rowid = old.{key}; END""",
+            f"INSERT INTO search_index (rowid, body) SELECT {key}, {column} FROM {table}",
+        ):
+            conn.exec_driver_sql(statement)
+
+
+MIGRATIONS: list[Migration] = [m001_initial, m002_search]
 SCHEMA_VERSION = len(MIGRATIONS)
 
 

@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, Any, Protocol
 from rapport.models import Client, Fact, FollowUp, Impression, Interaction
 
 if TYPE_CHECKING:
+    from rapport.insight import DriftReport, Due, Hit
     from rapport.journal import Briefing, ClientRow
 
 Record = dict[str, Any]
@@ -134,6 +135,7 @@ def briefing_json(b: Briefing) -> Record:
             "interaction_count": b.interaction_count,
             "last_contact": timestamp(b.last_contact.at) if b.last_contact else None,
             "overdue_days": b.overdue_days,
+            "scores": b.scores,
         },
         "first_impression": impression_record(b.first, client) if b.first else None,
         "latest_impression": impression_record(b.latest, client) if b.latest else None,
@@ -157,6 +159,58 @@ def client_rows_json(rows: list[ClientRow]) -> list[Record]:
             "first_score": row.first_score,
             "latest_score": row.latest_score,
             "overdue_days": row.overdue_days,
+            "scores": row.scores,
         }
         for row in rows
     ]
+
+
+def hit_record(hit: Hit) -> Record:
+    """`search --json`: where a match is, with the matched words in **bold** (Markdown)."""
+    from rapport.insight import MARK_END, MARK_START
+
+    return {
+        "type": hit.source,
+        "uuid": hit.uuid,
+        "client_name": hit.client,
+        "at": timestamp(hit.at),
+        "label": hit.label,
+        "snippet": hit.snippet.replace(MARK_START, "**").replace(MARK_END, "**"),
+        "rank": round(hit.rank, 6),
+    }
+
+
+def due_json(report: Due | None) -> Record:
+    """`due --json`: follow-ups due, clients due for contact, clients never contacted."""
+    if report is None:
+        return {"horizon": None, "follow_ups": [], "clients": [], "never_contacted": []}
+    return {
+        "horizon": day(report.horizon),
+        "follow_ups": [
+            {
+                **follow_up_record(i.follow_up, i.client, i.interaction_uuid),
+                "overdue_days": i.overdue_days,
+            }
+            for i in report.follow_ups
+        ],
+        "clients": client_rows_json(report.clients),
+        "never_contacted": client_rows_json(report.never_contacted),
+    }
+
+
+def drift_json(report: DriftReport) -> Record:
+    """`drift --json`: first and latest impression per client, largest change first."""
+    return {
+        "clients": [
+            {
+                "client_uuid": row.client.uuid,
+                "client_name": row.client.name,
+                "first": impression_record(row.first, row.client),
+                "latest": impression_record(row.latest, row.client),
+                "change": row.change,
+            }
+            for row in report.rows
+        ],
+        "deceived": report.deceived,
+        "scored": report.scored,
+    }

@@ -4,6 +4,7 @@ so a note that says `[red]` prints `[red]`.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import datetime, timedelta
@@ -21,6 +22,7 @@ from rapport.models import Fact, Impression, Interaction
 from rapport.records import short_id
 
 if TYPE_CHECKING:
+    from rapport.insight import DriftReport, Due, Hit, Stats
     from rapport.journal import Briefing, ClientRow, Entry
 
 KIND_STYLE = {
@@ -211,6 +213,8 @@ def briefing(b: Briefing, since: datetime | None = None) -> Group:
     parts.append(panels)
     drift = drift_text(b.first, b.latest)
     if drift is not None:
+        if len(b.scores) > 2:
+            drift = Text.assemble(drift, "  ", sparkline(b.scores))
         parts.append(Padding(drift, (0, 0, 0, 1)))
     if b.facts:
         parts += [Text(), _section("Talking points", _talking_points(b))]
@@ -241,6 +245,9 @@ def clients_table(rows: list[ClientRow]) -> Table:
         trend = Text()
         if row.first_score is not None or row.latest_score is not None:
             trend = Text.assemble(score_text(row.first_score), " → ", score_text(row.latest_score))
+        if len(row.scores) > 1:
+            trend.append(" ")
+            trend.append_text(sparkline(row.scores))
         due = Text("")
         if row.overdue_days is not None:
             due = (
@@ -265,3 +272,177 @@ def progress_reader(stream: IO[bytes], total: int, description: str) -> Iterator
         progress.wrap_file(stream, total=total, description=description) as wrapped,
     ):
         yield wrapped  # type: ignore[misc]
+
+
+# -- insight views ----------------------------------------------------------------------------
+
+SPARKS = "▁▂▄▆█"  # scores -2 … +2
+
+
+def sparkline(scores: list[int]) -> Text:
+    """Impression scores over time, one bar each: ▁ wary … █ warm."""
+    line = Text()
+    for score in scores:
+        line.append(
+            SPARKS[score + 2], style="red" if score < 0 else "green" if score > 0 else "yellow"
+        )
+    return line
+
+
+def highlighted(snippet: str) -> Text:
+    """A search snippet with the matched words in bold; the markers come from insight.py."""
+    from rapport.insight import MARK_END, MARK_START
+
+    line = Text()
+    for index, part in enumerate(snippet.replace(MARK_END, MARK_START).split(MARK_START)):
+        line.append(re.sub(r"\s+", " ", part), style="bold yellow" if index % 2 else "")
+    return line
+
+
+def search_results(query: str, hits: list[Hit]) -> RenderableType:
+    if not hits:
+        return Text(f"Nothing found for {query!r}.", style="dim")
+    table = Table(box=None, show_header=False, padding=(0, 1), pad_edge=False, expand=True)
+    table.add_column(style="dim", no_wrap=True)
+    table.add_column(style="bold", no_wrap=True)
+    table.add_column(no_wrap=True)
+    table.add_column(overflow="fold", ratio=1)
+    table.add_column(style="dim", no_wrap=True)
+    for hit in hits:
+        table.add_row(
+            dates.format_day(hit.at), Text(hit.client), Text(hit.label, style="cyan"),
+            highlighted(hit.snippet), short_id(hit.uuid),
+        )  # fmt: skip
+    return table
+
+
+def due_view(report: Due) -> RenderableType:
+    today = dates.today()
+    parts: list[RenderableType] = []
+    if report.follow_ups:
+        table = Table(box=None, show_header=False, padding=(0, 1), pad_edge=False)
+        table.add_column(no_wrap=True)
+        table.add_column(style="bold", no_wrap=True)
+        table.add_column(overflow="fold")
+        table.add_column(style="dim", no_wrap=True)
+        for item in report.follow_ups:
+            due = item.follow_up.due
+            assert due is not None
+            if due < today:
+                when = Text(f"{due} {item.overdue_days}d overdue", style="bold red")
+            else:
+                when = Text(f"{due} {dates.relative_day(due)}")
+            table.add_row(
+                when,
+                Text(item.client.name),
+                Text(item.follow_up.text),
+                short_id(item.follow_up.uuid),
+            )
+        parts.append(_section("Follow-ups", table))
+    if report.clients:
+        table = Table(box=None, show_header=False, padding=(0, 1), pad_edge=False)
+        table.add_column(style="bold", no_wrap=True)
+        table.add_column(no_wrap=True)
+        table.add_column(style="dim")
+        for row in report.clients:
+            days = row.overdue_days or 0
+            state = (
+                Text(f"{days} days overdue", style="bold red") if days > 0
+                else Text("due today", style="yellow") if days == 0
+                else Text(f"due in {-days} days")
+            )  # fmt: skip
+            last = (
+                f"last: {dates.relative_day(row.last_contact)}, {row.last_kind}"
+                if row.last_contact
+                else ""
+            )
+            table.add_row(
+                Text(row.client.name), state, f"every {row.client.cadence_days} days; {last}"
+            )
+        parts.append(_section("Keep in touch", table))
+    if report.never_contacted:
+        names = Text(", ").join(Text(row.client.name) for row in report.never_contacted)
+        parts.append(_section("Never contacted", names))
+    if not parts:
+        return Text(
+            f"Nothing due until {report.horizon}. Time to call someone anyway?", style="green"
+        )
+    spaced: list[RenderableType] = []
+    for part in parts:
+        spaced += [part, Text()]
+    return Group(*spaced[:-1])
+
+
+def _short(text: str, width: int = 60) -> str:
+    flat = " ".join(text.split())
+    return flat if len(flat) <= width else flat[: width - 1].rstrip() + "…"
+
+
+def _impression_cell(impression: Impression) -> Text:
+    return Text.assemble(
+        score_text(impression.score), " ", (dates.format_day(impression.at), "dim"), "\n",
+        _short(impression.text),
+    )  # fmt: skip
+
+
+def drift_view(report: DriftReport) -> RenderableType:
+    if not report.rows:
+        return Text("No client has two impressions yet: rapport impression NAME \"…\" --score N",
+                    style="dim")  # fmt: skip
+    table = Table(box=box.SIMPLE_HEAD, pad_edge=False, header_style="bold", expand=True)
+    table.add_column("Client", no_wrap=True, style="bold")
+    table.add_column("First impression", ratio=1, overflow="fold")
+    table.add_column("Latest", ratio=1, overflow="fold")
+    table.add_column("Moved", no_wrap=True, justify="right")
+    for row in report.rows:
+        change = row.change
+        if change is None:
+            moved = Text("·", style="dim")
+        else:
+            arrow, style = (
+                ("▲", "green") if change > 0 else ("▼", "red") if change < 0 else ("=", "yellow")
+            )
+            moved = Text(f"{arrow} {change:+d}" if change else "= 0", style=f"bold {style}")
+            moved.append("\n" + "█" * abs(change), style=style)
+        table.add_row(
+            Text(row.client.name), _impression_cell(row.first), _impression_cell(row.latest), moved
+        )
+    summary = Text()
+    if report.scored:
+        summary.append(f"For {report.deceived} of {report.scored} clients ", style="bold")
+        summary.append("the first impression was off by two points or more.", style="bold")
+        if report.deceived:
+            summary.append(" First impressions deceive; keep writing them down.")
+    return Group(table, summary)
+
+
+def _bars(items: list[tuple[str, int]], width: int = 40, style: str = "cyan") -> Table:
+    table = Table(box=None, show_header=False, padding=(0, 1), pad_edge=False)
+    table.add_column(no_wrap=True)
+    table.add_column(justify="right", no_wrap=True)
+    table.add_column(no_wrap=True)
+    peak = max((count for _, count in items), default=0) or 1
+    for label, count in items:
+        table.add_row(Text(label), str(count), Text("█" * round(count / peak * width), style=style))
+    return table
+
+
+def stats_view(s: Stats) -> RenderableType:
+    gap = f"{s.average_gap_days:g} days" if s.average_gap_days is not None else "n/a"
+    totals = Text.assemble(
+        (f"{s.clients}", "bold"), " clients · ", (f"{s.interactions}", "bold"), " contacts · ",
+        (f"{s.impressions}", "bold"), " impressions · ", (f"{s.facts}", "bold"), " facts · ",
+        (f"{s.open_follow_ups}", "bold"), " open follow-ups · average ", (gap, "bold"),
+        " between contacts with a client",
+    )  # fmt: skip
+    return Group(
+        totals,
+        Text(),
+        _section("Contacts per month", _bars(s.months)),
+        Text(),
+        _section("Kinds", _bars(s.kinds, width=30, style="magenta")),
+        Text(),
+        _section("Most contacted", _bars(s.most, width=30, style="green")),
+        Text(),
+        _section("Least contacted", _bars(s.least, width=30, style="red")),
+    )

@@ -1,0 +1,265 @@
+"""Reading across the journal: search, what is due, how impressions drifted, statistics.
+
+Plain functions over a Database that return dataclasses; render.py lays them out.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+from typing import TYPE_CHECKING
+
+from sqlalchemy import bindparam, func, select, text
+
+from rapport import dates
+from rapport.errors import BadInput
+from rapport.journal import ClientRow, client_rows, find_client
+from rapport.models import Client, Fact, FollowUp, Impression, Interaction, UTCDateTime
+
+if TYPE_CHECKING:
+    from rapport.db import Database
+
+# -- search -------------------------------------------------------------------------------
+
+MARK_START, MARK_END = "\x02", "\x03"  # around matches in snippets; render.py styles them
+
+# One part per searched kind; the FTS rowid is id * 4 + code (see migrations.m002_search).
+_PARTS = {
+    "interaction": ("interaction", 0, "t.at", "t.kind"),
+    "impression": ("impression", 1, "t.at", "t.stage || ' impression'"),
+    "fact": ("fact", 2, "t.at", "t.topic"),
+    "follow-up": ("follow_up", 3, "t.created_at", "'follow-up'"),
+}
+
+
+@dataclass
+class Hit:
+    source: str  # interaction, impression, fact, follow-up
+    uuid: str
+    client: str
+    at: datetime
+    label: str  # the interaction's kind, the fact's topic, …
+    snippet: str  # with MARK_START / MARK_END around the matched words
+    rank: float
+
+
+def search(
+    db: Database,
+    query: str,
+    *,
+    client: str | None = None,
+    since: datetime | None = None,
+    latest: bool = False,
+    limit: int = 20,
+) -> list[Hit]:
+    """Ranked full-text matches (newest first with `latest`), each with a snippet."""
+    import sqlite3
+
+    from sqlalchemy.exc import OperationalError
+
+    if not query.strip():
+        raise BadInput("give something to search for")
+    if not 0 < limit <= 10_000:
+        raise BadInput("--limit must be between 1 and 10000")
+    with db.reading() as session:
+        client_id = find_client(session, client).id if client else None
+        parts = []
+        for source, (table, code, at, label) in _PARTS.items():
+            where = [f"s.rowid % 4 = {code}", "search_index MATCH :query"]
+            if client_id is not None:
+                where.append("t.client_id = :client_id")
+            if since is not None:
+                where.append(f"{at} >= :since")
+            parts.append(
+                f"SELECT '{source}' AS source, t.uuid, c.name AS client, {at} AS at, "
+                f"{label} AS label, snippet(search_index, 0, char(2), char(3), '…', 16) AS snip, "
+                f"bm25(search_index) AS rank FROM search_index s "
+                f"JOIN {table} t ON t.id = s.rowid / 4 JOIN client c ON c.id = t.client_id "
+                f"WHERE {' AND '.join(where)}"
+            )
+        order = "at DESC, rank" if latest else "rank, at DESC"
+        sql = text(f"{' UNION ALL '.join(parts)} ORDER BY {order} LIMIT :limit")
+        params: dict[str, object] = {"query": query, "limit": limit}
+        if client_id is not None:
+            params["client_id"] = client_id
+        if since is not None:
+            sql = sql.bindparams(bindparam("since", type_=UTCDateTime))
+            params["since"] = since
+        statement = sql.columns(at=UTCDateTime)
+        try:
+            found = session.execute(statement, params).all()
+        except OperationalError as error:
+            if not isinstance(error.orig, sqlite3.OperationalError):
+                raise
+            reason = str(error.orig).removeprefix("fts5: ")
+            raise BadInput(
+                f"cannot search for {query!r} ({reason}); put words in double quotes "
+                "to search for them as written, e.g. '\"AND\"'"
+            ) from None
+    return [Hit(r.source, r.uuid, r.client, r.at, r.label, r.snip, r.rank) for r in found]
+
+
+# -- what is due ------------------------------------------------------------------------------
+
+
+@dataclass
+class DueFollowUp:
+    follow_up: FollowUp
+    client: Client
+    interaction_uuid: str | None
+
+    @property
+    def overdue_days(self) -> int:
+        assert self.follow_up.due is not None
+        return (dates.today() - self.follow_up.due).days
+
+
+@dataclass
+class Due:
+    horizon: date  # today plus --within
+    clients: list[ClientRow]  # cadence due by the horizon, most overdue first
+    follow_ups: list[DueFollowUp]  # open, due by the horizon, oldest due first
+    never_contacted: list[ClientRow]
+
+
+def due(db: Database, *, within_days: int = 0) -> Due:
+    if not 0 <= within_days <= 3650:
+        raise BadInput("--within must be between 0 and 3650 days")
+    horizon = dates.today() + timedelta(days=within_days)
+    everyone = client_rows(db, sort="overdue")
+    cadence = [
+        row
+        for row in everyone
+        if row.overdue_days is not None
+        and row.last_contact is not None
+        and row.overdue_days >= -within_days
+    ]
+    never = [row for row in everyone if row.last_contact is None]
+    with db.reading() as session:
+        found = session.execute(
+            select(FollowUp, Client, Interaction.uuid)
+            .join(Client, Client.id == FollowUp.client_id)
+            .outerjoin(Interaction, Interaction.id == FollowUp.interaction_id)
+            .where(FollowUp.done_at.is_(None), FollowUp.due <= horizon)  # type: ignore[union-attr,operator]
+            .order_by(FollowUp.due, FollowUp.created_at)
+        ).all()
+    follow_ups = [DueFollowUp(todo, owner, linked) for todo, owner, linked in found]
+    return Due(horizon, cadence, follow_ups, never)
+
+
+# -- drift ------------------------------------------------------------------------------------
+
+
+@dataclass
+class Drift:
+    client: Client
+    first: Impression
+    latest: Impression
+
+    @property
+    def change(self) -> int | None:
+        if self.first.score is None or self.latest.score is None:
+            return None
+        return self.latest.score - self.first.score
+
+
+@dataclass
+class DriftReport:
+    rows: list[Drift]  # largest change first
+    deceived: int  # clients whose first impression was off by two points or more
+    scored: int  # clients with a score on both ends
+
+
+def drift(db: Database) -> DriftReport:
+    """First versus latest impression, for every client with at least two impressions."""
+    with db.reading() as session:
+        impressions = session.execute(
+            select(Impression, Client)
+            .join(Client, Client.id == Impression.client_id)
+            .order_by(Impression.client_id, Impression.at, Impression.id)
+        ).all()
+    by_client: dict[int, tuple[Client, list[Impression]]] = {}
+    for impression, owner in impressions:
+        by_client.setdefault(owner.id, (owner, []))[1].append(impression)
+    rows = []
+    for owner, seen in by_client.values():
+        first = next((i for i in seen if i.stage == "first"), seen[0])
+        later = [i for i in seen if i is not first]
+        if later:
+            rows.append(Drift(owner, first, later[-1]))
+    rows.sort(key=lambda d: (d.change is None, -abs(d.change or 0), d.client.name.casefold()))
+    scored = [d for d in rows if d.change is not None]
+    return DriftReport(rows, sum(1 for d in scored if abs(d.change or 0) >= 2), len(scored))
+
+
+# -- stats ------------------------------------------------------------------------------------
+
+
+@dataclass
+class Stats:
+    months: list[tuple[str, int]]  # (YYYY-MM, contacts), the last twelve months, oldest first
+    kinds: list[tuple[str, int]]  # most frequent first
+    most: list[tuple[str, int]]  # clients with most contacts
+    least: list[tuple[str, int]]  # clients with fewest contacts (never contacted included)
+    clients: int
+    interactions: int
+    impressions: int
+    facts: int
+    open_follow_ups: int
+    average_gap_days: float | None  # mean days between consecutive contacts with a client
+
+
+def stats(db: Database, *, top: int = 5) -> Stats:
+    today = dates.today()
+    year, month = (
+        (today.year, today.month - 11) if today.month == 12 else (today.year - 1, today.month + 1)
+    )
+    first_month = date(year, month, 1)  # twelve months, this one included
+    with db.reading() as session:
+        counts = dict(
+            session.execute(
+                select(Client.name, func.count(Interaction.id))
+                .outerjoin(Interaction, Interaction.client_id == Client.id)
+                .group_by(Client.id)
+            ).all()
+        )
+        kinds = session.execute(
+            select(Interaction.kind, func.count()).group_by(Interaction.kind)
+        ).all()
+        recent = session.execute(
+            select(Interaction.at).where(
+                Interaction.at >= datetime.combine(first_month, datetime.min.time()).astimezone()
+            )
+        ).scalars()
+        months = Counter(dates.local(at).strftime("%Y-%m") for at in recent)
+        gaps = session.execute(
+            text(
+                "SELECT avg(gap) FROM (SELECT julianday(at) - julianday(lag(at) "
+                "OVER (PARTITION BY client_id ORDER BY at)) AS gap FROM interaction) "
+                "WHERE gap IS NOT NULL"
+            )
+        ).scalar()
+        impressions = session.execute(select(func.count()).select_from(Impression)).scalar()
+        facts = session.execute(select(func.count()).select_from(Fact)).scalar()
+        open_follow_ups = session.execute(
+            select(func.count()).select_from(FollowUp).where(FollowUp.done_at.is_(None))  # type: ignore[union-attr]
+        ).scalar()
+    labels = []
+    year, month = first_month.year, first_month.month
+    for _ in range(12):
+        labels.append(f"{year:04d}-{month:02d}")
+        year, month = (year + 1, 1) if month == 12 else (year, month + 1)
+    ranked = sorted(counts.items(), key=lambda item: (-item[1], item[0].casefold()))
+    return Stats(
+        months=[(label, months.get(label, 0)) for label in labels],
+        kinds=sorted(kinds, key=lambda kv: (-kv[1], kv[0])),  # type: ignore[arg-type]
+        most=ranked[:top],
+        least=sorted(ranked, key=lambda item: (item[1], item[0].casefold()))[:top],
+        clients=len(counts),
+        interactions=sum(counts.values()),
+        impressions=impressions or 0,
+        facts=facts or 0,
+        open_follow_ups=open_follow_ups or 0,
+        average_gap_days=round(gaps, 1) if gaps is not None else None,
+    )
