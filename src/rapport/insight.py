@@ -253,7 +253,7 @@ def stats(db: Database, *, top: int = 5) -> Stats:
     ranked = sorted(counts.items(), key=lambda item: (-item[1], item[0].casefold()))
     return Stats(
         months=[(label, months.get(label, 0)) for label in labels],
-        kinds=sorted(kinds, key=lambda kv: (-kv[1], kv[0])),  # type: ignore[arg-type]
+        kinds=sorted(((kind, count) for kind, count in kinds), key=lambda kv: (-kv[1], kv[0])),
         most=ranked[:top],
         least=sorted(ranked, key=lambda item: (item[1], item[0].casefold()))[:top],
         clients=len(counts),

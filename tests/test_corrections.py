@@ -1,0 +1,137 @@
+"""edit, rm, rename and merge: people make typos and duplicates."""
+
+from __future__ import annotations
+
+import pytest
+
+from conftest import rows, snapshot
+
+
+@pytest.fixture
+def story(run, journal):
+    for step in [
+        ("add", "Konrad Brant", "--company", "Brandt & Vogel", "-t", "agency"),
+        ("log", "brant", "Lunch", "--kind", "lunch", "--at", "2025-03-01 12:00", "--mood", "1"),
+        ("impression", "brant", "Restless", "--score", "-2", "--at", "2025-03-01 18:00"),
+        ("fact", "brant", "Sails", "--topic", "hobby"),
+        ("todo", "brant", "Send plan", "--due", "2099-01-01"),
+    ]:
+        result = run(*step)
+        assert result.exit_code == 0, (step, result.output)
+
+
+def uuid_of(journal, table: str) -> str:
+    return rows(journal, f"SELECT uuid FROM {table} LIMIT 1")[0][0]
+
+
+def test_edit_an_interaction(run, journal, story):
+    short = uuid_of(journal, "interaction")[:8]
+    result = run("edit", short, "--note", "Dinner", "--kind", "event", "--mood", "2",
+                 "--at", "2025-03-02 19:00")  # fmt: skip
+    assert result.exit_code == 0, result.output
+    assert rows(journal, "SELECT note, kind, mood, at FROM interaction") == [
+        ("Dinner", "event", 2, "2025-03-02 18:00:00.000000")
+    ]
+    assert "Changed the event of 2025-03-02 (Konrad Brant)" in result.stderr
+
+
+def test_edit_impression_fact_and_follow_up(run, journal, story):
+    assert (
+        run(
+            "edit", uuid_of(journal, "impression")[:6], "--score", "-1", "--text", "Nervous"
+        ).exit_code
+        == 0
+    )
+    assert rows(journal, "SELECT text, score FROM impression") == [("Nervous", -1)]
+    assert run("edit", uuid_of(journal, "fact")[:6], "--topic", "interest").exit_code == 0
+    assert rows(journal, "SELECT topic FROM fact") == [("interest",)]
+    assert run("edit", uuid_of(journal, "follow_up")[:6], "--due", "2099-02-03").exit_code == 0
+    assert rows(journal, "SELECT due FROM follow_up") == [("2099-02-03",)]
+
+
+@pytest.mark.parametrize(
+    ("table", "args", "message"),
+    [
+        ("fact", ("--mood", "1"), "--mood does not apply to the hobby detail"),
+        ("impression", ("--kind", "call"), "--kind does not apply to the first impression"),
+        ("interaction", ("--score", "1"), "--score does not apply to the lunch"),
+        ("interaction", ("--mood", "5"), "--mood must be between -2 and +2"),
+        ("interaction", ("--at", "in 3 days"), "is in the future"),
+        ("interaction", (), "nothing to change"),
+    ],
+)  # fmt: skip
+def test_edit_refuses_what_does_not_fit(run, journal, story, table, args, message):
+    before = snapshot(journal)
+    result = run("edit", uuid_of(journal, table)[:8], *args)
+    assert result.exit_code == 2, result.output
+    assert message in result.stderr
+    assert snapshot(journal) == before
+
+
+def test_rm_asks_and_yes_skips_the_question(run, journal, story):
+    short = uuid_of(journal, "interaction")[:8]
+    before = snapshot(journal)
+    result = run("rm", short)  # not at a terminal: needs --yes
+    assert result.exit_code == 2 and "pass --yes" in result.stderr
+    assert snapshot(journal) == before
+    result = run("rm", short, "--yes")
+    assert result.exit_code == 0
+    assert result.stderr == "Removed the lunch of 2025-03-01 (Konrad Brant)\n"
+    assert rows(journal, "SELECT count(*) FROM interaction") == [(0,)]
+    # The follow-up that came from it stays, no longer linked.
+    assert rows(journal, "SELECT count(*) FROM follow_up") == [(1,)]
+
+
+def test_removing_the_first_impression_promotes_the_next(run, journal, story):
+    assert run("impression", "brant", "Warmer", "--score", "1").exit_code == 0
+    (first,) = rows(journal, "SELECT uuid FROM impression WHERE stage = 'first'")[0]
+    assert run("rm", first[:8], "-y").exit_code == 0
+    assert rows(journal, "SELECT text, stage FROM impression") == [("Warmer", "first")]
+
+
+def test_rename(run, journal, story):
+    result = run("rename", "brant", "Konrad Brandt")
+    assert result.exit_code == 0
+    assert result.stderr == "Renamed Konrad Brant to Konrad Brandt\n"
+    assert rows(journal, "SELECT name FROM client") == [("Konrad Brandt",)]
+    assert run("add", "Jana Müller", "--company", "Brandt & Vogel").exit_code == 0
+    before = snapshot(journal)
+    clash = run("rename", "jana", "konrad brandt")
+    assert clash.exit_code == 2 and "rapport merge" in clash.stderr
+    assert snapshot(journal) == before
+
+
+def test_merge_moves_everything_and_keeps_the_earlier_first_impression(run, journal, story):
+    for step in [
+        ("add", "Konrad Brandt", "--email", "k@example.com", "-t", "key"),
+        ("impression", "konrad brandt", "Warm", "--score", "1", "--at", "2025-05-01"),
+        ("log", "konrad brandt", "Call", "--at", "2025-05-02"),
+    ]:
+        assert run(*step).exit_code == 0
+    result = run("merge", "konrad brant", "konrad brandt", "--yes")
+    assert result.exit_code == 0, result.output
+    assert result.stderr == (
+        "Merged Konrad Brant into Konrad Brandt: 1 interaction, 1 impression, 1 fact, 1 follow-up\n"
+    )
+    assert rows(journal, "SELECT name, company, email, tags FROM client") == [
+        ("Konrad Brandt", "Brandt & Vogel", "k@example.com", "agency,key")
+    ]
+    assert rows(journal, "SELECT text, stage FROM impression ORDER BY at") == [
+        ("Restless", "first"), ("Warm", "later")
+    ]  # fmt: skip
+    assert rows(journal, "SELECT count(*) FROM interaction") == [(2,)]
+
+
+def test_merge_refuses_the_same_client_and_asks(run, journal, story):
+    same = run("merge", "brant", "Konrad", "--yes")
+    assert same.exit_code == 2 and "are the same client" in same.stderr
+    run("add", "Other")
+    before = snapshot(journal)
+    result = run("merge", "other", "brant")
+    assert result.exit_code == 2 and "pass --yes" in result.stderr
+    assert snapshot(journal) == before
+
+
+def test_ambiguous_and_unknown_ids(run, journal, story):
+    result = run("edit", "0000", "--note", "x")
+    assert result.exit_code == 2 and "has the id '0000'" in result.stderr

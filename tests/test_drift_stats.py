@@ -1,0 +1,87 @@
+"""`rapport drift` and `rapport stats`, and their --svg / --html pictures."""
+
+from __future__ import annotations
+
+import json
+import stat
+
+import pytest
+
+
+@pytest.fixture
+def story(run):
+    for step in [
+        ("add", "Konrad Brandt"),
+        ("add", "Jana Müller"),
+        ("add", "Sophie Laurent"),
+        ("add", "Tomás Ortega"),
+        ("impression", "brandt", "Restless, out to take advantage", "--score", "-2",
+         "--at", "2025-01-01"),
+        ("impression", "brandt", "Keeps his word", "--score", "1", "--at", "2025-06-01"),
+        ("impression", "brandt", "A partner on eye level", "--score", "2", "--at", "2025-09-01"),
+        ("impression", "muller", "A natural ally", "--score", "2", "--at", "2025-01-01"),
+        ("impression", "muller", "Promises more than she can keep", "--score", "0",
+         "--at", "2025-05-01"),
+        ("impression", "laurent", "Calm", "--score", "1", "--at", "2025-01-01"),
+        ("impression", "laurent", "Still calm", "--score", "1", "--at", "2025-03-01"),
+        ("impression", "ortega", "Only one", "--score", "1"),
+        ("log", "brandt", "a", "--kind", "lunch", "--at", "2025-01-01"),
+        ("log", "brandt", "b", "--kind", "lunch", "--at", "2025-01-11"),
+        ("log", "muller", "c", "--kind", "call", "--at", "2025-01-01"),
+    ]:  # fmt: skip
+        result = run(*step)
+        assert result.exit_code == 0, (step, result.output)
+
+
+def test_drift_json(run, story):
+    data = json.loads(run("drift", "--json").stdout)
+    assert [(c["client_name"], c["change"]) for c in data["clients"]] == [
+        ("Konrad Brandt", 4), ("Jana Müller", -2), ("Sophie Laurent", 0)
+    ]  # fmt: skip
+    assert data["clients"][0]["first"]["text"] == "Restless, out to take advantage"
+    assert data["clients"][0]["latest"]["text"] == "A partner on eye level"
+    assert (data["deceived"], data["scored"]) == (2, 3)
+
+
+def test_drift_view(run, story):
+    out = run("drift").stdout
+    assert out.index("Konrad Brandt") < out.index("Jana Müller") < out.index("Sophie Laurent")
+    assert "▲ +4" in out and "▼ -2" in out
+    assert "For 2 of 3 clients the first impression was off by two points or more." in out
+    assert "Tomás Ortega" not in out  # one impression is no drift
+
+
+def test_drift_on_an_empty_journal(run):
+    assert "No client has two impressions yet" in run("drift").stdout
+
+
+def test_stats(run, story):
+    data = json.loads(run("stats", "--json").stdout)
+    assert data["clients"] == 4 and data["interactions"] == 3 and data["impressions"] == 8
+    assert data["kinds"] == [["lunch", 2], ["call", 1]]
+    assert data["most"][0] == ["Konrad Brandt", 2]
+    assert data["least"][0][1] == 0
+    assert data["average_gap_days"] == 10.0
+    assert len(data["months"]) == 12
+    out = run("stats").stdout
+    assert "Contacts per month" in out and "Most contacted" in out and "█" in out
+
+
+def test_sparklines_in_show_and_clients(run, story):
+    assert "▁▆█" in run("show", "brandt").stdout
+    assert "▁▆█" in run("clients").stdout
+    listed = {c["name"]: c["scores"] for c in json.loads(run("clients", "--json").stdout)}
+    assert listed["Jana Müller"] == [2, 0]
+
+
+@pytest.mark.parametrize("command", [("show", "brandt"), ("drift",), ("stats",)])
+def test_svg_and_html_save_what_is_shown(run, story, tmp_path, command):
+    svg, html = tmp_path / "view.svg", tmp_path / "view.html"
+    result = run(*command, "--svg", str(svg), "--html", str(html))
+    assert result.exit_code == 0, result.output
+    picture, page = svg.read_text(), html.read_text()
+    assert (picture.startswith("<svg") and "<html>" in page.lower()) or "<!DOCTYPE html>" in page
+    first_word = result.stdout.split()[0]
+    assert first_word in page
+    assert stat.S_IMODE(svg.stat().st_mode) == 0o600
+    assert f"Saved {svg}" in result.stderr

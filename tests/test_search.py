@@ -1,0 +1,111 @@
+"""`rapport search`: FTS5 over notes, impressions, facts and follow-ups, kept in sync."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+
+@pytest.fixture
+def story(run):
+    for step in [
+        ("add", "Jana Müller", "--company", "Nordlicht"),
+        ("add", "Konrad Brandt"),
+        ("log", "brandt", "Sprach über Segeln auf der Ostsee", "--at", "2025-06-01 12:00"),
+        ("log", "brandt", "He sails a folkboat; talked about sailing", "--at", "2025-07-01 12:00"),
+        ("log", "muller", "Frau Müller mag Kaffee", "--at", "2025-08-01 12:00", "--kind", "call"),
+        ("impression", "brandt", "Restless but honest about sailing", "--at", "2025-06-02"),
+        ("fact", "muller", "Collects vintage posters", "--topic", "interest"),
+        ("todo", "brandt", "Send the sailing photos", "--due", "2099-01-01"),
+    ]:
+        result = run(*step)
+        assert result.exit_code == 0, (step, result.output)
+
+
+def found(run, *args) -> list[dict]:
+    result = run("search", *args, "--json")
+    assert result.exit_code == 0, result.output
+    return json.loads(result.stdout)
+
+
+def test_finds_every_kind_with_client_date_and_snippet(run, story):
+    hits = found(run, "sailing")
+    assert {h["type"] for h in hits} == {"interaction", "impression", "follow-up"}
+    note = next(h for h in hits if h["type"] == "interaction")
+    assert note["client_name"] == "Konrad Brandt"
+    assert note["at"] == "2025-07-01T10:00:00+00:00"
+    assert note["label"] == "note"
+    assert "**sailing**" in note["snippet"]
+
+
+def test_diacritics_and_case_do_not_matter(run, story):
+    assert [h["snippet"] for h in found(run, "muller")] == ["Frau **Müller** mag Kaffee"]
+    assert len(found(run, "MÜLLER")) == 1
+    assert [h["snippet"] for h in found(run, "segeln")] == ["Sprach über **Segeln** auf der Ostsee"]
+    assert len(found(run, "uber")) == 1
+
+
+def test_english_stems(run, story):
+    assert any("**sails**" in h["snippet"] for h in found(run, "sail"))
+
+
+def test_client_since_latest_and_limit(run, story):
+    assert {h["client_name"] for h in found(run, "kaffee OR sailing", "--client", "muller")} == {
+        "Jana Müller"
+    }
+    assert all(h["at"] >= "2025-06-30" for h in found(run, "sailing", "--since", "2025-06-30"))
+    newest = found(run, "sailing", "--latest")
+    assert [h["at"] for h in newest] == sorted((h["at"] for h in newest), reverse=True)
+    assert len(found(run, "sailing", "--limit", "1")) == 1
+
+
+def test_terminal_output_highlights(run, story):
+    out = run("search", "kaffee").stdout
+    assert "Jana Müller" in out and "Frau Müller mag Kaffee" in out and "call" in out
+    assert "Nothing found for 'zebra'." in run("search", "zebra").stdout
+
+
+@pytest.mark.parametrize("query", ['"unclosed', "AND AND", "(", "a NOT", "col:foo"])
+def test_a_malformed_query_is_a_clean_error(run, story, query):
+    result = run("search", query)
+    assert result.exit_code == 2
+    assert result.stderr.startswith(f"rapport: cannot search for {query!r}")
+    assert len(result.stderr.splitlines()) == 1
+
+
+def test_search_follows_edit_rm_rename_and_merge(run, story):
+    sailing = next(h for h in found(run, "folkboat"))
+    assert run("edit", sailing["uuid"][:8], "--note", "He rows a dinghy now").exit_code == 0
+    assert found(run, "folkboat") == []
+    assert len(found(run, "dinghy")) == 1
+    assert run("rm", sailing["uuid"][:8], "--yes").exit_code == 0
+    assert found(run, "dinghy") == []
+    assert run("rename", "brandt", "Konrad Brand").exit_code == 0
+    assert {h["client_name"] for h in found(run, "segeln")} == {"Konrad Brand"}
+    assert run("add", "K. Brand").exit_code == 0
+    assert run("log", "k. brand", "Segeln im Sommer").exit_code == 0
+    assert run("merge", "k. brand", "konrad brand", "--yes").exit_code == 0
+    assert {h["client_name"] for h in found(run, "segeln")} == {"Konrad Brand"}
+    assert len(found(run, "segeln")) == 2
+
+
+def test_deleting_a_client_removes_its_index_rows(run, story, journal):
+    import sqlite3
+
+    from rapport.db import Database
+    from rapport.journal import find_client
+
+    db = Database(journal)
+    with db.writing() as session:
+        session.delete(find_client(session, "muller"))
+    db.close()
+    assert found(run, "kaffee") == []
+    conn = sqlite3.connect(journal)
+    (count,) = conn.execute("SELECT count(*) FROM search_index").fetchone()
+    (expected,) = conn.execute(
+        "SELECT (SELECT count(*) FROM interaction) + (SELECT count(*) FROM impression) + "
+        "(SELECT count(*) FROM fact) + (SELECT count(*) FROM follow_up)"
+    ).fetchone()
+    conn.close()
+    assert count == expected
