@@ -135,3 +135,16 @@ def test_merge_refuses_the_same_client_and_asks(run, journal, story):
 def test_ambiguous_and_unknown_ids(run, journal, story):
     result = run("edit", "0000", "--note", "x")
     assert result.exit_code == 2 and "has the id '0000'" in result.stderr
+
+
+def test_edit_without_options_opens_the_editor_on_the_text(run, journal, story, tmp_path):
+    from conftest import run_in_terminal
+
+    editor = tmp_path / "editor"
+    # Keep the old text, add a line: proves the editor was given the current note.
+    editor.write_text('#!/bin/sh\nsed -i "1s/$/ at the harbour/" "$1"\n')
+    editor.chmod(0o755)
+    short = uuid_of(journal, "interaction")[:8]
+    code, output = run_in_terminal(["edit", short], b"", {"EDITOR": str(editor)})
+    assert code == 0, output
+    assert rows(journal, "SELECT note FROM interaction") == [("Lunch at the harbour",)]

@@ -58,9 +58,11 @@ def test_drift_on_an_empty_journal(run):
 def test_stats(run, story):
     data = json.loads(run("stats", "--json").stdout)
     assert data["clients"] == 4 and data["interactions"] == 3 and data["impressions"] == 8
-    assert data["kinds"] == [["lunch", 2], ["call", 1]]
-    assert data["most"][0] == ["Konrad Brandt", 2]
-    assert data["least"][0][1] == 0
+    assert data["kinds"] == [
+        {"kind": "lunch", "interactions": 2}, {"kind": "call", "interactions": 1}
+    ]  # fmt: skip
+    assert data["most_contacted"][0] == {"client_name": "Konrad Brandt", "interactions": 2}
+    assert data["least_contacted"][0]["interactions"] == 0
     assert data["average_gap_days"] == 10.0
     assert len(data["months"]) == 12
     out = run("stats").stdout
@@ -85,3 +87,41 @@ def test_svg_and_html_save_what_is_shown(run, story, tmp_path, command):
     assert first_word in page
     assert stat.S_IMODE(svg.stat().st_mode) == 0o600
     assert f"Saved {svg}" in result.stderr
+
+
+def test_an_unscored_note_does_not_hide_the_drift(run, story):
+    assert run("impression", "brandt", "Tired today").exit_code == 0
+    data = json.loads(run("drift", "--json").stdout)
+    assert data["clients"][0]["client_name"] == "Konrad Brandt"
+    assert data["clients"][0]["change"] == 4
+    assert "the first impression deceived" in run("show", "brandt").stdout
+
+
+def test_sparkline_from_two_scores_in_show(run, story):
+    assert "Scores over time █▄" in run("show", "muller").stdout
+
+
+def test_pictures_are_checked_before_anything_is_printed(run, story, tmp_path):
+    result = run("drift", "--svg", str(tmp_path))
+    assert result.exit_code == 2 and result.stdout == ""
+    assert "is a directory" in result.stderr
+    result = run("drift", "--json", "--svg", str(tmp_path / "x.svg"))
+    assert result.exit_code == 2 and "leave out --json" in result.stderr
+
+
+def test_an_existing_picture_file_becomes_private(run, story, tmp_path):
+    old = tmp_path / "old.svg"
+    old.write_text("x")
+    old.chmod(0o644)
+    assert run("stats", "--svg", str(old)).exit_code == 0
+    assert stat.S_IMODE(old.stat().st_mode) == 0o600
+
+
+def test_stats_of_an_empty_or_missing_journal(run, journal):
+    result = run("stats")
+    assert result.exit_code == 0 and not journal.exists()
+    assert "0 clients · 0 contacts" in result.stdout
+    run("add", "Solo")
+    out = run("stats").stdout
+    assert "1 client · 0 contacts" in out
+    assert "Most contacted" not in out and "Kinds" not in out

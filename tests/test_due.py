@@ -96,3 +96,19 @@ def test_nothing_due(run):
     run("add", "A")
     run("log", "a", "hello")
     assert "Nothing due until" in run("due").stdout
+
+
+@pytest.mark.parametrize("within", ["-3d", "abc", "1.5d", "99y"])
+def test_within_must_be_a_period(run, story, within):
+    result = run("due", "--within", within)
+    assert result.exit_code == 2
+    assert f"cannot read the --within {within!r}" in result.stderr
+
+
+def test_within_zero_in_any_unit(run, story):
+    assert run("due", "--within", "0w").exit_code == 0
+
+
+def test_show_lists_follow_ups_with_their_ids(run, journal, story):
+    (uuid,) = rows(journal, "SELECT uuid FROM follow_up WHERE text = 'Someday'")[0]
+    assert uuid[:8] in run("show", "muller").stdout

@@ -66,7 +66,7 @@ def test_terminal_output_highlights(run, story):
     assert "Nothing found for 'zebra'." in run("search", "zebra").stdout
 
 
-@pytest.mark.parametrize("query", ['"unclosed', "AND AND", "(", "a NOT", "col:foo"])
+@pytest.mark.parametrize("query", ['"unclosed', "AND AND", "(", "a NOT", "NOT lunch"])
 def test_a_malformed_query_is_a_clean_error(run, story, query):
     result = run("search", query)
     assert result.exit_code == 2
@@ -109,3 +109,10 @@ def test_deleting_a_client_removes_its_index_rows(run, story, journal):
     ).fetchone()
     conn.close()
     assert count == expected
+
+
+@pytest.mark.parametrize("query", ["e-mail", "O'Brien", "Jean-Luc", "follow-up", "col:foo"])
+def test_joined_words_are_searched_as_written(run, story, query):
+    assert run("log", "brandt", f"Wrote to {query} today").exit_code == 0
+    hits = found(run, query)
+    assert len(hits) == 1 and "today" in hits[0]["snippet"]

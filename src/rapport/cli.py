@@ -122,34 +122,33 @@ def _open(ctx: typer.Context) -> Database:
     return db
 
 
-def _out() -> Console:
+def _out(*, record: bool = False) -> Console:
     from rich.console import Console
 
-    return Console(highlight=False)
+    return Console(highlight=False, record=record)
+
+
+def _pictures(svg: Path | None, html: Path | None, as_json: bool) -> None:
+    """Check --svg / --html before anything is printed, so a bad path fails first."""
+    from rapport.files import create_private
+
+    if (svg or html) and as_json:
+        raise BadInput("--svg and --html save the terminal view; leave out --json")
+    for path in (svg, html):
+        if path is not None:
+            os.close(create_private(path))
 
 
 def _view(renderable: Any, svg: Path | None, html: Path | None, title: str) -> None:
     """Print a Rich view; with --svg / --html, save exactly what was printed as well."""
-    from rich.console import Console
-
-    console = Console(highlight=False, record=bool(svg or html))
+    console = _out(record=bool(svg or html))
     console.print(renderable)
-    for path, save in ((svg, console.save_svg), (html, console.save_html)):
-        if path is not None:
-            _private_file(path)
-            kwargs = {"title": title} if save == console.save_svg else {}
-            save(str(path), clear=False, **kwargs)
-            _say(f"Saved {path}")
-
-
-def _private_file(path: Path) -> None:
-    """Create `path` as 0600 before anything writes into it: it may hold personal data."""
-    if path.is_dir():
-        raise BadInput(f"{path} is a directory; give a file name")
-    try:
-        os.close(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600))
-    except OSError as error:
-        raise BadInput(f"cannot write {path}: {error.strerror}") from None
+    if svg is not None:
+        console.save_svg(str(svg), title=title, clear=False)
+        _say(f"Saved {svg}")
+    if html is not None:
+        console.save_html(str(html), clear=False)
+        _say(f"Saved {html}")
 
 
 def _say(message: str) -> None:
@@ -459,6 +458,7 @@ def show(
     """
     from rapport import journal
 
+    _pictures(svg, html, as_json)
     if limit is None:
         limit = 0 if as_json else TIMELINE_ON_SCREEN
     brief_since = _when(since)
@@ -610,11 +610,10 @@ def _output(path: Path | None) -> Iterator[IO[str]]:
         raise BadInput(f"{path} is a directory; give a file name")
     # 0600: an export holds personal data about other people. Written beside the target
     # and renamed, so a failed export leaves no half file behind.
+    from rapport.files import create_private
+
     partial = path.with_name(f".{path.name}.partial")
-    try:
-        fd = os.open(partial, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-    except OSError as error:
-        raise BadInput(f"cannot write {path}: {error.strerror}") from None
+    fd = create_private(partial)
     try:
         with open(fd, "w", encoding="utf-8", newline="") as out:
             yield out
@@ -794,12 +793,6 @@ def search(
     _out().print(render.search_results(query, hits))
 
 
-def _days(text: str) -> int:
-    from rapport import dates
-
-    return 0 if text.strip() in ("0", "0d") else dates.parse_cadence(text)
-
-
 @app.command()
 def due(
     ctx: typer.Context,
@@ -812,10 +805,11 @@ def due(
 
     Example: rapport due --within 7d
     """
-    from rapport import insight
+    from rapport import dates, insight
 
+    days = dates.parse_period(within, "--within")
     try:
-        report = insight.due(_open(ctx), within_days=_days(within))
+        report = insight.due(_open(ctx), within_days=days)
     except NoJournal:
         report = None
     if as_json:
@@ -880,6 +874,7 @@ def drift(
     """
     from rapport import insight
 
+    _pictures(svg, html, as_json)
     try:
         report = insight.drift(_open(ctx))
     except NoJournal:
@@ -902,13 +897,17 @@ def stats(
 
     Example: rapport stats --html stats.html
     """
-    import dataclasses
-
     from rapport import insight
 
-    report = insight.stats(_open(ctx))
+    _pictures(svg, html, as_json)
+    try:
+        report = insight.stats(_open(ctx))
+    except NoJournal:
+        report = insight.Stats.empty()
     if as_json:
-        _print_json(dataclasses.asdict(report))
+        from rapport.records import stats_json
+
+        _print_json(stats_json(report))
         return
     from rapport import render
 
@@ -955,9 +954,7 @@ def edit(
     db = _open(ctx)
     if not changes.given():
         if not sys.stdin.isatty():
-            raise BadInput(
-                "nothing to change; give --note, --at, --kind, --mood, --score, --topic or --due"
-            )
+            raise BadInput(corrections.NOTHING_TO_CHANGE)
         from rapport.editor import note_from_editor
 
         old = corrections.current_text(db, entry_id)
@@ -993,10 +990,7 @@ def rm(
     from rapport import corrections
 
     db = _open(ctx)
-    with db.reading() as session:
-        entry = corrections.find_entry(session, entry_id, tuple(corrections.KIND_NAMES))
-        what = corrections.describe(entry)
-    _confirm(f"Remove {what}?", yes)
+    _confirm(f"Remove {corrections.describe_id(db, entry_id)}?", yes)
     owner, what = corrections.remove(db, entry_id)
     _say(f"Removed {what} ({owner.name})")
 
@@ -1033,12 +1027,10 @@ def merge(
 
     Example: rapport merge "K. Brandt" "Konrad Brandt"
     """
-    from rapport import corrections, journal
+    from rapport import corrections
 
     db = _open(ctx)
-    gone, kept = journal.lookup(db, client), journal.lookup(db, into)
-    if gone.id == kept.id:
-        raise BadInput(f"{client!r} and {into!r} are the same client")
+    gone, kept = corrections.merge_pair(db, client, into)
     _confirm(f"Move everything of {gone.name} into {kept.name} and delete {gone.name}?", yes)
     merged = corrections.merge(db, client, into)
     moved = ", ".join(

@@ -127,12 +127,20 @@ def current_text(db: Database, short_id: str) -> str:
         return entry.note if isinstance(entry, Interaction) else entry.text
 
 
+NOTHING_TO_CHANGE = (
+    "nothing to change; give --note, --at, --kind, --mood, --score, --topic or --due"
+)
+
+
+def describe_id(db: Database, short_id: str) -> str:
+    with db.reading() as session:
+        return describe(find_entry(session, short_id, tuple(KIND_NAMES)))
+
+
 def edit(db: Database, short_id: str, changes: Changes) -> tuple[Client, Entry]:
     wanted = changes.given()
     if not wanted:
-        raise BadInput(
-            "nothing to change; give --note, --at, --kind, --mood, --score, --topic or --due"
-        )
+        raise BadInput(NOTHING_TO_CHANGE)
     if "text" in wanted:
         wanted["text"] = check_text(wanted["text"], "text")
     if "kind" in wanted:
@@ -201,6 +209,19 @@ def rename(db: Database, query: str, new_name: str) -> tuple[str, Client]:
         return old, client
 
 
+def _pair(session: Session, query: str, into_query: str) -> tuple[Client, Client]:
+    gone, into = find_client(session, query), find_client(session, into_query)
+    if gone.id == into.id:
+        raise BadInput(f"{query!r} and {into_query!r} are the same client")
+    return gone, into
+
+
+def merge_pair(db: Database, query: str, into_query: str) -> tuple[Client, Client]:
+    """The duplicate and the client to keep, checked, for the question before merging."""
+    with db.reading() as session:
+        return _pair(session, query, into_query)
+
+
 @dataclass
 class Merged:
     into: Client
@@ -215,10 +236,7 @@ def merge(db: Database, query: str, into_query: str) -> Merged:
     remaining client lacks (company, role, email, phone, cadence) are taken over; tags join.
     """
     with db.writing(create=False) as session:
-        gone = find_client(session, query)
-        into = find_client(session, into_query)
-        if gone.id == into.id:
-            raise BadInput(f"{query!r} and {into_query!r} are the same client")
+        gone, into = _pair(session, query, into_query)
         firsts = (
             session.execute(
                 select(Impression)

@@ -77,13 +77,18 @@ def parse_day(text: str, *, base: datetime | None = None) -> date:
     return local(parse_when(text, prefer="future", base=base)).date()
 
 
-def parse_cadence(text: str) -> int:
-    """`30d`, `2w`, `3m` (months of 30 days), `1y` or a bare number of days."""
+def parse_period(text: str, what: str = "period", *, zero: bool = True) -> int:
+    """Days from `30d`, `2w`, `3m` (months of 30 days), `1y` or a bare number of days."""
     match = _CADENCE.match(text.lower())
-    days = int(match.group(1)) * _CADENCE_DAYS[(match.group(2) or "d")[0]] if match else 0
-    if not 0 < days <= MAX_CADENCE_DAYS:
-        raise BadInput(f"cannot read the cadence {text!r}; try 30d, 2w, 3m or 1y (up to 10y)")
+    days = int(match.group(1)) * _CADENCE_DAYS[(match.group(2) or "d")[0]] if match else -1
+    if not (0 if zero else 1) <= days <= MAX_CADENCE_DAYS:
+        raise BadInput(f"cannot read the {what} {text!r}; try 30d, 2w, 3m or 1y (up to 10y)")
     return days
+
+
+def parse_cadence(text: str) -> int:
+    """A keep-in-touch cadence in days: a period of at least one day."""
+    return parse_period(text, "cadence", zero=False)
 
 
 def local(moment: datetime) -> datetime:

@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING
 
 from rapport import migrations
 from rapport.errors import NoJournal, RapportError
+from rapport.files import create_private
 
 if TYPE_CHECKING:
     from sqlalchemy import Engine
@@ -100,8 +101,7 @@ def _prepare_file(path: Path) -> None:
 
 def backup(source: Path, target: Path) -> None:
     """A consistent copy through SQLite's backup API, created 0600 before a byte is written."""
-    fd = os.open(target, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-    os.close(fd)
+    os.close(create_private(target, exclusive=True))
     src = sqlite3.connect(source)
     dst = sqlite3.connect(target)
     try:

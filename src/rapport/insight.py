@@ -5,6 +5,7 @@ Plain functions over a Database that return dataclasses; render.py lays them out
 
 from __future__ import annotations
 
+import re
 from collections import Counter
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
@@ -14,7 +15,7 @@ from sqlalchemy import bindparam, func, select, text
 
 from rapport import dates
 from rapport.errors import BadInput
-from rapport.journal import ClientRow, client_rows, find_client
+from rapport.journal import ClientRow, client_rows, find_client, first_and_latest
 from rapport.models import Client, Fact, FollowUp, Impression, Interaction, UTCDateTime
 
 if TYPE_CHECKING:
@@ -31,6 +32,22 @@ _PARTS = {
     "fact": ("fact", 2, "t.at", "t.topic"),
     "follow-up": ("follow_up", 3, "t.created_at", "'follow-up'"),
 }
+
+
+_JOINED = re.compile(
+    r"\w+(?:[-'\u2019.:/@]\w+)+"
+)  # joined by - ' . : / @ or a typographic apostrophe
+
+
+def _quote_joined_words(query: str) -> str:
+    """`e-mail`, `O'Brien`, `Jean-Luc` as phrases: FTS5 would read their - ' : as operators.
+
+    Only outside double quotes; the rest of the FTS5 syntax (OR, NOT, NEAR, *, "…") stays.
+    """
+    parts = query.split('"')
+    for index in range(0, len(parts), 2):  # even parts are outside quotes
+        parts[index] = _JOINED.sub(lambda m: f'"{m.group(0)}"', parts[index])
+    return '"'.join(parts)
 
 
 @dataclass
@@ -60,6 +77,7 @@ def search(
 
     if not query.strip():
         raise BadInput("give something to search for")
+    query = _quote_joined_words(query)
     if not 0 < limit <= 10_000:
         raise BadInput("--limit must be between 1 and 10000")
     with db.reading() as session:
@@ -184,10 +202,9 @@ def drift(db: Database) -> DriftReport:
         by_client.setdefault(owner.id, (owner, []))[1].append(impression)
     rows = []
     for owner, seen in by_client.values():
-        first = next((i for i in seen if i.stage == "first"), seen[0])
-        later = [i for i in seen if i is not first]
-        if later:
-            rows.append(Drift(owner, first, later[-1]))
+        first, latest = first_and_latest(seen)
+        if first is not None and latest is not None:
+            rows.append(Drift(owner, first, latest))
     rows.sort(key=lambda d: (d.change is None, -abs(d.change or 0), d.client.name.casefold()))
     scored = [d for d in rows if d.change is not None]
     return DriftReport(rows, sum(1 for d in scored if abs(d.change or 0) >= 2), len(scored))
@@ -209,13 +226,25 @@ class Stats:
     open_follow_ups: int
     average_gap_days: float | None  # mean days between consecutive contacts with a client
 
+    @classmethod
+    def empty(cls) -> Stats:
+        months = [(label, 0) for label in _last_twelve_months()]
+        return cls(months, [], [], [], 0, 0, 0, 0, 0, None)
+
+
+def _last_twelve_months() -> list[str]:
+    """`YYYY-MM` labels, oldest first, this month last."""
+    today = dates.today()
+    labels = []
+    for back in range(11, -1, -1):
+        year, month = divmod(today.year * 12 + today.month - 1 - back, 12)
+        labels.append(f"{year:04d}-{month + 1:02d}")
+    return labels
+
 
 def stats(db: Database, *, top: int = 5) -> Stats:
-    today = dates.today()
-    year, month = (
-        (today.year, today.month - 11) if today.month == 12 else (today.year - 1, today.month + 1)
-    )
-    first_month = date(year, month, 1)  # twelve months, this one included
+    labels = _last_twelve_months()
+    first_month = date.fromisoformat(labels[0] + "-01")
     with db.reading() as session:
         counts = dict(
             session.execute(
@@ -245,16 +274,11 @@ def stats(db: Database, *, top: int = 5) -> Stats:
         open_follow_ups = session.execute(
             select(func.count()).select_from(FollowUp).where(FollowUp.done_at.is_(None))  # type: ignore[union-attr]
         ).scalar()
-    labels = []
-    year, month = first_month.year, first_month.month
-    for _ in range(12):
-        labels.append(f"{year:04d}-{month:02d}")
-        year, month = (year + 1, 1) if month == 12 else (year, month + 1)
     ranked = sorted(counts.items(), key=lambda item: (-item[1], item[0].casefold()))
     return Stats(
         months=[(label, months.get(label, 0)) for label in labels],
         kinds=sorted(((kind, count) for kind, count in kinds), key=lambda kv: (-kv[1], kv[0])),
-        most=ranked[:top],
+        most=[item for item in ranked if item[1]][:top],
         least=sorted(ranked, key=lambda item: (item[1], item[0].casefold()))[:top],
         clients=len(counts),
         interactions=sum(counts.values()),

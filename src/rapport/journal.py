@@ -333,6 +333,18 @@ def _last_contact(session: Session, client_id: int) -> Interaction | None:
     )
 
 
+def first_and_latest(impressions: list[Impression]) -> tuple[Impression | None, Impression | None]:
+    """The first impression, and the latest later one to compare it with (oldest first in).
+
+    The latest is the newest later impression with a score, when there is one, so that a
+    quick unscored note does not hide how far the picture has moved.
+    """
+    first = next((i for i in impressions if i.stage == "first"), None)
+    later = [i for i in impressions if i.stage == "later"]
+    scored = [i for i in later if i.score is not None]
+    return first, (scored or later or [None])[-1]
+
+
 def briefing(
     db: Database, query: str, *, limit: int | None = None, since: datetime | None = None
 ) -> Briefing:
@@ -352,8 +364,7 @@ def brief(
     last = _last_contact(session, cid)
     impressions = _entries(session, Impression, cid, None, None)
     impressions.reverse()  # oldest first
-    first = next((i for i in impressions if i.stage == "first"), None)
-    later = [i for i in impressions if i.stage == "later"]
+    first, latest = first_and_latest(impressions)
     follow_ups = list(
         session.execute(
             select(FollowUp)
@@ -382,7 +393,7 @@ def brief(
             client.cadence_days, last.at if last else None, client.created_at
         ),
         first=first,
-        latest=later[-1] if later else None,
+        latest=latest,
         scores=[i.score for i in impressions if i.score is not None],
         facts=_entries(session, Fact, cid, None, None),
         follow_ups=follow_ups,

@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Any, Protocol
 from rapport.models import Client, Fact, FollowUp, Impression, Interaction
 
 if TYPE_CHECKING:
-    from rapport.insight import DriftReport, Due, Hit
+    from rapport.insight import DriftReport, Due, Hit, Stats
     from rapport.journal import Briefing, ClientRow
 
 Record = dict[str, Any]
@@ -213,4 +213,20 @@ def drift_json(report: DriftReport) -> Record:
         ],
         "deceived": report.deceived,
         "scored": report.scored,
+    }
+
+
+def stats_json(report: Stats) -> Record:
+    """`stats --json`: the figures `rapport stats` draws, as named fields."""
+    return {
+        "clients": report.clients,
+        "interactions": report.interactions,
+        "impressions": report.impressions,
+        "facts": report.facts,
+        "open_follow_ups": report.open_follow_ups,
+        "average_gap_days": report.average_gap_days,
+        "months": [{"month": month, "interactions": count} for month, count in report.months],
+        "kinds": [{"kind": kind, "interactions": count} for kind, count in report.kinds],
+        "most_contacted": [{"client_name": n, "interactions": c} for n, c in report.most],
+        "least_contacted": [{"client_name": n, "interactions": c} for n, c in report.least],
     }

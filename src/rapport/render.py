@@ -148,6 +148,7 @@ def _follow_ups(b: Briefing) -> Table:
     table = Table(box=None, show_header=False, padding=(0, 1), pad_edge=False)
     table.add_column(no_wrap=True)
     table.add_column(overflow="fold")
+    table.add_column(style="dim", no_wrap=True)
     today = dates.today()
     for todo in b.follow_ups:
         if todo.due is None:
@@ -156,7 +157,7 @@ def _follow_ups(b: Briefing) -> Table:
             when = Text(f"{todo.due} overdue", style="bold red")
         else:
             when = Text(f"{todo.due} {dates.relative_day(todo.due)}")
-        table.add_row(when, Text(todo.text))
+        table.add_row(when, Text(todo.text), short_id(todo.uuid))
     return table
 
 
@@ -212,9 +213,10 @@ def briefing(b: Briefing, since: datetime | None = None) -> Group:
     )
     parts.append(panels)
     drift = drift_text(b.first, b.latest)
+    if len(b.scores) >= 2:
+        spark = Text.assemble("Scores over time ", sparkline(b.scores))
+        drift = Text.assemble(drift, "\n", spark) if drift is not None else spark
     if drift is not None:
-        if len(b.scores) > 2:
-            drift = Text.assemble(drift, "  ", sparkline(b.scores))
         parts.append(Padding(drift, (0, 0, 0, 1)))
     if b.facts:
         parts += [Text(), _section("Talking points", _talking_points(b))]
@@ -429,20 +431,21 @@ def _bars(items: list[tuple[str, int]], width: int = 40, style: str = "cyan") ->
 
 def stats_view(s: Stats) -> RenderableType:
     gap = f"{s.average_gap_days:g} days" if s.average_gap_days is not None else "n/a"
-    totals = Text.assemble(
-        (f"{s.clients}", "bold"), " clients · ", (f"{s.interactions}", "bold"), " contacts · ",
-        (f"{s.impressions}", "bold"), " impressions · ", (f"{s.facts}", "bold"), " facts · ",
-        (f"{s.open_follow_ups}", "bold"), " open follow-ups · average ", (gap, "bold"),
-        " between contacts with a client",
+    totals = Text(" · ").join(
+        Text.assemble((str(count), "bold"), f" {noun}" if count == 1 else f" {noun}s")
+        for count, noun in (
+            (s.clients, "client"), (s.interactions, "contact"), (s.impressions, "impression"),
+            (s.facts, "fact"), (s.open_follow_ups, "open follow-up"),
+        )
     )  # fmt: skip
-    return Group(
-        totals,
-        Text(),
-        _section("Contacts per month", _bars(s.months)),
-        Text(),
-        _section("Kinds", _bars(s.kinds, width=30, style="magenta")),
-        Text(),
-        _section("Most contacted", _bars(s.most, width=30, style="green")),
-        Text(),
-        _section("Least contacted", _bars(s.least, width=30, style="red")),
-    )
+    totals.append_text(Text.assemble(" · average ", (gap, "bold"), " between contacts"))
+    parts: list[RenderableType] = [totals]
+    for title, items, width, style in (
+        ("Contacts per month", s.months, 40, "cyan"),
+        ("Kinds", s.kinds, 30, "magenta"),
+        ("Most contacted", s.most, 30, "green"),
+        ("Least contacted", s.least, 30, "red"),
+    ):
+        if items:
+            parts += [Text(), _section(title, _bars(items, width=width, style=style))]
+    return Group(*parts)
