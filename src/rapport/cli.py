@@ -14,11 +14,13 @@ from pathlib import Path
 from typing import IO, TYPE_CHECKING, Annotated, Any
 
 import typer
-from typer._click.exceptions import ClickException  # Typer vendors Click; this is its base
+
+# Typer vendors Click; its exceptions live here.
+from typer._click.exceptions import ClickException, NoArgsIsHelpError
 from typer.core import TyperGroup
 
 from rapport import __version__
-from rapport.errors import BadInput, NoJournal, RapportError, UnknownClient
+from rapport.errors import BadInput, Interrupted, NoJournal, RapportError, UnknownClient
 
 if TYPE_CHECKING:
     from datetime import datetime
@@ -51,6 +53,9 @@ class RapportGroup(TyperGroup):
             code = 141
         except typer.Abort:
             code = _fail("aborted; nothing written", 1)
+        except NoArgsIsHelpError as error:
+            typer.echo(error.format_message(), err=True)  # the help itself, as it is
+            code = error.exit_code
         except ClickException as error:
             # Typer's own usage errors (unknown option, missing argument): exit 2.
             ctx = getattr(error, "ctx", None)
@@ -670,7 +675,16 @@ def import_(
             reader = (
                 formats.read_csv(stream, raw=raw) if fmt == "csv" else formats.READERS[fmt](stream)
             )
-            report = transfer.import_records(db, reader, update_existing=update, dry_run=dry_run)
+            try:
+                report = transfer.import_records(
+                    db, reader, update_existing=update, dry_run=dry_run
+                )
+            except KeyboardInterrupt:
+                # The transaction rolled back on the way here: an import is all or nothing.
+                name = "stdin" if source == "-" else source
+                raise Interrupted(
+                    f"interrupted: nothing from {name} was imported; the journal is as it was"
+                ) from None
             summary = _import_summary(source, report)
     _say(summary)
 
@@ -1039,6 +1053,123 @@ def merge(
         if count
     )
     _say(f"Merged {merged.gone} into {merged.into.name}" + (f": {moved}" if moved else ""))
+
+
+# -- the file ------------------------------------------------------------------------------
+
+
+@app.command()
+def forget(
+    ctx: typer.Context,
+    client: Annotated[str, typer.Argument(help="Who to erase.", autocompletion=_complete_client)],
+    yes: Annotated[bool, typer.Option("--yes", "-y", help="Do not ask.")] = False,
+) -> None:
+    """Erase a person and everything about them, leaving no trace in the journal file.
+
+    Copies made earlier (backups, exports) are not reached: delete those yourself.
+
+    Example: rapport forget "Jana Müller" --yes
+    """
+    from rapport import journal, maintenance
+
+    db = _open(ctx)
+    person = journal.lookup(db, client)
+    _confirm(f"Erase {person.name} and everything about them, for good?", yes)
+    gone = maintenance.forget(db, client)
+    counts = ", ".join(
+        f"{n} {kind if n == 1 else PLURALS[kind]}" for kind, n in gone.removed.items() if n
+    )
+    _say(
+        f"Forgot {gone.name}"
+        + (f" ({counts})" if counts else "")
+        + "; no trace is left in the journal."
+    )
+    if not gone.wal_cleared:
+        _say(
+            "warning: another rapport kept the journal open; run 'rapport check' when it is closed"
+        )
+    _say("Backups and exports made earlier still hold what they held: delete those too.")
+
+
+@app.command()
+def backup(
+    ctx: typer.Context,
+    path: Annotated[Path, typer.Argument(help="A new file, or a folder to put a dated copy in.")],
+) -> None:
+    """Copy the journal consistently, even while it is in use (file mode 0600).
+
+    Example: rapport backup ~/backups/
+    """
+    from rapport import maintenance
+
+    target = maintenance.backup(_open(ctx), path)
+    _say(f"Backed up to {target}")
+
+
+@app.command()
+def check(ctx: typer.Context) -> None:
+    """Check the journal: integrity, foreign keys, search index and schema version.
+
+    Example: rapport check && echo healthy
+    """
+    from rapport import maintenance, migrations
+
+    report = maintenance.check(_open(ctx))
+    lines = [
+        ("integrity", "ok" if report.integrity == ["ok"] else "; ".join(report.integrity[:5])),
+        ("foreign keys", "ok" if not report.foreign_keys else "; ".join(report.foreign_keys[:5])),
+        ("search index", report.search_index),
+        (
+            "schema",
+            f"version {report.version}"
+            + (
+                ""
+                if report.version == migrations.SCHEMA_VERSION
+                else f", expected {migrations.SCHEMA_VERSION}"
+            ),
+        ),
+    ]
+    for label, value in lines:
+        typer.echo(f"{label + ':':14}{value}")
+    typer.echo("ok" if report.ok else "NOT OK")
+    if not report.ok:
+        raise typer.Exit(1)
+
+
+db_app = typer.Typer(help="Where the journal is and what it holds.", no_args_is_help=True)
+app.add_typer(db_app, name="db")
+
+
+@db_app.command("path")
+def db_path(ctx: typer.Context) -> None:
+    """Print the journal's path (from --db, $RAPPORT_DB or the data folder).
+
+    Example: rapport db path
+    """
+    from rapport.db import resolve_path
+
+    typer.echo(str(resolve_path(ctx.find_root().obj)))
+
+
+@db_app.command("info")
+def db_info(ctx: typer.Context, as_json: JsonOption = False) -> None:
+    """Schema version, size, rows per table and the backups beside the journal.
+
+    Example: rapport db info --json
+    """
+    from rapport import maintenance
+
+    report = maintenance.info(_open(ctx.find_root()))
+    if as_json:
+        _print_json({"path": str(report.path), "schema": report.version, "bytes": report.size,
+                     "rows": report.rows, "backups": [str(p) for p in report.backups]})  # fmt: skip
+        return
+    typer.echo(f"path:     {report.path}")
+    typer.echo(f"schema:   version {report.version}")
+    typer.echo(f"size:     {report.size / 1024:.1f} KiB")
+    typer.echo("rows:     " + ", ".join(f"{n} {kind}" for kind, n in report.rows.items()))
+    backups = ", ".join(str(p) for p in report.backups) or "none beside the journal"
+    typer.echo(f"backups:  {backups}")
 
 
 def main() -> None:

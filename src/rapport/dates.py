@@ -15,6 +15,7 @@ from rapport.errors import BadInput
 LANGUAGES = ["en", "de"]
 _CADENCE = re.compile(r"^\s*(\d+)\s*(d|day|days|w|week|weeks|m|month|months|y|year|years)?\s*$")
 _CADENCE_DAYS = {"d": 1, "w": 7, "m": 30, "y": 365}
+_SLASHED = re.compile(r"\s*(\d{1,2})/(\d{1,2})/\d{2,4}\b")  # 03/04/2026: March or April?
 MAX_CADENCE_DAYS = 3650
 
 
@@ -51,6 +52,14 @@ def parse_when(text: str, *, prefer: str = "past", base: datetime | None = None)
     """A moment from ISO 8601 or natural language, as an aware UTC datetime."""
     if not text or not text.strip():
         raise BadInput("empty date")
+    slashed = _SLASHED.match(text)
+    if slashed and int(slashed.group(1)) <= 12 and int(slashed.group(2)) <= 12:
+        first, second = int(slashed.group(1)), int(slashed.group(2))
+        if first != second:
+            raise BadInput(
+                f"the date {text!r} is ambiguous: day {first} of month {second}, or month "
+                f"{first} day {second}? Write it as YYYY-MM-DD"
+            )
     # A bare number ("99", "5") is no date; dateparser would guess a year or a month.
     parsed = None if text.strip().isdigit() else _iso(text) or _natural(text, prefer, base or now())
     try:

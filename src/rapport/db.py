@@ -23,9 +23,14 @@ if TYPE_CHECKING:
     from sqlalchemy import Engine
     from sqlmodel import Session
 
-BUSY_TIMEOUT_MS = 10_000
+BUSY_TIMEOUT_MS = 10_000  # how long a writer waits for another; RAPPORT_BUSY_TIMEOUT (ms) overrides
 SQLITE_HEADER = b"SQLite format 3\x00"
 ENV_VAR = "RAPPORT_DB"
+
+
+def busy_timeout_ms() -> int:
+    value = os.environ.get("RAPPORT_BUSY_TIMEOUT", "")
+    return int(value) if value.isdigit() else BUSY_TIMEOUT_MS
 
 
 def default_path() -> Path:
@@ -170,7 +175,7 @@ class Database:
                 f"warning: {path} can be read by other users of this machine; "
                 f"'chmod 600 {path}' makes it private"
             )
-        from sqlalchemy.exc import DatabaseError
+        from sqlalchemy.exc import DatabaseError, OperationalError
 
         if 0 < version < migrations.SCHEMA_VERSION:
             copy = backup_before_migrating(path, version)
@@ -184,6 +189,9 @@ class Database:
                 _migrate(engine)
             else:
                 engine.connect().close()  # fail here, in one place, on a damaged file
+        except OperationalError as error:
+            engine.dispose()
+            raise self._failure(error) from None
         except DatabaseError as error:
             engine.dispose()
             raise RapportError(f"{path} cannot be read as a database: {error.orig}") from None
@@ -207,11 +215,33 @@ class Database:
 
         `create=False` for writes that need an existing client: no journal, no client.
         """
+        from sqlalchemy.exc import OperationalError
         from sqlmodel import Session
 
         writer = _writer(self._open(create=create))
-        with Session(writer, expire_on_commit=False) as session, session.begin():
-            yield session
+        try:
+            with Session(writer, expire_on_commit=False) as session, session.begin():
+                yield session
+        except OperationalError as error:
+            raise self._failure(error) from None
+
+    def _failure(self, error: Exception) -> RapportError:
+        """SQLite's reasons a write failed, as one line the user can act on."""
+        reason = str(getattr(error, "orig", error))
+        if "locked" in reason or "busy" in reason:
+            seconds = busy_timeout_ms() / 1000
+            return RapportError(
+                f"the journal {self.path} is busy: another process has held it for more than "
+                f"{seconds:g} s; nothing written, try again"
+            )
+        if "readonly" in reason:
+            return RapportError(f"the journal {self.path} is read-only; nothing written")
+        if "full" in reason or "disk I/O" in reason:
+            return RapportError(
+                f"cannot write the journal {self.path}: the disk is full or the file may not "
+                "grow; nothing written, the journal is as it was"
+            )
+        return RapportError(f"cannot write the journal {self.path}: {reason}; nothing written")
 
     def close(self) -> None:
         if self._engine is not None:
@@ -226,6 +256,7 @@ def new_journal(path: Path) -> Iterator[Database]:
     It takes the journal's place only when the block succeeds, so a failed import into a
     new journal leaves no file behind, and readers never see a half-built one.
     """
+    _remove_abandoned(path)
     scratch = path.with_name(f".{path.name}.{os.getpid()}.new")
     db = Database(scratch)
     try:
@@ -243,6 +274,24 @@ def new_journal(path: Path) -> Iterator[Database]:
         db.close()
         for leftover in (scratch, Path(f"{scratch}-wal"), Path(f"{scratch}-shm")):
             leftover.unlink(missing_ok=True)
+
+
+def _remove_abandoned(path: Path) -> None:
+    """Scratch journals of imports that were killed: personal data nobody will use."""
+    for leftover in path.parent.glob(f".{path.name}.*.new*"):
+        pid = leftover.name.removeprefix(f".{path.name}.").split(".")[0]
+        if pid.isdigit() and not _alive(int(pid)):
+            leftover.unlink(missing_ok=True)
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
 
 
 def _writer(engine: Engine) -> Engine:
@@ -268,7 +317,7 @@ def _make_engine(path: Path) -> Engine:
         # Take transactions out of pysqlite's hands so that `on_begin` decides how they start.
         dbapi_conn.isolation_level = None
         for pragma in (
-            f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}",
+            f"PRAGMA busy_timeout = {busy_timeout_ms()}",
             "PRAGMA journal_mode = WAL",
             "PRAGMA foreign_keys = ON",
         ):

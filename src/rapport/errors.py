@@ -19,3 +19,9 @@ class UnknownClient(BadInput):
 
 class NoJournal(BadInput):
     """The journal file does not exist yet; reading it would only create an empty one."""
+
+
+class Interrupted(RapportError):
+    """Ctrl-C: the shell's convention is exit status 130."""
+
+    exit_code = 130

@@ -51,12 +51,21 @@ def normalise_tags(tags: list[str] | None) -> str:
     return ",".join(sorted(cleaned))
 
 
+MAX_TEXT_BYTES = 1 << 20  # a note is a few lines; a megabyte is a pasted document
+
+
 def check_text(text: str | None, what: str) -> str:
     text = (text or "").strip()
     if not text:
         raise BadInput(f"empty {what}; nothing written")
     if "\x00" in text:
         raise BadInput(f"the {what} contains a NUL byte; nothing written")
+    size = len(text.encode("utf-8", "surrogatepass"))
+    if size > MAX_TEXT_BYTES:
+        raise BadInput(
+            f"the {what} is {size / 1e6:.1f} MB; rapport keeps notes up to 1 MB "
+            "(keep documents elsewhere and note where they are); nothing written"
+        )
     return text
 
 

@@ -1,0 +1,169 @@
+"""Looking after the file: erasure that leaves no trace, backups, checks, facts about it."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field
+from datetime import datetime
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from sqlalchemy import func, select
+
+from rapport import db as dbmodule
+from rapport import migrations
+from rapport.errors import BadInput, RapportError
+from rapport.journal import find_client
+from rapport.models import Client, Fact, FollowUp, Impression, Interaction
+
+if TYPE_CHECKING:
+    from rapport.db import Database
+
+
+# -- erasure ------------------------------------------------------------------------------
+
+
+@dataclass
+class Forgotten:
+    name: str
+    removed: dict[str, int]
+    wal_cleared: bool  # False when another process kept the journal open
+
+
+def forget(db: Database, query: str) -> Forgotten:
+    """Erase a client and everything about them so that no byte of it stays in the file.
+
+    Deleting a row only unlinks it: SQLite leaves its bytes in free pages, the FTS5 index
+    keeps its words in old segments, and the write-ahead log keeps page images. So: delete
+    with secure_delete on, merge the search index, VACUUM (which rewrites the whole file
+    without free pages), then checkpoint and truncate the WAL.
+    """
+    with db.writing(create=False) as session:
+        conn = session.connection()
+        conn.exec_driver_sql("PRAGMA secure_delete = ON")
+        client = find_client(session, query)
+        removed = {
+            kind: session.execute(
+                select(func.count()).select_from(model).where(model.client_id == client.id)
+            ).scalar_one()
+            for kind, model in (
+                ("interaction", Interaction), ("impression", Impression), ("fact", Fact),
+                ("follow-up", FollowUp),
+            )
+        }  # fmt: skip
+        name = client.name
+        session.delete(client)  # the foreign keys cascade to every row about them
+        session.flush()
+        # Merge the index into one new segment, so no old segment keeps their words.
+        conn.exec_driver_sql("INSERT INTO search_index (search_index) VALUES ('optimize')")
+    return Forgotten(name, removed, wal_cleared=compact(db))
+
+
+def compact(db: Database) -> bool:
+    """VACUUM and empty the WAL; False if another connection kept the WAL from emptying."""
+    raw = db.engine.raw_connection()
+    try:
+        sqlite = raw.driver_connection
+        sqlite.execute("PRAGMA secure_delete = ON")
+        sqlite.execute("VACUUM")
+        busy, _, _ = sqlite.execute("PRAGMA wal_checkpoint(TRUNCATE)").fetchone()
+    finally:
+        raw.close()
+    return busy == 0
+
+
+# -- backup -------------------------------------------------------------------------------
+
+
+def backup(db: Database, target: Path) -> Path:
+    """A consistent copy while others may be writing (SQLite's online backup API), 0600."""
+    source = db.path
+    if not source.exists():
+        raise BadInput(f"there is no journal at {source} to back up")
+    if target.is_dir():
+        target = target / f"{source.stem}-{datetime.now():%Y%m%d-%H%M%S}.db"
+    if target.exists():
+        raise BadInput(f"{target} exists; give a new file name or a folder")
+    if target.resolve() == source.resolve():
+        raise BadInput("a backup must not be the journal itself")
+    db.engine  # noqa: B018  (opening checks the file and migrates it first)
+    partial = target.with_name(f".{target.name}.partial")
+    try:
+        dbmodule.backup(source, partial)
+        os.link(partial, target)
+    except FileExistsError:
+        raise BadInput(f"{target} exists; give a new file name or a folder") from None
+    except OSError as error:
+        raise RapportError(f"cannot write {target}: {error.strerror}") from None
+    finally:
+        partial.unlink(missing_ok=True)
+    return target
+
+
+# -- check and info -----------------------------------------------------------------------
+
+
+@dataclass
+class Check:
+    integrity: list[str]  # "ok", or SQLite's list of problems
+    foreign_keys: list[str]
+    version: int
+    search_index: str  # "ok" or what is wrong
+
+    @property
+    def ok(self) -> bool:
+        return (
+            self.integrity == ["ok"]
+            and not self.foreign_keys
+            and self.version == migrations.SCHEMA_VERSION
+            and self.search_index == "ok"
+        )
+
+
+def check(db: Database) -> Check:
+    with db.reading() as session:
+        conn = session.connection()
+        integrity = [row[0] for row in conn.exec_driver_sql("PRAGMA integrity_check")]
+        foreign = [
+            f"{row[0]} row {row[1]} points to a missing {row[2]}"
+            for row in conn.exec_driver_sql("PRAGMA foreign_key_check")
+        ]
+        version = conn.exec_driver_sql("PRAGMA user_version").scalar_one()
+    # The FTS5 'integrity-check' command compares the index with the rows it indexes.
+    from sqlalchemy.exc import DatabaseError
+
+    try:
+        with db.writing(create=False) as session:
+            session.connection().exec_driver_sql(
+                "INSERT INTO search_index (search_index, rank) VALUES ('integrity-check', 1)"
+            )
+        search = "ok"
+    except (RapportError, DatabaseError) as error:
+        search = str(getattr(error, "orig", error))
+    return Check(integrity, foreign, version, search)
+
+
+@dataclass
+class Info:
+    path: Path
+    version: int
+    size: int  # bytes, with the -wal file
+    rows: dict[str, int]
+    backups: list[Path] = field(default_factory=list)
+
+
+def info(db: Database) -> Info:
+    with db.reading() as session:
+        rows = {
+            kind: session.execute(select(func.count()).select_from(model)).scalar_one()
+            for kind, model in (
+                ("clients", Client), ("interactions", Interaction), ("impressions", Impression),
+                ("facts", Fact), ("follow-ups", FollowUp),
+            )
+        }  # fmt: skip
+        version = session.connection().exec_driver_sql("PRAGMA user_version").scalar_one()
+    path = db.path
+    wal = Path(f"{path}-wal")
+    size = path.stat().st_size + (wal.stat().st_size if wal.exists() else 0)
+    backups = sorted(path.parent.glob(f"{path.name}.schema*.bak"))
+    return Info(path, version, size, rows, backups)
