@@ -2,8 +2,14 @@
 
 from __future__ import annotations
 
+import shutil
 import sqlite3
+import subprocess
+import sys
+import time
+from pathlib import Path
 
+import pytest
 from sqlmodel import SQLModel
 
 from rapport import migrations, models  # noqa: F401  (models registers the tables)
@@ -107,3 +113,90 @@ def test_an_old_journal_is_backed_up_then_migrated_with_every_row(run, journal):
     conn.close()
     second = run("show", "muller")
     assert second.exit_code == 0 and "schema" not in second.stderr  # migrated once
+
+
+# -- journals written by every earlier schema version ------------------------------------------
+
+FIXTURES = Path(__file__).parent / "fixtures"
+TABLES = ["client", "interaction", "impression", "fact", "follow_up"]
+
+
+def all_rows(path: Path) -> dict[str, list[tuple]]:
+    conn = sqlite3.connect(path)
+    try:
+        return {t: conn.execute(f"SELECT * FROM {t} ORDER BY id").fetchall() for t in TABLES}
+    finally:
+        conn.close()
+
+
+@pytest.mark.parametrize("version", range(1, migrations.SCHEMA_VERSION + 1))
+def test_every_old_journal_migrates_keeping_every_row(run, tmp_path, version):
+    journal = tmp_path / "journal.db"
+    shutil.copy(FIXTURES / f"schema{version}.db", journal)
+    journal.chmod(0o600)
+    before = all_rows(journal)
+    assert sum(map(len, before.values())) >= 10  # the fixture is not empty
+    result = run("--db", str(journal), "check")
+    assert result.exit_code == 0, result.output
+    assert schema_version(journal) == migrations.SCHEMA_VERSION
+    assert all_rows(journal) == before
+    # Searching works on rows that were there before the search index existed.
+    hits = run("--db", str(journal), "search", "segeln", "--json")
+    assert '"Kurzes Telefonat über **Segeln** und Größe"' in hits.stdout
+    if version < migrations.SCHEMA_VERSION:
+        assert (tmp_path / f"journal.db.schema{version}.bak").exists()
+    conn = sqlite3.connect(journal)
+    dump = list(conn.iterdump())
+    conn.close()
+    assert run("--db", str(journal), "clients").exit_code == 0
+    conn = sqlite3.connect(journal)
+    assert list(conn.iterdump()) == dump  # a second open changes nothing
+    conn.close()
+
+
+def test_the_fixture_script_still_writes_what_is_committed(tmp_path):
+    from fixtures.make_fixtures import build
+
+    for version in range(1, migrations.SCHEMA_VERSION + 1):
+        fresh = tmp_path / f"schema{version}.db"
+        build(version, fresh)
+        assert all_rows(fresh) == all_rows(FIXTURES / f"schema{version}.db")
+
+
+@pytest.mark.slow
+def test_kill_9_during_a_migration_leaves_the_old_version_usable(tmp_path):
+    journal = tmp_path / "journal.db"
+    make_schema_1(journal)
+    conn = sqlite3.connect(journal)
+    conn.executemany(
+        "INSERT INTO interaction (uuid, client_id, at, kind, note, tags, created_at) "
+        "VALUES (?, 1, '2025-01-02', 'note', ?, '', '2025-01-02')",
+        ((f"{n:08x}-0000-4000-8000-000000000001", f"note {n} about sailing and segeln")
+         for n in range(300_000)),
+    )  # fmt: skip
+    conn.commit()
+    conn.close()
+    journal.chmod(0o600)
+    backup = tmp_path / "journal.db.schema1.bak"
+    process = subprocess.Popen(
+        [sys.executable, "-m", "rapport", "--db", str(journal), "clients"],
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+    )  # fmt: skip
+    deadline = time.monotonic() + 60
+    while not backup.exists() and time.monotonic() < deadline:
+        time.sleep(0.02)
+    time.sleep(0.3)  # the backup is written; the migration is under way
+    still_running = process.poll() is None
+    process.kill()
+    process.wait(timeout=60)
+    assert still_running, "the migration finished before it could be interrupted"
+    conn = sqlite3.connect(journal)
+    assert conn.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
+    assert conn.execute("PRAGMA user_version").fetchone()[0] == 1  # rolled back, whole
+    assert conn.execute("SELECT count(*) FROM interaction").fetchone()[0] == 300_001
+    conn.close()
+    done = subprocess.run(
+        [sys.executable, "-m", "rapport", "--db", str(journal), "check"], capture_output=True
+    )
+    assert done.returncode == 0, done.stderr
+    assert schema_version(journal) == migrations.SCHEMA_VERSION

@@ -28,6 +28,14 @@ SQLITE_HEADER = b"SQLite format 3\x00"
 ENV_VAR = "RAPPORT_DB"
 
 
+_KNOWN = ("locked", "busy", "readonly", "full", "disk I/O")
+
+
+def _writable(path: Path) -> bool:
+    """Whether this process may write the journal and create its -wal and -shm files."""
+    return os.access(path, os.W_OK) and os.access(path.parent, os.W_OK)
+
+
 def busy_timeout_ms() -> int:
     value = os.environ.get("RAPPORT_BUSY_TIMEOUT", "")
     return int(value) if value.isdigit() else BUSY_TIMEOUT_MS
@@ -227,15 +235,25 @@ class Database:
 
     def _failure(self, error: Exception) -> RapportError:
         """SQLite's reasons a write failed, as one line the user can act on."""
-        reason = str(getattr(error, "orig", error))
+        # A failure inside a savepoint can surface as the savepoint's own error; the cause
+        # is further down the chain.
+        causes: list[str] = []
+        current: BaseException | None = error
+        while current is not None and len(causes) < 10:
+            causes.append(str(getattr(current, "orig", current)))
+            current = current.__context__
+        reason = next((c for c in causes if any(k in c for k in _KNOWN)), causes[0])
         if "locked" in reason or "busy" in reason:
             seconds = busy_timeout_ms() / 1000
             return RapportError(
                 f"the journal {self.path} is busy: another process has held it for more than "
                 f"{seconds:g} s; nothing written, try again"
             )
-        if "readonly" in reason:
-            return RapportError(f"the journal {self.path} is read-only; nothing written")
+        if "readonly" in reason or not _writable(self.path):
+            return RapportError(
+                f"the journal {self.path} is read-only (the file, its folder or the disk); "
+                "nothing written"
+            )
         if "full" in reason or "disk I/O" in reason:
             return RapportError(
                 f"cannot write the journal {self.path}: the disk is full or the file may not "

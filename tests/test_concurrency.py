@@ -1,0 +1,100 @@
+"""Many rapport processes writing one journal at once: every row lands, nobody sees a lock."""
+
+from __future__ import annotations
+
+import os
+import sqlite3
+import subprocess
+import sys
+import time
+
+import pytest
+
+from conftest import rapport_process, rows, snapshot
+
+# A real process that runs `rapport log` `count` times through the command line's own entry
+# point, each run opening the journal afresh, as a shell loop would, without paying for
+# Python's start-up a thousand times.
+WORKER = """
+import sys
+from rapport.cli import app
+name, count = sys.argv[1], int(sys.argv[2])
+for i in range(count):
+    code = app(args=["log", "Shared Client", f"{name} note {i}", "--kind", "call"],
+               prog_name="rapport", standalone_mode=False)
+    if code:
+        sys.exit(code)
+"""
+
+
+def integrity(path) -> str:
+    conn = sqlite3.connect(path)
+    try:
+        return conn.execute("PRAGMA integrity_check").fetchone()[0]
+    finally:
+        conn.close()
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize(("processes", "each"), [(2, 500), (8, 250)])
+def test_concurrent_writers_lose_nothing(run, journal, processes, each):
+    assert run("add", "Shared Client").exit_code == 0
+    workers = [
+        subprocess.Popen(
+            [sys.executable, "-c", WORKER, f"w{n}", str(each)],
+            stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=os.environ,
+        )
+        for n in range(processes)
+    ]  # fmt: skip
+    outputs = [worker.communicate(timeout=600) for worker in workers]
+    for worker, (_, err) in zip(workers, outputs, strict=True):
+        assert worker.returncode == 0, err.decode()
+        assert b"locked" not in err and b"busy" not in err
+    assert rows(journal, "SELECT count(*) FROM interaction") == [(processes * each,)]
+    assert rows(journal, "SELECT count(DISTINCT note) FROM interaction") == [(processes * each,)]
+    assert integrity(journal) == "ok"
+
+
+HOLDER = """
+import sqlite3, sys, time
+conn = sqlite3.connect(sys.argv[1], isolation_level=None)
+conn.execute("BEGIN IMMEDIATE")
+conn.execute("UPDATE client SET role = 'held'")
+print("locked", flush=True)
+time.sleep(float(sys.argv[2]))
+conn.execute("ROLLBACK")
+"""
+
+
+def hold_lock(journal, seconds: float) -> subprocess.Popen:
+    holder = subprocess.Popen(
+        [sys.executable, "-c", HOLDER, str(journal), str(seconds)], stdout=subprocess.PIPE
+    )
+    assert holder.stdout.readline() == b"locked\n"
+    return holder
+
+
+def test_a_writer_waits_two_seconds_for_a_lock(run, journal):
+    assert run("add", "A").exit_code == 0
+    holder = hold_lock(journal, 2.0)
+    started = time.monotonic()
+    done = rapport_process("log", "A", "while locked")
+    waited = time.monotonic() - started
+    holder.wait(timeout=30)
+    assert done.returncode == 0, done.stderr
+    assert waited >= 1.5
+    assert rows(journal, "SELECT note FROM interaction") == [("while locked",)]
+
+
+def test_a_lock_held_past_the_busy_timeout_is_a_clear_error(run, journal):
+    assert run("add", "A").exit_code == 0
+    before = snapshot(journal)
+    holder = hold_lock(journal, 4.0)
+    done = rapport_process("log", "A", "too late", env={"RAPPORT_BUSY_TIMEOUT": "1000"})
+    holder.wait(timeout=30)
+    assert done.returncode == 1
+    assert done.stderr.decode() == (
+        f"rapport: the journal {journal} is busy: another process has held it for more than "
+        "1 s; nothing written, try again\n"
+    )
+    assert snapshot(journal) == before

@@ -1,0 +1,156 @@
+"""kill -9, Ctrl-C and a full disk during an import: the journal stays whole.
+
+An import is one transaction, so after any crash the journal holds nothing of it (never a
+part): SQLite's journal rolls the unfinished transaction back on the next open.
+"""
+
+from __future__ import annotations
+
+import json
+import random
+import resource
+import signal
+import sqlite3
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from conftest import rows
+
+LINES = 100_000
+OWNER = "0b0e0a8e-1111-4d3e-9a6a-2b2f3c4d5e6f"
+
+
+def write_import(path: Path, count: int = LINES) -> None:
+    with path.open("w") as out:
+        out.write('{"type":"header","format":1}\n')
+        out.write(json.dumps({"type": "client", "uuid": OWNER, "name": "Big Import"}) + "\n")
+        for n in range(count - 1):
+            out.write(json.dumps({
+                "type": "interaction", "uuid": f"{n:08x}-0000-4000-8000-000000000000",
+                "client_uuid": OWNER, "at": "2025-01-01T10:00:00+00:00", "kind": "note",
+                "note": f"Entry number {n} about the spring campaign",
+            }) + "\n")  # fmt: skip
+
+
+def start_import(journal: Path, source: Path) -> subprocess.Popen:
+    return subprocess.Popen(
+        [sys.executable, "-m", "rapport", "--db", str(journal), "import", str(source)],
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+    )  # fmt: skip
+
+
+def state(journal: Path) -> tuple[str, int, int]:
+    conn = sqlite3.connect(journal)
+    try:
+        return (
+            conn.execute("PRAGMA integrity_check").fetchone()[0],
+            conn.execute("SELECT count(*) FROM client").fetchone()[0],
+            conn.execute("SELECT count(*) FROM interaction").fetchone()[0],
+        )
+    finally:
+        conn.close()
+
+
+@pytest.fixture
+def lived_in(run, journal):
+    """A journal with earlier work in it, the WAL folded into the file."""
+    for step in [("add", "Konrad Brandt"), ("log", "brandt", "Lunch at the harbour")]:
+        assert run(*step).exit_code == 0
+    conn = sqlite3.connect(journal)
+    conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+    conn.close()
+    return journal
+
+
+@pytest.fixture(scope="module")
+def big_file(tmp_path_factory) -> Path:
+    path = tmp_path_factory.mktemp("import") / "big.jsonl"
+    write_import(path)
+    return path
+
+
+@pytest.mark.slow
+def test_kill_9_at_random_moments_during_an_import(lived_in, big_file):
+    journal = lived_in
+    # How long a whole import takes here, to aim the kills inside it.
+    started = time.monotonic()
+    calibration = start_import(journal.with_name("calibration.db"), big_file)
+    assert calibration.wait(timeout=600) == 0
+    duration = time.monotonic() - started
+    rng = random.Random(20261127)
+    landed = 0
+    for _ in range(20):
+        process = start_import(journal, big_file)
+        time.sleep(rng.uniform(0.25, 0.9) * duration)
+        wal = Path(f"{journal}-wal")
+        writing = process.poll() is None and wal.exists() and wal.stat().st_size > 0
+        process.kill()
+        process.wait(timeout=60)
+        landed += writing and process.returncode == -signal.SIGKILL
+        # Nothing of the import, everything from before, and a sound file.
+        assert state(journal) == ("ok", 1, 1)
+    assert landed >= 15, f"only {landed} of 20 kills landed while the import was writing"
+    done = start_import(journal, big_file)
+    assert done.wait(timeout=600) == 0
+    assert state(journal) == ("ok", 2, LINES)
+    assert rows(journal, "SELECT count(DISTINCT uuid) FROM interaction") == [(LINES,)]
+
+
+@pytest.mark.slow
+def test_kill_9_of_an_import_into_a_new_journal_leaves_nothing(tmp_path, big_file):
+    journal = tmp_path / "new" / "journal.db"
+    process = start_import(journal, big_file)
+    time.sleep(1.5)
+    process.kill()
+    process.wait(timeout=60)
+    assert not journal.exists()
+    left = list(journal.parent.glob(".journal.db.*"))
+    # The next import clears what the killed one left, then succeeds.
+    assert start_import(journal, big_file).wait(timeout=600) == 0
+    assert state(journal) == ("ok", 1, LINES - 1)
+    assert all(not p.exists() for p in left)
+
+
+@pytest.mark.slow
+def test_ctrl_c_during_an_import(lived_in, big_file):
+    journal = lived_in
+    process = start_import(journal, big_file)
+    time.sleep(2.0)
+    process.send_signal(signal.SIGINT)
+    _, err = process.communicate(timeout=60)
+    assert process.returncode == 130
+    assert err.decode() == (
+        f"rapport: interrupted: nothing from {big_file} was imported; the journal is as it was\n"
+    )
+    assert state(journal) == ("ok", 1, 1)
+
+
+def limit_file_size(limit: int):
+    def apply() -> None:
+        # Without this, the kernel would kill the process (SIGXFSZ) instead of failing the write.
+        signal.signal(signal.SIGXFSZ, signal.SIG_IGN)
+        resource.setrlimit(resource.RLIMIT_FSIZE, (limit, limit))
+
+    return apply
+
+
+def test_a_disk_that_fills_up_during_an_import(lived_in, tmp_path):
+    journal = lived_in
+    source = tmp_path / "medium.jsonl"
+    write_import(source, 20_000)
+    limit = journal.stat().st_size + 256 * 1024
+    done = subprocess.run(
+        [sys.executable, "-m", "rapport", "--db", str(journal), "import", str(source)],
+        capture_output=True, preexec_fn=limit_file_size(limit), timeout=300,
+    )  # fmt: skip
+    assert done.returncode == 1, done.stderr
+    assert done.stderr.decode() == (
+        f"rapport: cannot write the journal {journal}: the disk is full or the file may not "
+        "grow; nothing written, the journal is as it was\n"
+    )
+    assert state(journal) == ("ok", 1, 1)
+    assert rows(journal, "SELECT note FROM interaction") == [("Lunch at the harbour",)]

@@ -1,0 +1,76 @@
+"""`rapport forget`: the right to erasure, proven by reading the file's bytes."""
+
+from __future__ import annotations
+
+import unicodedata
+from pathlib import Path
+
+import pytest
+
+from conftest import rows
+from rapport.names import fold
+
+PERSON = "Jürgen Größe-Öztürk"
+COMPANY = "Fördertechnik Süd"
+WORDS = ["Zauberflöte", "Wanderlust", "Kellerassel", "Quokkafarm", "Müßiggang", "Eiswürfel"]
+
+
+@pytest.fixture
+def journal_with_person(run, journal):
+    for step in [
+        ("add", PERSON, "--company", COMPANY, "--email", "juergen@foerder.example"),
+        ("add", "Konrad Brandt", "--company", "Brandt & Vogel"),
+        ("log", "jurgen", f"Talked about the {WORDS[0]} and his {WORDS[1]}", "--kind", "lunch"),
+        ("log", "jurgen", f"A call about the {WORDS[2]}", "--kind", "call",
+         "--follow-up", f"Send the {WORDS[3]} photos", "--due", "2099-01-01"),
+        ("impression", "jurgen", f"Seemed lost in {WORDS[4]}", "--score", "-1"),
+        ("fact", "jurgen", f"Collects {WORDS[5]} moulds", "--topic", "hobby"),
+        ("log", "brandt", "Lunch at the harbour, he sails", "--kind", "lunch"),
+    ]:  # fmt: skip
+        result = run(*step)
+        assert result.exit_code == 0, (step, result.output)
+    return journal
+
+
+def spellings(text: str) -> set[bytes]:
+    forms = {text, text.lower(), fold(text)}
+    forms |= {unicodedata.normalize(form, f) for f in list(forms) for form in ("NFC", "NFD")}
+    return {f.encode("utf-8") for f in forms if len(f) >= 4}
+
+
+def traces(journal: Path) -> list[str]:
+    found = []
+    for path in (journal, Path(f"{journal}-wal")):
+        if not path.exists():
+            continue
+        data = path.read_bytes()
+        for text in [PERSON, COMPANY, "juergen@foerder", *WORDS]:
+            found += [f"{path.name}: {s!r}" for s in spellings(text) if s in data]
+    return found
+
+
+def test_forget_leaves_no_trace_in_the_file(run, journal_with_person):
+    journal = journal_with_person
+    assert traces(journal), "the scan must be able to find the person before"
+    result = run("forget", "jurgen", "--yes")
+    assert result.exit_code == 0, result.output
+    assert result.stderr.startswith(
+        f"Forgot {PERSON} (2 interactions, 1 impression, 1 fact, 1 follow-up); no trace"
+    )
+    assert "Backups and exports made earlier" in result.stderr
+    assert traces(journal) == []
+    # Everyone else is still there, and still found.
+    assert rows(journal, "SELECT name FROM client") == [("Konrad Brandt",)]
+    assert "harbour" in run("search", "harbour").stdout
+    assert run("check").exit_code == 0
+
+
+def test_forget_asks_first(run, journal_with_person):
+    result = run("forget", "jurgen")
+    assert result.exit_code == 2 and "pass --yes" in result.stderr
+    assert traces(journal_with_person)
+
+
+def test_forget_someone_unknown(run, journal_with_person):
+    result = run("forget", "nobody at all", "--yes")
+    assert result.exit_code == 2 and "no client matches" in result.stderr
