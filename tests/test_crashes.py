@@ -93,6 +93,7 @@ def test_kill_9_at_random_moments_during_an_import(lived_in, big_file):
         landed += writing and process.returncode == -signal.SIGKILL
         # Nothing of the import, everything from before, and a sound file.
         assert state(journal) == ("ok", 1, 1)
+    print(f"{landed} of 20 kills landed while the import was writing ({duration:.1f} s import)")
     assert landed >= 15, f"only {landed} of 20 kills landed while the import was writing"
     done = start_import(journal, big_file)
     assert done.wait(timeout=600) == 0
