@@ -8,7 +8,6 @@ import sqlite3
 import stat
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 import pytest
@@ -98,30 +97,6 @@ def test_writes_begin_immediate(journal):
     assert writes[0] == "BEGIN IMMEDIATE"
     assert writes[-1] == "COMMIT"
     assert any(s.startswith("INSERT INTO interaction") for s in writes)
-
-
-def test_a_writer_waits_for_another_process_lock(run, journal):
-    assert run("add", "A").exit_code == 0
-    holder = subprocess.Popen(
-        [
-            sys.executable,
-            "-c",
-            "import sqlite3, sys, time\n"
-            "c = sqlite3.connect(sys.argv[1], isolation_level=None)\n"
-            "c.execute('BEGIN IMMEDIATE'); c.execute(\"UPDATE client SET role='x'\")\n"
-            "print('locked', flush=True); time.sleep(1.5); c.execute('COMMIT')\n",
-            str(journal),
-        ],
-        stdout=subprocess.PIPE,
-    )
-    assert holder.stdout.readline() == b"locked\n"
-    started = time.monotonic()
-    done = rapport_process("log", "A", "while locked")
-    waited = time.monotonic() - started
-    holder.wait(timeout=30)
-    assert done.returncode == 0, done.stderr
-    assert waited >= 1.0
-    assert rows(journal, "SELECT note FROM interaction") == [("while locked",)]
 
 
 def test_newer_schema_is_refused_and_left_unchanged(run, journal):
