@@ -16,12 +16,58 @@ import sys
 import uuid
 from datetime import datetime, timedelta, timezone
 
-FIRST = ["Konrad", "Jana", "Sophie", "Ayşe", "Tomás", "Jörg", "Mette", "Łukasz", "Chloé", "Nils",
-         "Amira", "Giulia", "Henrik", "Zoë", "Mateo", "Ingrid", "Yusuf", "Agnès", "Björn", "Lea"]
-LAST = ["Brandt", "Müller", "Laurent", "Demir", "Ortega", "Schäfer", "Jørgensen", "Nowak",
-        "Dubois", "Berg", "Haddad", "Rossi", "Lindqvist", "Kowalski", "García", "Weiß"]
-COMPANIES = ["Brandt & Vogel", "Nordlicht Media", "Maison Laurent", "Demir Design", "Südwind AG",
-             "Fjord Digital", "Kraków Works", "Atelier Rive", "Hafenblick GmbH", "Oceanic Ads"]
+FIRST = [
+    "Konrad",
+    "Jana",
+    "Sophie",
+    "Ayşe",
+    "Tomás",
+    "Jörg",
+    "Mette",
+    "Łukasz",
+    "Chloé",
+    "Nils",
+    "Amira",
+    "Giulia",
+    "Henrik",
+    "Zoë",
+    "Mateo",
+    "Ingrid",
+    "Yusuf",
+    "Agnès",
+    "Björn",
+    "Lea",
+]
+LAST = [
+    "Brandt",
+    "Müller",
+    "Laurent",
+    "Demir",
+    "Ortega",
+    "Schäfer",
+    "Jørgensen",
+    "Nowak",
+    "Dubois",
+    "Berg",
+    "Haddad",
+    "Rossi",
+    "Lindqvist",
+    "Kowalski",
+    "García",
+    "Weiß",
+]
+COMPANIES = [
+    "Brandt & Vogel",
+    "Nordlicht Media",
+    "Maison Laurent",
+    "Demir Design",
+    "Südwind AG",
+    "Fjord Digital",
+    "Kraków Works",
+    "Atelier Rive",
+    "Hafenblick GmbH",
+    "Oceanic Ads",
+]
 NOTES = [
     "Lunch at the harbour; talked about his sailing trip and the spring campaign.",
     "Kurzes Telefonat wegen der Mediaplanung, sie meldet sich nächste Woche.",

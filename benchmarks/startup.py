@@ -20,8 +20,9 @@ from pathlib import Path
 
 def timed(command: list[str], env: dict[str, str]) -> float:
     started = time.perf_counter()
-    subprocess.run(command, env=env, check=True, stdout=subprocess.DEVNULL,
-                   stderr=subprocess.DEVNULL)
+    subprocess.run(
+        command, env=env, check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
+    )
     return time.perf_counter() - started
 
 
@@ -33,16 +34,29 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as folder:
         demo = Path(folder) / "demo.db"
         env = {**os.environ, "RAPPORT_DB": str(Path(folder) / "journal.db")}
-        subprocess.run([python, "-m", "rapport", "demo", str(demo)], env=env, check=True,
-                       stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        subprocess.run(
+            [python, "-m", "rapport", "demo", str(demo)],
+            env=env,
+            check=True,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
         env["RAPPORT_DB"] = str(demo)
         commands = {
             "python -c pass": [python, "-c", "pass"],
             "import typer, rich, sqlmodel": [python, "-c", "import typer, rich, sqlmodel"],
             "rapport --help": [python, "-m", "rapport", "--help"],
             "rapport show brandt": [python, "-m", "rapport", "show", "brandt"],
-            "rapport log brandt (ISO date)": [python, "-m", "rapport", "log", "brandt",
-                                              "benchmark note", "--at", "2026-01-01 10:00"],
+            "rapport log brandt (ISO date)": [
+                python,
+                "-m",
+                "rapport",
+                "log",
+                "brandt",
+                "benchmark note",
+                "--at",
+                "2026-01-01 10:00",
+            ],
         }
         times: dict[str, list[float]] = {name: [] for name in commands}
         for _ in range(runs):
