@@ -31,13 +31,23 @@ def short_id(uuid: str) -> str:
     return uuid[:8]
 
 
-def timestamp(moment: datetime | None) -> str | None:
-    # Microseconds appear only when there are any, so nothing is lost on the way out.
-    return None if moment is None else moment.isoformat()
+def timestamp(moment: datetime | str | None) -> str | None:
+    """ISO 8601 in UTC with its offset; microseconds only when there are any.
+
+    Export passes the stored text ("2026-11-26 12:00:00.000000", always UTC) straight from
+    SQLite; slicing it gives what `datetime.isoformat()` would.
+    """
+    if moment is None:
+        return None
+    if isinstance(moment, str):
+        fraction = moment[20:26]
+        micro = f".{fraction}" if fraction.strip("0") else ""
+        return f"{moment[:10]}T{moment[11:19]}{micro}+00:00"
+    return moment.isoformat()
 
 
-def day(value: date | None) -> str | None:
-    return None if value is None else value.isoformat()
+def day(value: date | str | None) -> str | None:
+    return value if value is None or isinstance(value, str) else value.isoformat()
 
 
 def split_tags(tags: str) -> list[str]:

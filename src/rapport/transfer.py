@@ -15,12 +15,21 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import TYPE_CHECKING, Any, NamedTuple
 
-from sqlalchemy import and_, false, insert, or_, select, update
+from sqlalchemy import Date, String, and_, false, insert, or_, select, type_coerce, update
 
 from rapport import dates, formats, names
 from rapport.errors import BadInput
 from rapport.journal import Briefing, brief, check_choice, find_client, new_client, normalise_tags
-from rapport.models import KINDS, Client, Fact, FollowUp, Impression, Interaction, new_uuid
+from rapport.models import (
+    KINDS,
+    Client,
+    Fact,
+    FollowUp,
+    Impression,
+    Interaction,
+    UTCDateTime,
+    new_uuid,
+)
 from rapport.records import (
     Record,
     client_record,
@@ -81,7 +90,7 @@ def export_records(db: Database, filters: Filters) -> Iterator[Record]:
     with db.reading() as session:
         ids = sorted({find_client(session, name).id for name in filters.clients})  # type: ignore[type-var]
         conn = session.connection()
-        clients = select(*TABLES["client"].columns).order_by(Client.created_at, Client.uuid)
+        clients = select(*_stored(TABLES["client"])).order_by(Client.created_at, Client.uuid)
         if ids:
             clients = clients.where(Client.id.in_(ids))  # type: ignore[union-attr]
         owners: dict[int, Owner] = {}
@@ -102,9 +111,23 @@ def export_records(db: Database, filters: Filters) -> Iterator[Record]:
                 yield follow_up_record(row, owners[row.client_id], row.linked_uuid)
 
 
+def _stored(table: Table) -> list[Any]:
+    """The table's columns, times and days as the text SQLite holds.
+
+    records.timestamp() turns that text into ISO 8601 by slicing it, which is several times
+    cheaper per row than parsing it into a datetime and formatting it again.
+    """
+    return [
+        type_coerce(column, String).label(column.name)
+        if isinstance(column.type, (UTCDateTime, Date))
+        else column
+        for column in table.columns
+    ]
+
+
 def _dated(kind: str, filters: Filters, ids: list[int]) -> Any:
     table = TABLES[kind]
-    query = select(*table.columns).order_by(table.c.at, table.c.uuid)
+    query = select(*_stored(table)).order_by(table.c.at, table.c.uuid)
     if ids:
         query = query.where(table.c.client_id.in_(ids))
     if filters.since:
@@ -124,7 +147,7 @@ def _follow_ups(filters: Filters, ids: list[int]) -> Any:
     """
     table, linked = TABLES["follow-up"], TABLES["interaction"]
     query = (
-        select(*table.columns, linked.c.uuid.label("linked_uuid"))
+        select(*_stored(table), linked.c.uuid.label("linked_uuid"))
         .outerjoin(linked, linked.c.id == table.c.interaction_id)
         .order_by(table.c.created_at, table.c.uuid)
     )
