@@ -43,10 +43,6 @@ def score_text(score: int | None) -> Text:
     return Text(f"{score:+d}" if score else "0", style=f"bold {style}")
 
 
-def _one_line(text: str) -> str:
-    return " ".join(text.split())
-
-
 def last_contact_text(last: Interaction | None) -> Text:
     line = Text()
     if last is None:
