@@ -260,9 +260,13 @@ def _csv_cell(value: Any, style: str, raw: bool) -> str:
     return str(value)
 
 
+# One encoder for all records: json.dumps with options builds a new one for every call.
+_encode = json.JSONEncoder(ensure_ascii=False, separators=(",", ":")).encode
+
+
 def write_jsonl(records: Iterable[Record], out: IO[str]) -> None:
     for record in records:
-        out.write(json.dumps(record, ensure_ascii=False, separators=(",", ":")) + "\n")
+        out.write(_encode(record) + "\n")
 
 
 def write_json(records: Iterable[Record], out: IO[str]) -> None:
@@ -272,7 +276,7 @@ def write_json(records: Iterable[Record], out: IO[str]) -> None:
     out.write(f'{{"format":{header["format"]},"records":[')
     separator = "\n"
     for record in iterator:
-        out.write(separator + json.dumps(record, ensure_ascii=False, separators=(",", ":")))
+        out.write(separator + _encode(record))
         separator = ",\n"
     out.write("\n]}\n")
 
