@@ -74,3 +74,27 @@ def test_forget_asks_first(run, journal_with_person):
 def test_forget_someone_unknown(run, journal_with_person):
     result = run("forget", "nobody at all", "--yes")
     assert result.exit_code == 2 and "no client matches" in result.stderr
+
+
+def test_forget_while_another_process_reads(run, journal_with_person):
+    import sqlite3
+
+    journal = journal_with_person
+    reader = sqlite3.connect(journal)
+    reader.execute("BEGIN")
+    reader.execute("SELECT count(*) FROM interaction").fetchone()
+    result = run("forget", "jurgen", "--yes")
+    assert result.exit_code == 0, result.output
+    assert "but traces remain in the file for now" in result.stderr
+    assert "rapport db compact" in result.stderr
+    reader.close()
+    compacted = run("db", "compact")
+    assert compacted.exit_code == 0, compacted.output
+    assert traces(journal) == []
+
+
+def test_forget_names_the_copies_rapport_made(run, journal_with_person):
+    copy = journal_with_person.with_name("journal.db.schema1.bak")
+    copy.write_bytes(journal_with_person.read_bytes())
+    result = run("forget", "jurgen", "--yes")
+    assert f"This copy made by rapport still holds them: {copy}" in result.stderr

@@ -82,3 +82,66 @@ def test_db_path_and_info(run, journal, tmp_path):
                             "follow-ups": 0}  # fmt: skip
     assert info["bytes"] > 0 and info["backups"] == []
     assert "rows:     1 clients, 1 interactions" in run("db", "info").stdout
+
+
+def damage(path) -> None:
+    """Scramble every other page after the first two, as a failing disk would."""
+    data = bytearray(path.read_bytes())
+    page = 4096
+    for start in range(2 * page, len(data), 2 * page):
+        for index in range(start, min(start + page, len(data))):
+            data[index] ^= 0x5A
+    path.write_bytes(bytes(data))
+
+
+def test_a_damaged_journal_is_reported_not_crashed_on(run, journal):
+    for n in range(60):
+        assert run("log", f"Client {n}", "x" * 400, "--create").exit_code == 0
+    conn = sqlite3.connect(journal)
+    conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+    conn.close()
+    damage(journal)
+    for command in (["clients"], ["show", "client 1"], ["export"], ["db", "info"]):
+        result = run(*command)
+        assert result.exit_code in (0, 1, 2), (command, result.output)
+        assert "unexpected" not in result.stderr and "Traceback" not in result.stderr
+        assert len(result.stderr.splitlines()) <= 1
+    checked = run("check")
+    assert checked.exit_code == 1
+    assert checked.stdout.endswith("NOT OK\n") and "unexpected" not in checked.stderr
+
+
+def test_check_is_ok_while_another_process_writes(run, journal):
+    from test_concurrency import hold_lock
+
+    assert run("add", "A").exit_code == 0
+    holder = hold_lock(journal, 3.0)
+    result = run("check", env={"RAPPORT_BUSY_TIMEOUT": "300"})
+    holder.wait(timeout=30)
+    assert result.exit_code == 0, result.output
+    assert "search index: not checked: another process is writing" in result.stdout
+
+
+def test_output_to_a_full_disk_is_one_clear_line(run, journal):
+    run("add", "A")
+    env = {k: v for k, v in os.environ.items() if k != "PYTHONUNBUFFERED"}
+    with open("/dev/full", "w") as full:
+        done = subprocess.run([sys.executable, "-m", "rapport", "clients", "--json"],
+                              stdout=full, stderr=subprocess.PIPE, env=env)  # fmt: skip
+    assert done.returncode == 1
+    assert done.stderr.decode() == "rapport: cannot write the output: No space left on device\n"
+
+
+def test_backup_folders_that_do_not_exist(run, journal, tmp_path):
+    run("add", "A")
+    missing = run("backup", str(tmp_path / "nope" / "b.db"))
+    assert missing.exit_code == 2
+    assert missing.stderr == f"rapport: the folder {tmp_path / 'nope'} does not exist\n"
+    slash = run("backup", f"{tmp_path / 'newdir'}/")
+    assert slash.exit_code == 2 and "does not exist" in slash.stderr
+    assert not (tmp_path / "newdir").exists()
+    folder = tmp_path / "many"
+    folder.mkdir()
+    for _ in range(3):
+        assert run("backup", str(folder)).exit_code == 0
+    assert len(list(folder.glob("journal-*.db"))) == 3

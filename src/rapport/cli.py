@@ -10,7 +10,7 @@ import gc
 import os
 import sys
 from collections.abc import Iterator
-from contextlib import ExitStack, contextmanager
+from contextlib import ExitStack, contextmanager, suppress
 from pathlib import Path
 from typing import IO, TYPE_CHECKING, Annotated, Any
 
@@ -47,11 +47,6 @@ class RapportGroup(TyperGroup):
             code = result if isinstance(result, int) else 0
         except RapportError as error:
             code = _fail(str(error), error.exit_code)
-        except BrokenPipeError:
-            # The reader went away (`rapport export | head`): stop quietly, as cat does.
-            devnull = os.open(os.devnull, os.O_WRONLY)
-            os.dup2(devnull, sys.stdout.fileno())
-            code = 141
         except typer.Abort:
             code = _fail("aborted; nothing written", 1)
         except NoArgsIsHelpError as error:
@@ -1080,22 +1075,24 @@ def forget(
     counts = ", ".join(
         f"{n} {kind if n == 1 else PLURALS[kind]}" for kind, n in gone.removed.items() if n
     )
-    _say(
-        f"Forgot {gone.name}"
-        + (f" ({counts})" if counts else "")
-        + "; no trace is left in the journal."
-    )
-    if not gone.wal_cleared:
+    removed = f"Forgot {gone.name}" + (f" ({counts})" if counts else "")
+    if gone.compacted is None:
+        _say(f"{removed}; no trace is left in the journal.")
+    else:
         _say(
-            "warning: another rapport kept the journal open; run 'rapport check' when it is closed"
+            f"{removed}, but traces remain in the file for now ({gone.compacted}); "
+            "run 'rapport db compact' when nothing else has the journal open"
         )
+    for copy in gone.copies:
+        _say(f"This copy made by rapport still holds them: {copy}")
     _say("Backups and exports made earlier still hold what they held: delete those too.")
 
 
 @app.command()
 def backup(
     ctx: typer.Context,
-    path: Annotated[Path, typer.Argument(help="A new file, or a folder to put a dated copy in.")],
+    # A string, not a Path: a trailing "/" says "a folder" and Path would drop it.
+    path: Annotated[str, typer.Argument(help="A new file, or a folder to put a dated copy in.")],
 ) -> None:
     """Copy the journal consistently, even while it is in use (file mode 0600).
 
@@ -1115,6 +1112,7 @@ def check(ctx: typer.Context) -> None:
     """
     from rapport import maintenance, migrations
 
+    SCHEMA = migrations.SCHEMA_VERSION
     report = maintenance.check(_open(ctx))
     lines = [
         ("integrity", "ok" if report.integrity == ["ok"] else "; ".join(report.integrity[:5])),
@@ -1122,12 +1120,10 @@ def check(ctx: typer.Context) -> None:
         ("search index", report.search_index),
         (
             "schema",
-            f"version {report.version}"
-            + (
-                ""
-                if report.version == migrations.SCHEMA_VERSION
-                else f", expected {migrations.SCHEMA_VERSION}"
-            ),
+            "unknown"
+            if report.version < 0
+            else f"version {report.version}"
+            + ("" if report.version == migrations.SCHEMA_VERSION else f", expected {SCHEMA}"),
         ),
     ]
     for label, value in lines:
@@ -1150,6 +1146,22 @@ def db_path(ctx: typer.Context) -> None:
     from rapport.db import resolve_path
 
     typer.echo(str(resolve_path(ctx.find_root().obj)))
+
+
+@db_app.command("compact")
+def db_compact(ctx: typer.Context) -> None:
+    """Rewrite the file without free space and empty its write-ahead log.
+
+    `forget` does this itself; run it when another program had the journal open then.
+
+    Example: rapport db compact
+    """
+    from rapport import maintenance
+
+    reason = maintenance.compact(_open(ctx.find_root()))
+    if reason is not None:
+        raise RapportError(f"could not compact the journal: {reason}")
+    _say("Compacted: no deleted data is left in the file.")
 
 
 @db_app.command("info")
@@ -1183,13 +1195,20 @@ def main() -> None:
     closes it); once the output is flushed, nothing is left to do but end.
     """
     gc.set_threshold(100_000, 50, 100)
-    code = app(standalone_mode=False)
+    try:
+        code = app(standalone_mode=False)
+    except SystemExit as leaving:  # Typer's own exit on a closed pipe
+        code = leaving.code
     code = code if isinstance(code, int) else 0
     try:
         sys.stdout.flush()
-        sys.stderr.flush()
-    except (BrokenPipeError, ValueError):
+    except OSError as error:  # a full disk behind `> file`, or a closed pipe
+        if not isinstance(error, BrokenPipeError):
+            with suppress(OSError):
+                sys.stderr.write(f"rapport: cannot write the output: {error.strerror}\n")
         code = code or 1
+    with suppress(OSError):
+        sys.stderr.flush()
     os._exit(code)
 
 

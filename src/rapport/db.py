@@ -212,10 +212,14 @@ class Database:
 
     @contextmanager
     def reading(self) -> Iterator[Session]:
+        from sqlalchemy.exc import DatabaseError
         from sqlmodel import Session
 
-        with Session(self._open(create=False)) as session:
-            yield session
+        try:
+            with Session(self._open(create=False)) as session:
+                yield session
+        except DatabaseError as error:
+            raise self._failure(error, reading=True) from None
 
     @contextmanager
     def writing(self, *, create: bool = True) -> Iterator[Session]:
@@ -223,17 +227,17 @@ class Database:
 
         `create=False` for writes that need an existing client: no journal, no client.
         """
-        from sqlalchemy.exc import OperationalError
+        from sqlalchemy.exc import DatabaseError
         from sqlmodel import Session
 
         writer = _writer(self._open(create=create))
         try:
             with Session(writer, expire_on_commit=False) as session, session.begin():
                 yield session
-        except OperationalError as error:
+        except DatabaseError as error:
             raise self._failure(error) from None
 
-    def _failure(self, error: Exception) -> RapportError:
+    def _failure(self, error: Exception, *, reading: bool = False) -> RapportError:
         """SQLite's reasons a write failed, as one line the user can act on."""
         # A failure inside a savepoint can surface as the savepoint's own error; the cause
         # is further down the chain.
@@ -259,7 +263,14 @@ class Database:
                 f"cannot write the journal {self.path}: the disk is full or the file may not "
                 "grow; nothing written, the journal is as it was"
             )
-        return RapportError(f"cannot write the journal {self.path}: {reason}; nothing written")
+        if reading:
+            return RapportError(
+                f"cannot read the journal {self.path}: {reason}; 'rapport check' tells more"
+            )
+        return RapportError(
+            f"cannot write the journal {self.path}: {reason}; nothing written "
+            "('rapport check' tells more)"
+        )
 
     def close(self) -> None:
         if self._engine is not None:

@@ -27,7 +27,8 @@ if TYPE_CHECKING:
 class Forgotten:
     name: str
     removed: dict[str, int]
-    wal_cleared: bool  # False when another process kept the journal open
+    compacted: str | None  # None when done; else why the file could not be rewritten yet
+    copies: list[Path]  # files rapport made earlier that may still hold the person
 
 
 def forget(db: Database, query: str) -> Forgotten:
@@ -56,32 +57,55 @@ def forget(db: Database, query: str) -> Forgotten:
         session.flush()
         # Merge the index into one new segment, so no old segment keeps their words.
         conn.exec_driver_sql("INSERT INTO search_index (search_index) VALUES ('optimize')")
-    return Forgotten(name, removed, wal_cleared=compact(db))
+    copies = sorted(db.path.parent.glob(f"{db.path.name}.schema*.bak"))
+    copies += sorted(db.path.parent.glob(f".{db.path.name}.*.new*"))
+    return Forgotten(name, removed, compact(db), copies)
 
 
-def compact(db: Database) -> bool:
-    """VACUUM and empty the WAL; False if another connection kept the WAL from emptying."""
+def compact(db: Database) -> str | None:
+    """Rewrite the file without free pages (VACUUM) and empty the WAL.
+
+    Returns None when done, else why not: another process holding the journal open keeps
+    old pages in the WAL until it lets go.
+    """
+    import sqlite3
+
     raw = db.engine.raw_connection()
     try:
         sqlite = raw.driver_connection
         sqlite.execute("PRAGMA secure_delete = ON")
         sqlite.execute("VACUUM")
         busy, _, _ = sqlite.execute("PRAGMA wal_checkpoint(TRUNCATE)").fetchone()
+    except sqlite3.Error as error:
+        return str(error)
     finally:
         raw.close()
-    return busy == 0
+    return "another process has the journal open" if busy else None
 
 
 # -- backup -------------------------------------------------------------------------------
 
 
-def backup(db: Database, target: Path) -> Path:
-    """A consistent copy while others may be writing (SQLite's online backup API), 0600."""
+def backup(db: Database, where: str) -> Path:
+    """A consistent copy while others may be writing (SQLite's online backup API), 0600.
+
+    `where` is a new file, or a folder (existing, or written with a trailing slash).
+    """
     source = db.path
+    target = Path(where).expanduser()
     if not source.exists():
         raise BadInput(f"there is no journal at {source} to back up")
     if target.is_dir():
-        target = target / f"{source.stem}-{datetime.now():%Y%m%d-%H%M%S}.db"
+        stamp = f"{datetime.now():%Y%m%d-%H%M%S}"
+        folder, target = target, target / f"{source.stem}-{stamp}.db"
+        for n in range(2, 100):  # two backups within one second
+            if not target.exists():
+                break
+            target = folder / f"{source.stem}-{stamp}-{n}.db"
+    elif where.endswith(os.sep):
+        raise BadInput(f"the folder {target} does not exist")
+    elif not target.parent.is_dir():
+        raise BadInput(f"the folder {target.parent} does not exist")
     if target.exists():
         raise BadInput(f"{target} exists; give a new file name or a folder")
     if target.resolve() == source.resolve():
@@ -116,19 +140,22 @@ class Check:
             self.integrity == ["ok"]
             and not self.foreign_keys
             and self.version == migrations.SCHEMA_VERSION
-            and self.search_index == "ok"
+            and (self.search_index == "ok" or self.search_index.startswith("not checked: another"))
         )
 
 
 def check(db: Database) -> Check:
-    with db.reading() as session:
-        conn = session.connection()
-        integrity = [row[0] for row in conn.exec_driver_sql("PRAGMA integrity_check")]
-        foreign = [
-            f"{row[0]} row {row[1]} points to a missing {row[2]}"
-            for row in conn.exec_driver_sql("PRAGMA foreign_key_check")
-        ]
-        version = conn.exec_driver_sql("PRAGMA user_version").scalar_one()
+    try:
+        with db.reading() as session:
+            conn = session.connection()
+            integrity = [row[0] for row in conn.exec_driver_sql("PRAGMA integrity_check")]
+            foreign = [
+                f"{row[0]} row {row[1]} points to a missing {row[2]}"
+                for row in conn.exec_driver_sql("PRAGMA foreign_key_check")
+            ]
+            version = conn.exec_driver_sql("PRAGMA user_version").scalar_one()
+    except RapportError as error:  # too damaged to run the checks at all
+        return Check([str(error)], [], -1, "not checked: the file is damaged")
     # The FTS5 'integrity-check' command compares the index with the rows it indexes.
     from sqlalchemy.exc import DatabaseError
 
@@ -140,6 +167,8 @@ def check(db: Database) -> Check:
         search = "ok"
     except (RapportError, DatabaseError) as error:
         search = str(getattr(error, "orig", error))
+        if "is busy" in search:
+            search = "not checked: another process is writing; run check again later"
     return Check(integrity, foreign, version, search)
 
 
