@@ -281,8 +281,12 @@ def _unknown_client(db: Database, name: str) -> UnknownClient | None:
     except UnknownClient as error:
         return error
     except NoJournal:
-        return UnknownClient(f"no client matches {name!r}: the journal is empty (--create adds)")
+        return _empty_journal(name)
     return None
+
+
+def _empty_journal(name: str) -> UnknownClient:
+    return UnknownClient(f"no client matches {name!r}: the journal is empty (--create adds)")
 
 
 @app.command()
@@ -325,11 +329,11 @@ def log(
     when = _when(at)
     due_day = dates.parse_day(due) if due else None
     db = _open(ctx)
-    if not create:
+    # At a terminal, ask before the editor opens; in a script, journal.log finds the client
+    # once, inside its transaction, and reports an unknown one itself.
+    if not create and sys.stdin.isatty() and note != "-":
         unknown = _unknown_client(db, client)
         if unknown is not None:
-            if not sys.stdin.isatty() or note == "-":
-                raise unknown
             create = typer.confirm(
                 f"No client matches {client!r}. Add {client!r} as a new client?",
                 default=False,
@@ -338,19 +342,22 @@ def log(
             if not create:
                 raise unknown
     text = _read_note(note, f"Note about {client}")
-    logged = journal.log(
-        db,
-        client,
-        text,
-        kind=kind,
-        at=when,
-        mood=mood,
-        tags=tag,
-        follow_up=follow_up,
-        due=due_day,
-        create=create,
-        allow_future=future,
-    )
+    try:
+        logged = journal.log(
+            db,
+            client,
+            text,
+            kind=kind,
+            at=when,
+            mood=mood,
+            tags=tag,
+            follow_up=follow_up,
+            due=due_day,
+            create=create,
+            allow_future=future,
+        )
+    except NoJournal:
+        raise _empty_journal(client) from None
     from rapport.records import short_id
 
     if logged.created_client:
