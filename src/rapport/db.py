@@ -66,8 +66,7 @@ def schema_version(path: Path) -> int:
         header = handle.read(100)
     if not header.startswith(SQLITE_HEADER):
         raise RapportError(f"{path} is not a rapport journal (not an SQLite database)")
-    wal = Path(f"{path}-wal")
-    if _plausible(header) and not (wal.exists() and wal.stat().st_size > 0):
+    if _plausible(header) and not wal_size(path):
         return int.from_bytes(header[60:64], "big", signed=True)
     try:
         conn = sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro", uri=True)
@@ -77,6 +76,18 @@ def schema_version(path: Path) -> int:
             conn.close()
     except sqlite3.DatabaseError as error:
         raise RapportError(f"{path} cannot be read as a database: {error}") from None
+
+
+def wal_size(path: Path) -> int:
+    """The size of the journal's -wal file; 0 when there is none.
+
+    Another process closing the journal deletes its -wal at any moment, so the file is
+    stat'ed once rather than checked for and then stat'ed.
+    """
+    try:
+        return os.stat(f"{path}-wal").st_size
+    except FileNotFoundError:
+        return 0
 
 
 def _plausible(header: bytes) -> bool:

@@ -192,7 +192,6 @@ def info(db: Database) -> Info:
         }  # fmt: skip
         version = session.connection().exec_driver_sql("PRAGMA user_version").scalar_one()
     path = db.path
-    wal = Path(f"{path}-wal")
-    size = path.stat().st_size + (wal.stat().st_size if wal.exists() else 0)
+    size = path.stat().st_size + dbmodule.wal_size(path)
     backups = sorted(path.parent.glob(f"{path.name}.schema*.bak"))
     return Info(path, version, size, rows, backups)
