@@ -5,8 +5,8 @@ and rapport alike. It builds journals of each size with benchmarks/generate.py a
 own import (cached under benchmarks/data/), converts them to jrnl's text format, and prints a
 table that it also writes to benchmarks/RESULTS.md.
 
-    python benchmarks/run.py                       # 10k and 100k interactions
-    python benchmarks/run.py --sizes 10000,100000,1000000 --runs 9
+    python benchmarks/run.py                       # 10k, 100k and 1M interactions
+    python benchmarks/run.py --sizes 10000,100000 --runs 9   # quicker, without the million
     python benchmarks/run.py --no-jrnl             # skip the comparison with jrnl
 
 jrnl is installed into benchmarks/.venv-jrnl on first use (never a dependency of rapport).
@@ -68,6 +68,10 @@ def peak_kb(command: list[str], env: dict[str, str]) -> int:
     return int(done.stderr.strip().splitlines()[-1])
 
 
+def label(size: int) -> str:
+    return f"{size // 1_000_000}M" if size >= 1_000_000 else f"{size // 1000}k"
+
+
 def rapport(*args: str) -> list[str]:
     return [PY, "-m", "rapport", *args]
 
@@ -124,7 +128,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
-    parser.add_argument("--sizes", default="10000,100000")
+    parser.add_argument("--sizes", default="10000,100000,1000000")
     parser.add_argument("--runs", type=int, default=7)
     parser.add_argument("--no-jrnl", action="store_true")
     args = parser.parse_args()
@@ -146,23 +150,23 @@ def main() -> None:
         db = journal_for(size)
         scratch = DATA / f"log-{size}.db"
         shutil.copy(db, scratch)  # `log` writes; keep the measured journal as it was
-        label = f"{size // 1000}k"
+        at = label(size)
         commands |= {
-            f"sqlite3 floor @{label}": ([PY, "-c", FLOOR, str(db), CLIENT], env),
-            f"rapport show @{label}": (rapport("--db", str(db), "show", CLIENT), env),
-            f"rapport log @{label}": (rapport("--db", str(scratch), "log", CLIENT, "bench note",
+            f"sqlite3 floor @{at}": ([PY, "-c", FLOOR, str(db), CLIENT], env),
+            f"rapport show @{at}": (rapport("--db", str(db), "show", CLIENT), env),
+            f"rapport log @{at}": (rapport("--db", str(scratch), "log", CLIENT, "bench note",
                                               "--at", "2026-01-01 10:00"), env),
-            f"rapport due @{label}": (rapport("--db", str(db), "due"), env),
-            f"rapport search @{label}": (rapport("--db", str(db), "search", "Leipzig",
+            f"rapport due @{at}": (rapport("--db", str(db), "due"), env),
+            f"rapport search @{at}": (rapport("--db", str(db), "search", "Leipzig",
                                                  "--limit", "10"), env),
         }  # fmt: skip
         if jrnl and size <= 100_000:
             home = jrnl_home(size, db)
             commands |= {
-                f"jrnl -n 10 @{label}": ([*jrnl, "-n", "10"], home),
-                f"jrnl -contains Leipzig @{label}": (
+                f"jrnl -n 10 @{at}": ([*jrnl, "-n", "10"], home),
+                f"jrnl -contains Leipzig @{at}": (
                     [*jrnl, "-contains", "Leipzig", "-n", "10"], home),
-                f"jrnl add @{label}": ([*jrnl, "bench note"], home),
+                f"jrnl add @{at}": ([*jrnl, "bench note"], home),
             }  # fmt: skip
 
     times: dict[str, list[float]] = {name: [] for name in commands}
@@ -196,7 +200,7 @@ def main() -> None:
     for name, seconds in medians.items():
         lines.append(f"| {name} | {seconds * 1000:.0f} ms | {seconds / stack:.2f}x |")
     lines += ["", "| ratio | figure | target |", "|---|---|---|"]
-    small, big = f"{min(sizes) // 1000}k", f"{largest // 1000}k"
+    small, big = label(min(sizes)), label(largest)
     for what in ("log", "show", "due", "search"):
         growth = medians[f"rapport {what} @{big}"] / medians[f"rapport {what} @{small}"]
         target = "2x" if what == "search" else "1.1x"
@@ -212,7 +216,7 @@ def main() -> None:
                                      ("log", "jrnl add", "0.01x")):  # fmt: skip
             ratio = medians[f"rapport {ours} @100k"] / medians[f"{theirs} @100k"]
             lines.append(f"| {ours} vs {theirs} @100k | {ratio:.3f}x | ≤ {target} |")
-    peaks = [memory[f"rapport show @{f'{s // 1000}k'}"] for s in sizes]
+    peaks = [memory[f"rapport show @{label(s)}"] for s in sizes]
     first, last = peaks[0] / 1024, peaks[-1] / 1024
     lines += [
         f"| show peak memory {small} → {big} | {first:.1f} → {last:.1f} MB "

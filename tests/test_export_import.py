@@ -19,7 +19,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from conftest import rapport_process, rows, run_in_terminal, snapshot
-from rapport import formats, journal, transfer
+from rapport import exporting, formats, journal, plainsql, transfer
 from rapport.db import Database
 
 # -- the law: export → import → export is the identity -----------------------------------
@@ -67,20 +67,20 @@ def build(db: Database, people: list[str], entries: list[tuple]) -> None:
         query = people[who]
         try:
             if what == "log":
-                journal.log(db, query, text, at=at, mood=score, kind="lunch")
+                plainsql.log(db, query, text, at=at, mood=score, kind="lunch")
             elif what == "impression":
                 journal.add_impression(db, query, text, at=at, score=score)
             elif what == "fact":
                 journal.add_fact(db, query, text, at=at, topic="hobby")
             else:
-                journal.log(db, query, "call", at=at, follow_up=text, due=at.date())
+                plainsql.log(db, query, "call", at=at, follow_up=text, due=at.date())
         except journal.BadInput:
             pass  # a generated name may resolve ambiguously; the law holds for what was written
 
 
 def exported(db: Database, fmt: str = "jsonl") -> str:
     out = io.StringIO(newline="")
-    records = transfer.export_records(db, transfer.Filters())
+    records = exporting.export_records(db, exporting.Filters())
     if fmt == "csv":
         formats.write_csv(records, out, raw=True)
     else:

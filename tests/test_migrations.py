@@ -154,6 +154,22 @@ def test_every_old_journal_migrates_keeping_every_row(run, tmp_path, version):
     conn.close()
 
 
+def test_log_migrates_an_old_journal_before_writing(run, tmp_path):
+    journal = tmp_path / "journal.db"
+    shutil.copy(FIXTURES / "schema1.db", journal)
+    journal.chmod(0o600)
+    before = all_rows(journal)
+    name = before["client"][0][2]
+    result = run("--db", str(journal), "log", name, "Ein Anruf nach dem Update", "--kind", "call")
+    assert result.exit_code == 0, result.output
+    assert (tmp_path / "journal.db.schema1.bak").exists()
+    after = all_rows(journal)
+    assert after["interaction"][: len(before["interaction"])] == before["interaction"]
+    assert len(after["interaction"]) == len(before["interaction"]) + 1
+    hits = run("--db", str(journal), "search", "Update", "--json")
+    assert "Ein Anruf nach dem **Update**" in hits.stdout
+
+
 def test_the_fixture_script_still_writes_what_is_committed(tmp_path):
     from fixtures.make_fixtures import build
 

@@ -49,3 +49,31 @@ def test_the_probe_sees_modules_when_they_are_loaded(journal):
     subprocess.run([sys.executable, "-m", "rapport", "add", "Konrad Brandt"], check=True)
     assert "dateparser" in loaded("log", "brandt", "note", "--at", "yesterday")
     assert "rapidfuzz" in loaded("show", "Brant")
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        [
+            "log",
+            "brandt",
+            "a call",
+            "--at",
+            "2025-01-02 10:00",
+            "--follow-up",
+            "x",
+            "--due",
+            "2025-02-01",
+        ],
+        ["show", "Konrad Brandt"],
+        ["show", "brandt", "--json"],
+        ["search", "call"],
+        ["export"],
+        ["export", "--format", "csv", "--client", "brandt", "--since", "2020-01-01"],
+    ],
+)
+def test_the_daily_commands_run_without_the_orm(journal, args):
+    # Importing SQLAlchemy costs more than all else they do: see plainsql.py.
+    subprocess.run([sys.executable, "-m", "rapport", "add", "Konrad Brandt"], check=True)
+    subprocess.run([sys.executable, "-m", "rapport", "log", "brandt", "first call"], check=True)
+    assert not {"sqlalchemy", "sqlmodel"} & set(loaded(*args))

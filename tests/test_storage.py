@@ -15,7 +15,7 @@ from sqlalchemy import event
 
 from conftest import rapport_process, rows
 from rapport import journal as journal_module
-from rapport import migrations
+from rapport import migrations, plainsql
 from rapport.db import Database
 
 
@@ -83,6 +83,7 @@ def test_foreign_keys_are_enforced(journal):
 
 
 def test_writes_begin_immediate(journal):
+    """Both ways into the journal: the ORM's sessions and plainsql's sqlite3 connections."""
     db = Database(journal)
     journal_module.add_client(db, "A")
     db.engine.dispose()
@@ -92,7 +93,27 @@ def test_writes_begin_immediate(journal):
     def trace(dbapi_conn, record):
         dbapi_conn.set_trace_callback(statements.append)
 
-    journal_module.log(db, "A", "note")
+    journal_module.add_client(db, "B")
+    writes = [s for s in statements if not s.startswith("PRAGMA")]
+    assert writes[0] == "BEGIN IMMEDIATE"
+    assert writes[-1] == "COMMIT"
+    assert any(s.startswith("INSERT INTO client") for s in writes)
+
+
+def test_log_begins_immediate(journal, monkeypatch):
+    db = Database(journal)
+    journal_module.add_client(db, "A")
+    db.close()
+    statements: list[str] = []
+    connect = sqlite3.connect
+
+    def traced(*args, **kwargs):
+        conn = connect(*args, **kwargs)
+        conn.set_trace_callback(statements.append)
+        return conn
+
+    monkeypatch.setattr(sqlite3, "connect", traced)
+    plainsql.log(db, "A", "note")
     writes = [s for s in statements if not s.startswith("PRAGMA")]
     assert writes[0] == "BEGIN IMMEDIATE"
     assert writes[-1] == "COMMIT"

@@ -274,10 +274,10 @@ def _read_note(note: str | None, heading: str) -> str:
 
 def _unknown_client(db: Database, name: str) -> UnknownClient | None:
     """Why `name` finds nobody, or None when it finds one client."""
-    from rapport import journal
+    from rapport import plainsql
 
     try:
-        journal.lookup(db, name)
+        plainsql.lookup(db, name)
     except UnknownClient as error:
         return error
     except NoJournal:
@@ -324,12 +324,12 @@ def log(
 
     Example: rapport log brandt "Lunch; he told me about his sailing trip" --kind lunch
     """
-    from rapport import dates, journal
+    from rapport import dates, plainsql
 
     when = _when(at)
     due_day = dates.parse_day(due) if due else None
     db = _open(ctx)
-    # At a terminal, ask before the editor opens; in a script, journal.log finds the client
+    # At a terminal, ask before the editor opens; in a script, plainsql.log finds the client
     # once, inside its transaction, and reports an unknown one itself.
     if not create and sys.stdin.isatty() and note != "-":
         unknown = _unknown_client(db, client)
@@ -343,7 +343,7 @@ def log(
                 raise unknown
     text = _read_note(note, f"Note about {client}")
     try:
-        logged = journal.log(
+        logged = plainsql.log(
             db,
             client,
             text,
@@ -464,13 +464,13 @@ def show(
 
     Example: rapport show brandt --since "last month"
     """
-    from rapport import journal
+    from rapport import plainsql
 
     _pictures(svg, html, as_json)
     if limit is None:
         limit = 0 if as_json else TIMELINE_ON_SCREEN
     brief_since = _when(since)
-    brief = journal.briefing(_open(ctx), client, limit=limit or None, since=brief_since)
+    brief = plainsql.briefing(_open(ctx), client, limit=limit or None, since=brief_since)
     if as_json:
         from rapport.records import briefing_json
 
@@ -531,13 +531,13 @@ def demo(
     Example: rapport demo ~/rapport-demo.db --force
     """
     from rapport import demo as sample
-    from rapport import journal, render
+    from rapport import plainsql, render
     from rapport.db import resolve_path
 
     target = sample.prepare(path, resolve_path(ctx.obj), force=force)
     db = sample.write(target)
     ctx.call_on_close(db.close)
-    _out().print(render.briefing(journal.briefing(db, sample.STAR, limit=8)))
+    _out().print(render.briefing(plainsql.briefing(db, sample.STAR, limit=8)))
     _say(sample.next_steps(target))
 
 
@@ -576,12 +576,12 @@ def export(
 
     Example: rapport export --client brandt --format markdown --output brandt.md
     """
-    from rapport import dates, formats, transfer
+    from rapport import dates, exporting, formats
 
     fmt = fmt.lower()
     if fmt not in formats.EXPORT_FORMATS:
         raise BadInput(f"unknown format {fmt!r}; choose one of {', '.join(formats.EXPORT_FORMATS)}")
-    filters = transfer.Filters(
+    filters = exporting.Filters(
         clients=client or [],
         since=_when(since),
         until=dates.parse_until(until) if until else None,
@@ -591,9 +591,11 @@ def export(
     db = _open(ctx)
     with _output(output) as out:
         if fmt == "markdown":
-            formats.write_markdown(transfer.briefings(db, filters), out)
+            from rapport.transfer import briefings
+
+            formats.write_markdown(briefings(db, filters), out)
         else:
-            records = transfer.export_records(db, filters)
+            records = exporting.export_records(db, filters)
             if fmt == "csv":
                 formats.write_csv(records, out, raw=raw)
             else:
@@ -795,11 +797,9 @@ def search(
 
     Example: rapport search segeln --client brandt
     """
-    from rapport import insight
+    from rapport.search import search as find
 
-    hits = insight.search(
-        _open(ctx), query, client=client, since=_when(since), latest=latest, limit=limit
-    )
+    hits = find(_open(ctx), query, client=client, since=_when(since), latest=latest, limit=limit)
     if as_json:
         from rapport.records import hit_record
 

@@ -12,18 +12,18 @@ from typing import TYPE_CHECKING, Any
 from sqlalchemy import select, update
 
 from rapport import dates, names
-from rapport.errors import BadInput
-from rapport.journal import (
-    candidates,
+from rapport.checks import (
+    KINDS,
+    TOPICS,
     check_choice,
     check_past,
     check_score,
     check_text,
-    find_client,
-    new_client,
     normalise_tags,
 )
-from rapport.models import KINDS, TOPICS, Client, Fact, FollowUp, Impression, Interaction
+from rapport.errors import BadInput
+from rapport.journal import candidates, find_client, new_client
+from rapport.models import Client, Fact, FollowUp, Impression, Interaction
 
 if TYPE_CHECKING:
     from sqlmodel import Session

@@ -11,7 +11,7 @@ import os
 import sqlite3
 import stat
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -170,9 +170,8 @@ class Database:
         self._warn = warn
         self._engine: Engine | None = None
 
-    def _open(self, create: bool) -> Engine:
-        if self._engine is not None:
-            return self._engine
+    def _check(self, create: bool) -> int:
+        """The file's schema version, once it is known to be a journal this rapport can open."""
         path = self.path
         if path.is_dir():
             raise RapportError(f"{path} is a directory; give the path of a journal file")
@@ -194,6 +193,13 @@ class Database:
                 f"warning: {path} can be read by other users of this machine; "
                 f"'chmod 600 {path}' makes it private"
             )
+        return version
+
+    def _open(self, create: bool) -> Engine:
+        if self._engine is not None:
+            return self._engine
+        path = self.path
+        version = self._check(create)
         from sqlalchemy.exc import DatabaseError, OperationalError
 
         if 0 < version < migrations.SCHEMA_VERSION:
@@ -247,6 +253,39 @@ class Database:
                 yield session
         except DatabaseError as error:
             raise self._failure(error) from None
+
+    @contextmanager
+    def connection(
+        self, *, write: bool = False, create: bool = False
+    ) -> Iterator[sqlite3.Connection]:
+        """The journal through the standard sqlite3 module, for `log`, `show` and `search`.
+
+        Importing SQLAlchemy costs more than everything else these commands do, so they run
+        plain SQL (`plainsql.py`) on a connection set up like the engine's. A journal that
+        needs migrating goes through the engine once first. `write` wraps the block in one
+        `BEGIN IMMEDIATE` transaction, committed on success.
+        """
+        if self._engine is not None or self._check(create) < migrations.SCHEMA_VERSION:
+            self._open(create)  # creates or migrates the file
+        try:
+            conn = sqlite3.connect(self.path, isolation_level=None)
+        except sqlite3.Error as error:
+            raise self._failure(error, reading=not write) from None
+        try:
+            for pragma in _pragmas():
+                conn.execute(pragma)
+            if write:
+                conn.execute("BEGIN IMMEDIATE")
+            yield conn
+            if write:
+                conn.execute("COMMIT")
+        except sqlite3.DatabaseError as error:
+            raise self._failure(error, reading=not write) from None
+        finally:
+            if conn.in_transaction:
+                with suppress(sqlite3.Error):  # SQLite has rolled back already
+                    conn.execute("ROLLBACK")
+            conn.close()
 
     def _failure(self, error: Exception, *, reading: bool = False) -> RapportError:
         """SQLite's reasons a write failed, as one line the user can act on."""
@@ -347,6 +386,14 @@ def _migrate(engine: Engine) -> None:
         conn.commit()
 
 
+def _pragmas() -> tuple[str, ...]:
+    return (
+        f"PRAGMA busy_timeout = {busy_timeout_ms()}",
+        "PRAGMA journal_mode = WAL",
+        "PRAGMA foreign_keys = ON",
+    )
+
+
 def _make_engine(path: Path) -> Engine:
     from sqlalchemy import create_engine, event
 
@@ -356,11 +403,7 @@ def _make_engine(path: Path) -> Engine:
     def on_connect(dbapi_conn: sqlite3.Connection, record: object) -> None:
         # Take transactions out of pysqlite's hands so that `on_begin` decides how they start.
         dbapi_conn.isolation_level = None
-        for pragma in (
-            f"PRAGMA busy_timeout = {busy_timeout_ms()}",
-            "PRAGMA journal_mode = WAL",
-            "PRAGMA foreign_keys = ON",
-        ):
+        for pragma in _pragmas():
             dbapi_conn.execute(pragma)
 
     @event.listens_for(engine, "begin")

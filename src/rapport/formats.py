@@ -16,8 +16,8 @@ from dataclasses import dataclass
 from datetime import date, datetime, timezone
 from typing import IO, Any
 
+from rapport.checks import KINDS, SCORE_RANGE, STAGES, TOPICS
 from rapport.errors import BadInput
-from rapport.models import KINDS, SCORE_RANGE, STAGES, TOPICS
 
 FORMAT = 1
 HEADER = {"type": "header", "format": FORMAT}
@@ -484,7 +484,7 @@ def _indented(text: str) -> str:
 def write_markdown(briefings: Iterable[Any], out: IO[str]) -> None:
     """A readable journal: one section per client, the briefing, then the dated timeline."""
     from rapport.dates import format_day, format_moment
-    from rapport.models import Fact, Impression, Interaction
+    from rapport.plainsql import Fact, Impression, Interaction
 
     out.write("# Relationship journal\n")
     for b in briefings:

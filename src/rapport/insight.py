@@ -5,118 +5,21 @@ Plain functions over a Database that return dataclasses; render.py lays them out
 
 from __future__ import annotations
 
-import re
 from collections import Counter
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import TYPE_CHECKING
 
-from sqlalchemy import bindparam, func, select, text
+from sqlalchemy import func, select, text
 
 from rapport import dates
 from rapport.errors import BadInput
-from rapport.journal import ClientRow, client_rows, find_client, first_and_latest
-from rapport.models import Client, Fact, FollowUp, Impression, Interaction, UTCDateTime
+from rapport.journal import ClientRow, client_rows
+from rapport.models import Client, Fact, FollowUp, Impression, Interaction
+from rapport.plainsql import first_and_latest
 
 if TYPE_CHECKING:
     from rapport.db import Database
-
-# -- search -------------------------------------------------------------------------------
-
-MARK_START, MARK_END = "\x02", "\x03"  # around matches in snippets; render.py styles them
-
-# One part per searched kind; the FTS rowid is id * 4 + code (see migrations.m002_search).
-_PARTS = {
-    "interaction": ("interaction", 0, "t.at", "t.kind"),
-    "impression": ("impression", 1, "t.at", "t.stage || ' impression'"),
-    "fact": ("fact", 2, "t.at", "t.topic"),
-    "follow-up": ("follow_up", 3, "t.created_at", "'follow-up'"),
-}
-
-
-_JOINED = re.compile(
-    r"\w+(?:[-'\u2019.:/@]\w+)+"
-)  # joined by - ' . : / @ or a typographic apostrophe
-
-
-def _quote_joined_words(query: str) -> str:
-    """`e-mail`, `O'Brien`, `Jean-Luc` as phrases: FTS5 would read their - ' : as operators.
-
-    Only outside double quotes; the rest of the FTS5 syntax (OR, NOT, NEAR, *, "…") stays.
-    """
-    parts = query.split('"')
-    for index in range(0, len(parts), 2):  # even parts are outside quotes
-        parts[index] = _JOINED.sub(lambda m: f'"{m.group(0)}"', parts[index])
-    return '"'.join(parts)
-
-
-@dataclass
-class Hit:
-    source: str  # interaction, impression, fact, follow-up
-    uuid: str
-    client: str
-    at: datetime
-    label: str  # the interaction's kind, the fact's topic, …
-    snippet: str  # with MARK_START / MARK_END around the matched words
-    rank: float
-
-
-def search(
-    db: Database,
-    query: str,
-    *,
-    client: str | None = None,
-    since: datetime | None = None,
-    latest: bool = False,
-    limit: int = 20,
-) -> list[Hit]:
-    """Ranked full-text matches (newest first with `latest`), each with a snippet."""
-    import sqlite3
-
-    from sqlalchemy.exc import OperationalError
-
-    if not query.strip():
-        raise BadInput("give something to search for")
-    query = _quote_joined_words(query)
-    if not 0 < limit <= 10_000:
-        raise BadInput("--limit must be between 1 and 10000")
-    with db.reading() as session:
-        client_id = find_client(session, client).id if client else None
-        parts = []
-        for source, (table, code, at, label) in _PARTS.items():
-            where = [f"s.rowid % 4 = {code}", "search_index MATCH :query"]
-            if client_id is not None:
-                where.append("t.client_id = :client_id")
-            if since is not None:
-                where.append(f"{at} >= :since")
-            parts.append(
-                f"SELECT '{source}' AS source, t.uuid, c.name AS client, {at} AS at, "
-                f"{label} AS label, snippet(search_index, 0, char(2), char(3), '…', 16) AS snip, "
-                f"bm25(search_index) AS rank FROM search_index s "
-                f"JOIN {table} t ON t.id = s.rowid / 4 JOIN client c ON c.id = t.client_id "
-                f"WHERE {' AND '.join(where)}"
-            )
-        order = "at DESC, rank" if latest else "rank, at DESC"
-        sql = text(f"{' UNION ALL '.join(parts)} ORDER BY {order} LIMIT :limit")
-        params: dict[str, object] = {"query": query, "limit": limit}
-        if client_id is not None:
-            params["client_id"] = client_id
-        if since is not None:
-            sql = sql.bindparams(bindparam("since", type_=UTCDateTime))
-            params["since"] = since
-        statement = sql.columns(at=UTCDateTime)
-        try:
-            found = session.execute(statement, params).all()
-        except OperationalError as error:
-            if not isinstance(error.orig, sqlite3.OperationalError):
-                raise
-            reason = str(error.orig).removeprefix("fts5: ")
-            raise BadInput(
-                f"cannot search for {query!r} ({reason}); put words in double quotes "
-                "to search for them as written, e.g. '\"AND\"'"
-            ) from None
-    return [Hit(r.source, r.uuid, r.client, r.at, r.label, r.snip, r.rank) for r in found]
-
 
 # -- what is due ------------------------------------------------------------------------------
 

@@ -9,10 +9,12 @@ tell its version without a query plan.
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import TYPE_CHECKING
 
-from sqlalchemy import Connection
+if TYPE_CHECKING:
+    from sqlalchemy import Connection
 
-Migration = Callable[[Connection], None]
+Migration = Callable[["Connection"], None]
 
 
 def _run(conn: Connection, script: str) -> None:

@@ -12,11 +12,6 @@ from datetime import date, datetime, timezone
 from sqlalchemy.types import DateTime, TypeDecorator
 from sqlmodel import Field, SQLModel
 
-KINDS = ("call", "meeting", "lunch", "email", "message", "event", "note")
-TOPICS = ("family", "hobby", "interest", "challenge", "preference", "birthday", "other")
-STAGES = ("first", "later")
-SCORE_RANGE = range(-2, 3)
-
 
 def new_uuid() -> str:
     return str(uuid_module.uuid4())
@@ -57,7 +52,7 @@ class Client(SQLModel, table=True):
     role: str | None = None
     email: str | None = None
     phone: str | None = None
-    tags: str = ""  # comma-separated, lower case, sorted: see journal.normalise_tags
+    tags: str = ""  # comma-separated, lower case, sorted: see checks.normalise_tags
     cadence_days: int | None = None  # keep in touch every N days
     archived: bool = False
     created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)

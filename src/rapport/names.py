@@ -46,6 +46,15 @@ def label(name: str, company: str | None) -> str:
     return f"{name} ({company})" if company else name
 
 
+def refuse_duplicate(name: str, company: str | None, candidates: Sequence[Candidate]) -> None:
+    """BadInput when the same person (name and company, folded) is already a client."""
+    wanted = keys(name)
+    company_key = fold(company or "")
+    for other in candidates:
+        if wanted & keys(other.name) and fold(other.company or "") == company_key:
+            raise BadInput(f"{other.label} is already in the journal")
+
+
 def resolve(query: str, candidates: Sequence[Candidate]) -> Candidate:
     """The one client `query` means, or BadInput naming the candidates or close matches."""
     wanted = keys(query)

@@ -12,11 +12,13 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import TYPE_CHECKING, Any, Protocol
 
-from rapport.models import Client, Fact, FollowUp, Impression, Interaction
+from rapport.plainsql import Client, Fact, FollowUp, Impression, Interaction
 
 if TYPE_CHECKING:
-    from rapport.insight import DriftReport, Due, Hit, Stats
-    from rapport.journal import Briefing, ClientRow
+    from rapport.insight import DriftReport, Due, Stats
+    from rapport.journal import ClientRow
+    from rapport.plainsql import Briefing
+    from rapport.search import Hit
 
 Record = dict[str, Any]
 
@@ -177,7 +179,7 @@ def client_rows_json(rows: list[ClientRow]) -> list[Record]:
 
 def hit_record(hit: Hit) -> Record:
     """`search --json`: where a match is, with the matched words in **bold** (Markdown)."""
-    from rapport.insight import MARK_END, MARK_START
+    from rapport.search import MARK_END, MARK_START
 
     return {
         "type": hit.source,

@@ -18,12 +18,14 @@ from rich.table import Table
 from rich.text import Text
 
 from rapport import dates
-from rapport.models import Fact, Impression, Interaction
+from rapport.plainsql import Fact, Impression, Interaction
 from rapport.records import short_id
 
 if TYPE_CHECKING:
-    from rapport.insight import DriftReport, Due, Hit, Stats
-    from rapport.journal import Briefing, ClientRow, Entry
+    from rapport.insight import DriftReport, Due, Stats
+    from rapport.journal import ClientRow
+    from rapport.plainsql import Briefing, Entry
+    from rapport.search import Hit
 
 KIND_STYLE = {
     "call": "cyan",
@@ -289,7 +291,7 @@ def sparkline(scores: list[int]) -> Text:
 
 def highlighted(snippet: str) -> Text:
     """A search snippet with the matched words in bold; the markers come from insight.py."""
-    from rapport.insight import MARK_END, MARK_START
+    from rapport.search import MARK_END, MARK_START
 
     line = Text()
     for index, part in enumerate(snippet.replace(MARK_END, MARK_START).split(MARK_START)):

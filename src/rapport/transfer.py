@@ -12,32 +12,25 @@ import itertools
 from collections import Counter
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
-from datetime import date, datetime
-from typing import TYPE_CHECKING, Any, NamedTuple
+from datetime import date
+from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import Date, String, and_, false, insert, or_, select, type_coerce, update
+from sqlalchemy import insert, select, update
 
-from rapport import dates, formats, names
+from rapport import dates, formats, names, plainsql
+from rapport.checks import normalise_tags
 from rapport.errors import BadInput
-from rapport.journal import Briefing, brief, check_choice, find_client, new_client, normalise_tags
+from rapport.exporting import Filters
+from rapport.journal import brief, find_client, new_client
 from rapport.models import (
-    KINDS,
     Client,
     Fact,
     FollowUp,
     Impression,
     Interaction,
-    UTCDateTime,
     new_uuid,
 )
-from rapport.records import (
-    Record,
-    client_record,
-    fact_record,
-    follow_up_record,
-    impression_record,
-    interaction_record,
-)
+from rapport.plainsql import Briefing
 
 if TYPE_CHECKING:
     from sqlalchemy import Connection, Table
@@ -51,119 +44,6 @@ TABLES: dict[str, Table] = {
     "fact": Fact.__table__,  # type: ignore[attr-defined,dict-item]
     "follow-up": FollowUp.__table__,  # type: ignore[attr-defined,dict-item]
 }
-
-
-class Owner(NamedTuple):
-    uuid: str
-    name: str
-
-
-# -- export -------------------------------------------------------------------------------
-
-
-@dataclass
-class Filters:
-    clients: list[str] = field(default_factory=list)  # names as the user typed them
-    since: datetime | None = None
-    until: datetime | None = None
-    kinds: list[str] = field(default_factory=list)  # interaction kinds
-    types: list[str] = field(default_factory=list)  # record types; empty means all
-
-    def checked(self) -> Filters:
-        """The same filters, validated, with kinds and types in lower case."""
-        if self.since and self.until and self.since > self.until:
-            raise BadInput("--since is after --until; nothing would match")
-        return Filters(
-            clients=self.clients,
-            since=self.since,
-            until=self.until,
-            kinds=[check_choice(kind, KINDS, "kind") for kind in self.kinds],
-            types=[check_choice(kind, formats.TYPES, "type") for kind in self.types],
-        )
-
-
-def export_records(db: Database, filters: Filters) -> Iterator[Record]:
-    """The header, then every record the filters keep, in the stable export order."""
-    filters = filters.checked()
-    types = set(filters.types or formats.TYPES)
-    yield dict(formats.HEADER)
-    with db.reading() as session:
-        ids = sorted({find_client(session, name).id for name in filters.clients})  # type: ignore[type-var]
-        conn = session.connection()
-        clients = select(*_stored(TABLES["client"])).order_by(Client.created_at, Client.uuid)
-        if ids:
-            clients = clients.where(Client.id.in_(ids))  # type: ignore[union-attr]
-        owners: dict[int, Owner] = {}
-        for row in conn.execute(clients):
-            owners[row.id] = Owner(row.uuid, row.name)
-            if "client" in types:
-                yield client_record(row)
-        for kind, build in (
-            ("interaction", interaction_record),
-            ("impression", impression_record),
-            ("fact", fact_record),
-        ):
-            if kind in types:
-                for row in conn.execute(_dated(kind, filters, ids)):
-                    yield build(row, owners[row.client_id])
-        if "follow-up" in types:
-            for row in conn.execute(_follow_ups(filters, ids)):
-                yield follow_up_record(row, owners[row.client_id], row.linked_uuid)
-
-
-def _stored(table: Table) -> list[Any]:
-    """The table's columns, times and days as the text SQLite holds.
-
-    records.timestamp() turns that text into ISO 8601 by slicing it, which is several times
-    cheaper per row than parsing it into a datetime and formatting it again.
-    """
-    return [
-        type_coerce(column, String).label(column.name)
-        if isinstance(column.type, (UTCDateTime, Date))
-        else column
-        for column in table.columns
-    ]
-
-
-def _dated(kind: str, filters: Filters, ids: list[int]) -> Any:
-    table = TABLES[kind]
-    query = select(*_stored(table)).order_by(table.c.at, table.c.uuid)
-    if ids:
-        query = query.where(table.c.client_id.in_(ids))
-    if filters.since:
-        query = query.where(table.c.at >= filters.since)
-    if filters.until:
-        query = query.where(table.c.at <= filters.until)
-    if kind == "interaction" and filters.kinds:
-        query = query.where(table.c.kind.in_(filters.kinds))
-    return query
-
-
-def _follow_ups(filters: Filters, ids: list[int]) -> Any:
-    """Follow-ups go with the contact they came from, so a filtered export imports whole.
-
-    One from an exported interaction is exported; one without an interaction is exported
-    when it was written within --since/--until and no --kind narrows the export.
-    """
-    table, linked = TABLES["follow-up"], TABLES["interaction"]
-    query = (
-        select(*_stored(table), linked.c.uuid.label("linked_uuid"))
-        .outerjoin(linked, linked.c.id == table.c.interaction_id)
-        .order_by(table.c.created_at, table.c.uuid)
-    )
-    if ids:
-        query = query.where(table.c.client_id.in_(ids))
-    with_contact, alone = [linked.c.id.is_not(None)], [linked.c.id.is_(None)]
-    if filters.since:
-        with_contact.append(linked.c.at >= filters.since)
-        alone.append(table.c.created_at >= filters.since)
-    if filters.until:
-        with_contact.append(linked.c.at <= filters.until)
-        alone.append(table.c.created_at <= filters.until)
-    if filters.kinds:
-        with_contact.append(linked.c.kind.in_(filters.kinds))
-        alone.append(false())
-    return query.where(or_(and_(*with_contact), and_(*alone)))
 
 
 # -- import -------------------------------------------------------------------------------
@@ -480,6 +360,11 @@ def _add_birthday(session: Any, client: Client, value: str) -> bool:
 # -- markdown -----------------------------------------------------------------------------
 
 
+def _kind_of(entry: plainsql.Entry) -> str | None:
+    """An interaction's kind; None for impressions and facts, which no --kind filters out."""
+    return entry.kind if isinstance(entry, plainsql.Interaction) else None
+
+
 def briefings(db: Database, filters: Filters) -> Iterator[Briefing]:
     """Each client's briefing with the whole timeline, by name, for the markdown journal."""
     filters = filters.checked()
@@ -495,6 +380,6 @@ def briefings(db: Database, filters: Filters) -> Iterator[Briefing]:
                 entry
                 for entry in briefing.timeline
                 if (filters.until is None or entry.at <= filters.until)
-                and (not kinds or not isinstance(entry, Interaction) or entry.kind in kinds)
+                and (not kinds or _kind_of(entry) in {None, *kinds})
             ]
             yield briefing

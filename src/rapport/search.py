@@ -1,0 +1,108 @@
+"""Full-text search over notes, impressions, facts and follow-ups, with SQLite's FTS5.
+
+The index and the triggers that keep it in step are made by `migrations.m002_search`. It
+runs through the standard sqlite3 module like `log` and `show` (see `plainsql.py`).
+"""
+
+from __future__ import annotations
+
+import re
+import sqlite3
+from dataclasses import dataclass
+from datetime import datetime
+from typing import TYPE_CHECKING
+
+from rapport import plainsql
+from rapport.errors import BadInput
+
+if TYPE_CHECKING:
+    from rapport.db import Database
+
+MARK_START, MARK_END = "\x02", "\x03"  # around matches in snippets; render.py styles them
+
+# One part per searched kind; the FTS rowid is id * 4 + code (see migrations.m002_search).
+_PARTS = {
+    "interaction": ("interaction", 0, "t.at", "t.kind"),
+    "impression": ("impression", 1, "t.at", "t.stage || ' impression'"),
+    "fact": ("fact", 2, "t.at", "t.topic"),
+    "follow-up": ("follow_up", 3, "t.created_at", "'follow-up'"),
+}
+
+
+_JOINED = re.compile(
+    r"\w+(?:[-'\u2019.:/@]\w+)+"
+)  # joined by - ' . : / @ or a typographic apostrophe
+
+
+def _quote_joined_words(query: str) -> str:
+    """`e-mail`, `O'Brien`, `Jean-Luc` as phrases: FTS5 would read their - ' : as operators.
+
+    Only outside double quotes; the rest of the FTS5 syntax (OR, NOT, NEAR, *, "…") stays.
+    """
+    parts = query.split('"')
+    for index in range(0, len(parts), 2):  # even parts are outside quotes
+        parts[index] = _JOINED.sub(lambda m: f'"{m.group(0)}"', parts[index])
+    return '"'.join(parts)
+
+
+@dataclass
+class Hit:
+    source: str  # interaction, impression, fact, follow-up
+    uuid: str
+    client: str
+    at: datetime
+    label: str  # the interaction's kind, the fact's topic, …
+    snippet: str  # with MARK_START / MARK_END around the matched words
+    rank: float
+
+
+def search(
+    db: Database,
+    query: str,
+    *,
+    client: str | None = None,
+    since: datetime | None = None,
+    latest: bool = False,
+    limit: int = 20,
+) -> list[Hit]:
+    """Ranked full-text matches (newest first with `latest`), each with a snippet."""
+    if not query.strip():
+        raise BadInput("give something to search for")
+    query = _quote_joined_words(query)
+    if not 0 < limit <= 10_000:
+        raise BadInput("--limit must be between 1 and 10000")
+    with db.connection() as conn:
+        params: dict[str, object] = {"query": query, "limit": limit}
+        if client:
+            params["client_id"] = plainsql.find_client(conn, client).id
+        if since is not None:
+            params["since"] = plainsql.stored(since)
+        parts = []
+        for source, (table, code, at, label) in _PARTS.items():
+            where = [f"s.rowid % 4 = {code}", "search_index MATCH :query"]
+            if client:
+                where.append("t.client_id = :client_id")
+            if since is not None:
+                where.append(f"{at} >= :since")
+            parts.append(
+                f"SELECT '{source}', t.uuid, c.name, {at} AS at, {label}, "
+                f"snippet(search_index, 0, char(2), char(3), '…', 16), "
+                f"bm25(search_index) AS rank FROM search_index s "
+                f"JOIN {table} t ON t.id = s.rowid / 4 JOIN client c ON c.id = t.client_id "
+                f"WHERE {' AND '.join(where)}"
+            )
+        order = "at DESC, rank" if latest else "rank, at DESC"
+        try:
+            found = conn.execute(
+                f"{' UNION ALL '.join(parts)} ORDER BY {order} LIMIT :limit", params
+            ).fetchall()
+        except sqlite3.OperationalError as error:
+            reason = str(error).removeprefix("fts5: ")
+            raise BadInput(
+                f"cannot search for {query!r} ({reason}); put words in double quotes "
+                "to search for them as written, e.g. '\"AND\"'"
+            ) from None
+    return [
+        Hit(source, uuid, name, plainsql.utc(at), label, snippet, rank)
+        for source, uuid, name, at, label, snippet, rank in found
+    ]
