@@ -67,7 +67,8 @@ def build(db: Database, people: list[str], entries: list[tuple]) -> None:
         query = people[who]
         try:
             if what == "log":
-                plainsql.log(db, query, text, at=at, mood=score, kind="lunch")
+                tags = ["ärger", "q3-plan"] if score else None
+                plainsql.log(db, query, text, at=at, mood=score, kind="lunch", tags=tags)
             elif what == "impression":
                 journal.add_impression(db, query, text, at=at, score=score)
             elif what == "fact":
@@ -80,11 +81,10 @@ def build(db: Database, people: list[str], entries: list[tuple]) -> None:
 
 def exported(db: Database, fmt: str = "jsonl") -> str:
     out = io.StringIO(newline="")
-    records = exporting.export_records(db, exporting.Filters())
     if fmt == "csv":
-        formats.write_csv(records, out, raw=True)
+        formats.write_csv(exporting.export_records(db, exporting.Filters()), out, raw=True)
     else:
-        formats.write_jsonl(records, out)
+        formats.write_jsonl(exporting.export_lines(db, exporting.Filters()), out)
     return out.getvalue()
 
 
@@ -92,6 +92,22 @@ def imported(db: Database, text: str, fmt: str = "jsonl") -> transfer.ImportRepo
     stream = io.BytesIO(text.encode("utf-8"))
     lines = formats.read_csv(stream, raw=True) if fmt == "csv" else formats.read_jsonl(stream)
     return transfer.import_records(db, lines)
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(journal_spec=journals())
+def test_sqlite_writes_each_record_as_records_py_would(journal_spec):
+    """export_lines has SQLite build the JSON; it must be records.py's JSON, byte for byte."""
+    people, entries = journal_spec
+    with tempfile.TemporaryDirectory() as folder:
+        db = Database(Path(folder, "a.db"))
+        try:
+            build(db, people, entries)
+            lines = list(exporting.export_lines(db, exporting.Filters()))
+            records = list(exporting.export_records(db, exporting.Filters()))
+        finally:
+            db.close()
+    assert lines == [formats.encode(record) for record in records]
 
 
 @pytest.mark.parametrize("fmt", ["jsonl", "csv"])

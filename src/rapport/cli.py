@@ -594,12 +594,11 @@ def export(
             from rapport.transfer import briefings
 
             formats.write_markdown(briefings(db, filters), out)
+        elif fmt == "csv":
+            formats.write_csv(exporting.export_records(db, filters), out, raw=raw)
         else:
-            records = exporting.export_records(db, filters)
-            if fmt == "csv":
-                formats.write_csv(records, out, raw=raw)
-            else:
-                (formats.write_json if fmt == "json" else formats.write_jsonl)(records, out)
+            lines = exporting.export_lines(db, filters)
+            (formats.write_json if fmt == "json" else formats.write_jsonl)(lines, out)
 
 
 @contextmanager

@@ -59,35 +59,103 @@ class Filters:
 
 def export_records(db: Database, filters: Filters) -> Iterator[Record]:
     """The header, then every record the filters keep, in the stable export order."""
+    yield from _export(db, filters, as_json=False)
+
+
+def export_lines(db: Database, filters: Filters) -> Iterator[str]:
+    """The same records as JSON text, one per line, as `formats.encode` would write them.
+
+    SQLite builds the JSON of the many dated records itself (json_object), which halves
+    the time of a large export: Python only passes the lines on.
+    """
+    yield from _export(db, filters, as_json=True)
+
+
+def _export(db: Database, filters: Filters, *, as_json: bool) -> Iterator[Any]:
     filters = filters.checked()
     types = set(filters.types or formats.TYPES)
-    yield dict(formats.HEADER)
+    encode = formats.encode if as_json else _same
+    yield encode(dict(formats.HEADER))
     with db.connection() as conn:
         ids = sorted({plainsql.find_client(conn, name).id for name in filters.clients})
         query = _Query(filters, ids)
         owners: dict[int, Owner] = {}
-        for row in query.rows(conn, plainsql.Client, "id", "created_at, uuid"):
+        for row in query.clients(conn):
             owners[row.id] = Owner(row.uuid, row.name)
             if "client" in types:
-                yield client_record(row._replace(archived=bool(row.archived)))
+                yield encode(client_record(row._replace(archived=bool(row.archived))))
         for kind, build in (
             (plainsql.Interaction, interaction_record),
             (plainsql.Impression, impression_record),
             (plainsql.Fact, fact_record),
         ):
-            if plainsql.TABLES[kind].replace("_", "-") in types:
-                for row in query.rows(conn, kind, "client_id", "at, uuid", dated=True):
+            if plainsql.TABLES[kind] not in types:
+                continue
+            if as_json:
+                yield from query.dated_json(conn, kind)
+            else:
+                for row in query.dated(conn, kind):
                     yield build(row, owners[row.client_id])
-        if "follow-up" in types:
+        if "follow-up" not in types:
+            return
+        if as_json:
+            yield from query.follow_ups_json(conn)
+        else:
             for row in query.follow_ups(conn):
                 yield follow_up_record(row, owners[row.client_id], row.linked_uuid)
+
+
+def _same(record: Record) -> Record:
+    return record
+
+
+def _iso(column: str) -> str:
+    """SQL for what records.timestamp() makes of stored text: ISO 8601 with the offset."""
+    fraction = f"substr({column}, 21, 6)"
+    return (
+        f"substr({column}, 1, 10) || 'T' || substr({column}, 12, 8) || "
+        f"CASE WHEN {fraction} GLOB '*[1-9]*' THEN '.' || {fraction} ELSE '' END || '+00:00'"
+    )
+
+
+def _tags(column: str) -> str:
+    """SQL for records.split_tags(): tags are single words (checks.TAG), so no escaping."""
+    return (
+        f"CASE {column} WHEN '' THEN json_array() "
+        f"""ELSE json('["' || replace({column}, ',', '","') || '"]') END"""
+    )
+
+
+_OWNER = "'client_uuid', c.uuid, 'client_name', c.name"
+# The dated records as records.py builds them, key for key: tests/test_export_import.py
+# checks that both give the same bytes.
+_JSON = {
+    plainsql.Interaction: (
+        f"'type', 'interaction', 'uuid', t.uuid, {_OWNER}, 'at', {_iso('t.at')}, "
+        f"'kind', t.kind, 'note', t.note, 'mood', t.mood, 'tags', {_tags('t.tags')}, "
+        f"'created_at', {_iso('t.created_at')}"
+    ),
+    plainsql.Impression: (
+        f"'type', 'impression', 'uuid', t.uuid, {_OWNER}, 'at', {_iso('t.at')}, "
+        f"'stage', t.stage, 'text', t.text, 'score', t.score, "
+        f"'created_at', {_iso('t.created_at')}"
+    ),
+    plainsql.Fact: (
+        f"'type', 'fact', 'uuid', t.uuid, {_OWNER}, 'at', {_iso('t.at')}, "
+        f"'topic', t.topic, 'text', t.text, 'created_at', {_iso('t.created_at')}"
+    ),
+    plainsql.FollowUp: (
+        f"'type', 'follow-up', 'uuid', t.uuid, {_OWNER}, 'interaction_uuid', i.uuid, "
+        f"'text', t.text, 'due', t.due, 'done_at', {_iso('t.done_at')}, "
+        f"'created_at', {_iso('t.created_at')}"
+    ),
+}
 
 
 class _Query:
     """The SQL for one export's filters; values are bound, never pasted into the text."""
 
     def __init__(self, filters: Filters, ids: list[int]) -> None:
-        self.filters = filters
         self.params: dict[str, object] = {f"id{n}": id for n, id in enumerate(ids)}
         self.among = ", ".join(f":{name}" for name in self.params)
         if filters.since:
@@ -101,41 +169,62 @@ class _Query:
         return [f"{at} {op} :{name}" for op, name in ((">=", "since"), ("<=", "until"))
                 if name in self.params]  # fmt: skip
 
-    def rows(
-        self, conn: sqlite3.Connection, kind: type, owner: str, order: str, dated: bool = False
-    ) -> Iterator[Any]:
-        where = [f"{owner} IN ({self.among})"] if self.among else []
-        if dated:
-            where += self._window("at")
-        if kind is plainsql.Interaction and self.kinds:
-            where.append(f"kind IN ({self.kinds})")
-        columns = [f.name for f in fields(kind)]
-        sql = f"SELECT {', '.join(columns)} FROM {plainsql.TABLES[kind]}"
-        if where:
-            sql += f" WHERE {' AND '.join(where)}"
-        return _named(conn.execute(f"{sql} ORDER BY {order}", self.params), columns)
+    def _where(self, conditions: list[str]) -> str:
+        return f" WHERE {' AND '.join(conditions)}" if conditions else ""
 
-    def follow_ups(self, conn: sqlite3.Connection) -> Iterator[Any]:
+    def clients(self, conn: sqlite3.Connection) -> Iterator[Any]:
+        columns = [f.name for f in fields(plainsql.Client)]
+        where = self._where([f"id IN ({self.among})"] if self.among else [])
+        sql = f"SELECT {', '.join(columns)} FROM client{where} ORDER BY created_at, uuid"
+        return _named(conn.execute(sql, self.params), columns)
+
+    def _dated(self, kind: type, select: str) -> str:
+        where = [f"t.client_id IN ({self.among})"] if self.among else []
+        where += self._window("t.at")
+        if kind is plainsql.Interaction and self.kinds:
+            where.append(f"t.kind IN ({self.kinds})")
+        return (
+            f"SELECT {select} FROM {plainsql.TABLES[kind]} t JOIN client c ON c.id = t.client_id"
+            f"{self._where(where)} ORDER BY t.at, t.uuid"
+        )
+
+    def dated(self, conn: sqlite3.Connection, kind: type) -> Iterator[Any]:
+        columns = [f.name for f in fields(kind)]
+        sql = self._dated(kind, ", ".join(f"t.{c}" for c in columns))
+        return _named(conn.execute(sql, self.params), columns)
+
+    def dated_json(self, conn: sqlite3.Connection, kind: type) -> Iterator[str]:
+        sql = self._dated(kind, f"json_object({_JSON[kind]})")
+        return (line for (line,) in conn.execute(sql, self.params))
+
+    def _follow_ups(self, select: str) -> str:
         """Follow-ups go with the contact they came from, so a filtered export imports whole.
 
         One from an exported interaction is exported; one without an interaction is exported
         when it was written within --since/--until and no --kind narrows the export.
         """
         with_contact = ["i.id IS NOT NULL", *self._window("i.at")]
-        alone = ["i.id IS NULL", *self._window("f.created_at")]
+        alone = ["i.id IS NULL", *self._window("t.created_at")]
         if self.kinds:
             with_contact.append(f"i.kind IN ({self.kinds})")
             alone.append("0")
         where = [f"(({' AND '.join(with_contact)}) OR ({' AND '.join(alone)}))"]
         if self.among:
-            where.append(f"f.client_id IN ({self.among})")
-        columns = [f.name for f in fields(plainsql.FollowUp)]
-        sql = (
-            f"SELECT {', '.join(f'f.{c}' for c in columns)}, i.uuid FROM follow_up f "
-            f"LEFT JOIN interaction i ON i.id = f.interaction_id WHERE {' AND '.join(where)} "
-            "ORDER BY f.created_at, f.uuid"
+            where.append(f"t.client_id IN ({self.among})")
+        return (
+            f"SELECT {select} FROM follow_up t JOIN client c ON c.id = t.client_id "
+            f"LEFT JOIN interaction i ON i.id = t.interaction_id{self._where(where)} "
+            "ORDER BY t.created_at, t.uuid"
         )
+
+    def follow_ups(self, conn: sqlite3.Connection) -> Iterator[Any]:
+        columns = [f.name for f in fields(plainsql.FollowUp)]
+        sql = self._follow_ups(", ".join([*(f"t.{c}" for c in columns), "i.uuid"]))
         return _named(conn.execute(sql, self.params), [*columns, "linked_uuid"])
+
+    def follow_ups_json(self, conn: sqlite3.Connection) -> Iterator[str]:
+        sql = self._follow_ups(f"json_object({_JSON[plainsql.FollowUp]})")
+        return (line for (line,) in conn.execute(sql, self.params))
 
 
 def _named(cursor: sqlite3.Cursor, columns: list[str]) -> Iterator[Any]:

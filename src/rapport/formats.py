@@ -261,22 +261,22 @@ def _csv_cell(value: Any, style: str, raw: bool) -> str:
 
 
 # One encoder for all records: json.dumps with options builds a new one for every call.
-_encode = json.JSONEncoder(ensure_ascii=False, separators=(",", ":")).encode
+encode = json.JSONEncoder(ensure_ascii=False, separators=(",", ":")).encode
 
 
-def write_jsonl(records: Iterable[Record], out: IO[str]) -> None:
-    for record in records:
-        out.write(_encode(record) + "\n")
+def write_jsonl(lines: Iterable[str], out: IO[str]) -> None:
+    """Records already encoded as JSON text (exporting.export_lines), one per line."""
+    out.writelines(f"{line}\n" for line in lines)
 
 
-def write_json(records: Iterable[Record], out: IO[str]) -> None:
+def write_json(lines: Iterable[str], out: IO[str]) -> None:
     # Streamed by hand, one record a line, so a large journal never sits in memory.
-    iterator = iter(records)
-    header = next(iterator)
+    iterator = iter(lines)
+    header = json.loads(next(iterator))
     out.write(f'{{"format":{header["format"]},"records":[')
     separator = "\n"
-    for record in iterator:
-        out.write(separator + _encode(record))
+    for line in iterator:
+        out.write(separator + line)
         separator = ",\n"
     out.write("\n]}\n")
 
