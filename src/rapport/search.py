@@ -77,32 +77,68 @@ def search(
             params["client_id"] = plainsql.find_client(conn, client).id
         if since is not None:
             params["since"] = plainsql.stored(since)
-        parts = []
-        for source, (table, code, at, label) in _PARTS.items():
-            where = [f"s.rowid % 4 = {code}", "search_index MATCH :query"]
-            if client:
-                where.append("t.client_id = :client_id")
-            if since is not None:
-                where.append(f"{at} >= :since")
-            parts.append(
-                f"SELECT '{source}', t.uuid, c.name, {at} AS at, {label}, "
-                f"snippet(search_index, 0, char(2), char(3), '…', 16), "
-                f"bm25(search_index) AS rank FROM search_index s "
-                f"JOIN {table} t ON t.id = s.rowid / 4 JOIN client c ON c.id = t.client_id "
-                f"WHERE {' AND '.join(where)}"
-            )
-        order = "at DESC, rank" if latest else "rank, at DESC"
         try:
-            found = conn.execute(
-                f"{' UNION ALL '.join(parts)} ORDER BY {order} LIMIT :limit", params
-            ).fetchall()
+            ranked = conn.execute(_ranking(params, latest), params).fetchall()
+            found = {
+                row[1]: row
+                for row in conn.execute(
+                    _details(len(ranked)),
+                    {"query": query, **{f"id{n}": id for n, (id, _, _) in enumerate(ranked)}},
+                )
+            }
         except sqlite3.OperationalError as error:
             reason = str(error).removeprefix("fts5: ")
             raise BadInput(
                 f"cannot search for {query!r} ({reason}); put words in double quotes "
                 "to search for them as written, e.g. '\"AND\"'"
             ) from None
-    return [
-        Hit(source, uuid, name, plainsql.utc(at), label, snippet, rank)
-        for source, uuid, name, at, label, snippet, rank in found
-    ]
+    hits = []
+    for id, _, rank in ranked:
+        source, _, uuid, name, at, label, snippet = found[id]
+        hits.append(Hit(source, uuid, name, plainsql.utc(at), label, snippet, rank))
+    return hits
+
+
+def _ranking(params: dict[str, object], latest: bool) -> str:
+    """The matches in order, without their snippets: those are made for the few shown only.
+
+    One pass over the index: each match looks up its own row for the time and the client.
+    """
+
+    def column(name: str) -> str:
+        cases = " ".join(
+            f"WHEN {code} THEN (SELECT {at if name == 'at' else 't.client_id'} "
+            f"FROM {table} t WHERE t.id = s.rowid / 4)"
+            for table, code, at, _ in _PARTS.values()
+        )
+        return f"CASE s.rowid % 4 {cases} END"
+
+    where = []
+    if "client_id" in params:
+        where.append("client_id = :client_id")
+    if "since" in params:
+        where.append("at >= :since")
+    if not where and not latest:
+        # The common case needs no row per match: equal ranks go newest-written first.
+        return (
+            "SELECT s.rowid, NULL, bm25(search_index) AS rank FROM search_index s "
+            "WHERE search_index MATCH :query ORDER BY rank, s.rowid DESC LIMIT :limit"
+        )
+    order = "at DESC, rank" if latest else "rank, at DESC"
+    return (
+        f"SELECT rowid, at, rank FROM (SELECT s.rowid AS rowid, {column('at')} AS at, "
+        f"{column('client_id')} AS client_id, bm25(search_index) AS rank "
+        f"FROM search_index s WHERE search_index MATCH :query)"
+        f"{' WHERE ' + ' AND '.join(where) if where else ''} ORDER BY {order} LIMIT :limit"
+    )
+
+
+def _details(count: int) -> str:
+    chosen = ", ".join(f":id{n}" for n in range(count))
+    return " UNION ALL ".join(
+        f"SELECT '{source}', s.rowid, t.uuid, c.name, {at}, {label}, "
+        f"snippet(search_index, 0, char(2), char(3), '…', 16) FROM search_index s "
+        f"JOIN {table} t ON t.id = s.rowid / 4 JOIN client c ON c.id = t.client_id "
+        f"WHERE s.rowid % 4 = {code} AND search_index MATCH :query AND s.rowid IN ({chosen})"
+        for source, (table, code, at, label) in _PARTS.items()
+    )
