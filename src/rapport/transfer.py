@@ -239,11 +239,10 @@ class _Batch:
                     f"INSERT INTO main.{table.name} ({columns}) "
                     f"SELECT {columns} FROM temp.{stage.name} ORDER BY rowid"
                 )
-        except IntegrityError:
+                self.conn.exec_driver_sql(f"DELETE FROM temp.{stage.name}")
+        except IntegrityError:  # the savepoint's rollback has emptied the stage too
             for where, row in new:  # find the line at fault
                 self._guarded(where, insert(table).values(row))
-        finally:
-            self.conn.exec_driver_sql(f"DELETE FROM temp.{stage.name}")
 
     def _stage(self, table: Table) -> Table:
         """A temporary table of the same columns that a batch is written to first.
