@@ -7,6 +7,7 @@ import io
 import json
 import os
 import re
+import sqlite3
 import stat
 import subprocess
 import sys
@@ -112,6 +113,29 @@ def test_sqlite_writes_each_record_as_records_py_would(journal_spec):
         finally:
             db.close()
     assert lines == [formats.encode(record) for record in records]
+
+
+ODD_TAGS = ['say "hi"', "back\\slash", "new\nline", ",lead", "a,,b", "trail,", "ünï,ok", "tab\tx"]
+
+
+def test_tags_written_by_other_programs_export_like_records_py(run, journal):
+    # rapport stores only words as tags; SQLite leaves anything else to Python's encoder.
+    assert run("add", "Anna").exit_code == 0
+    for tags in ODD_TAGS:
+        assert run("log", "anna", f"note {tags!r}").exit_code == 0
+    conn = sqlite3.connect(journal)
+    for n, tags in enumerate(ODD_TAGS, start=1):
+        conn.execute("UPDATE interaction SET tags = ? WHERE id = ?", (tags, n))
+    conn.commit()
+    conn.close()
+    db = Database(journal)
+    try:
+        lines = list(exporting.export_lines(db, exporting.Filters()))
+        records = list(exporting.export_records(db, exporting.Filters()))
+    finally:
+        db.close()
+    assert lines == [formats.encode(record) for record in records]
+    assert {tuple(r["tags"]) for r in records if r["type"] == "interaction"} >= {("a", "b")}
 
 
 @pytest.mark.parametrize("fmt", ["jsonl", "csv"])

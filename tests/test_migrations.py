@@ -157,11 +157,12 @@ def test_every_old_journal_migrates_keeping_every_row(run, tmp_path, version):
 def test_log_migrates_an_old_journal_before_writing(run, tmp_path):
     journal = tmp_path / "journal.db"
     shutil.copy(FIXTURES / "schema1.db", journal)
-    journal.chmod(0o600)
+    journal.chmod(0o644)  # readable by others: warned about once, though opened twice
     before = all_rows(journal)
     name = before["client"][0][2]
     result = run("--db", str(journal), "log", name, "Ein Anruf nach dem Update", "--kind", "call")
     assert result.exit_code == 0, result.output
+    assert result.stderr.count("can be read by other users") == 1
     assert (tmp_path / "journal.db.schema1.bak").exists()
     after = all_rows(journal)
     assert after["interaction"][: len(before["interaction"])] == before["interaction"]

@@ -155,6 +155,23 @@ def test_a_corrupt_database_is_refused(run, journal):
     assert digest(journal) == before
 
 
+@pytest.mark.parametrize(
+    "args",
+    [["clients"], ["show", "anna"], ["log", "anna", "a call"], ["search", "call"], ["export"]],
+)
+def test_a_journal_damaged_behind_a_sound_header_is_refused(run, journal, args):
+    # Both ways in (the ORM's engine and plainsql's sqlite3 connection) say the same.
+    assert run("add", "Anna").exit_code == 0
+    header = journal.read_bytes()[:100]
+    journal.write_bytes(header + os.urandom(8000))
+    before = digest(journal)
+    result = run(*args)
+    assert result.exit_code == 1
+    assert "cannot be read as a database" in result.stderr
+    assert len(result.stderr.splitlines()) == 1
+    assert digest(journal) == before
+
+
 def test_a_directory_is_refused(run, tmp_path):
     result = run("--db", str(tmp_path), "clients")
     assert result.exit_code == 1
@@ -184,14 +201,17 @@ def test_every_folder_rapport_creates_is_private(run, tmp_path):
     assert mode(tmp_path / "a" / "b") == 0o700
 
 
-def test_a_journal_readable_by_others_gets_a_warning(run, journal):
+@pytest.mark.parametrize("args", [["clients"], ["show", "a"], ["log", "a", "call"], ["export"]])
+def test_a_journal_readable_by_others_gets_a_warning(run, journal, args):
     assert run("add", "A").exit_code == 0
     journal.chmod(0o644)
-    result = run("clients")
+    result = run(*args)
     assert result.exit_code == 0
-    assert result.stderr == (
+    warning = (
         f"warning: {journal} can be read by other users of this machine; "
         f"'chmod 600 {journal}' makes it private\n"
     )
+    assert result.stderr.startswith(warning)  # once, then what the command says
+    assert result.stderr.count("can be read by other users") == 1
     journal.chmod(0o600)
     assert run("clients").stderr == ""

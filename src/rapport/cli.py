@@ -179,10 +179,10 @@ def _complete_client(ctx: typer.Context, incomplete: str) -> list[str]:
     root = ctx.find_root()
     db = Database(resolve_path(root.params.get("db")))
     try:
-        from rapport import journal
+        from rapport import plainsql
 
-        with db.reading() as session:
-            everyone = journal.candidates(session)
+        with db.connection() as conn:
+            everyone = plainsql.candidates(conn)
     except RapportError:
         return []
     finally:

@@ -169,9 +169,15 @@ class Database:
         self.path = path
         self._warn = warn
         self._engine: Engine | None = None
+        self._version: int | None = None
 
     def _check(self, create: bool) -> int:
-        """The file's schema version, once it is known to be a journal this rapport can open."""
+        """The file's schema version, once it is known to be a journal this rapport can open.
+
+        Checked once per command, so a warning about the file is given once.
+        """
+        if self._version is not None:
+            return self._version
         path = self.path
         if path.is_dir():
             raise RapportError(f"{path} is a directory; give the path of a journal file")
@@ -193,6 +199,7 @@ class Database:
                 f"warning: {path} can be read by other users of this machine; "
                 f"'chmod 600 {path}' makes it private"
             )
+        self._version = version
         return version
 
     def _open(self, create: bool) -> Engine:
@@ -221,6 +228,7 @@ class Database:
             engine.dispose()
             raise RapportError(f"{path} cannot be read as a database: {error.orig}") from None
         self._engine = engine
+        self._version = migrations.SCHEMA_VERSION
         return engine
 
     @property
@@ -258,24 +266,31 @@ class Database:
     def connection(
         self, *, write: bool = False, create: bool = False
     ) -> Iterator[sqlite3.Connection]:
-        """The journal through the standard sqlite3 module, for `log`, `show` and `search`.
+        """The journal through the standard sqlite3 module, in one transaction.
 
-        Importing SQLAlchemy costs more than everything else these commands do, so they run
-        plain SQL (`plainsql.py`) on a connection set up like the engine's. A journal that
-        needs migrating goes through the engine once first. `write` wraps the block in one
-        `BEGIN IMMEDIATE` transaction, committed on success.
+        Importing SQLAlchemy costs more than everything else `log`, `show`, `search` and
+        `export` do, so they run plain SQL (`plainsql.py`, `search.py`, `exporting.py`) on a
+        connection set up like the engine's. A journal that needs migrating goes through the
+        engine once first. Reads see one snapshot of the journal; `write` begins with
+        `BEGIN IMMEDIATE` and commits on success.
         """
-        if self._engine is not None or self._check(create) < migrations.SCHEMA_VERSION:
+        if self._check(create) < migrations.SCHEMA_VERSION:
             self._open(create)  # creates or migrates the file
         try:
-            conn = sqlite3.connect(self.path, isolation_level=None)
+            # mode=rw: never create a file here; that is _prepare_file's job, with mode 0600.
+            uri = f"{self.path.resolve().as_uri()}?mode=rw"
+            conn = sqlite3.connect(uri, uri=True, isolation_level=None)
         except sqlite3.Error as error:
             raise self._failure(error, reading=not write) from None
         try:
-            for pragma in _pragmas():
-                conn.execute(pragma)
-            if write:
-                conn.execute("BEGIN IMMEDIATE")
+            try:
+                for pragma in _pragmas():
+                    conn.execute(pragma)
+            except sqlite3.OperationalError:
+                raise
+            except sqlite3.DatabaseError as error:
+                raise RapportError(f"{self.path} cannot be read as a database: {error}") from None
+            conn.execute("BEGIN IMMEDIATE" if write else "BEGIN")
             yield conn
             if write:
                 conn.execute("COMMIT")

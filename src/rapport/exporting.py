@@ -8,6 +8,7 @@ several times cheaper than parsing each one into a datetime and formatting it ag
 
 from __future__ import annotations
 
+import json
 import sqlite3
 from collections import namedtuple
 from collections.abc import Iterator
@@ -25,6 +26,7 @@ from rapport.records import (
     follow_up_record,
     impression_record,
     interaction_record,
+    split_tags,
 )
 
 if TYPE_CHECKING:
@@ -118,11 +120,24 @@ def _iso(column: str) -> str:
     )
 
 
-def _tags(column: str) -> str:
-    """SQL for records.split_tags(): tags are single words (checks.TAG), so no escaping."""
+def _plain_tags(column: str) -> str:
+    """SQL: true when the tags need no JSON escaping and have no empty parts.
+
+    rapport only stores words (checks.TAG); anything else, written by another program, is
+    left NULL in SQLite's JSON and encoded by Python instead (see `_Query.dated_json`).
+    """
+    controls = ", ".join(str(code) for code in range(1, 32))
     return (
-        f"CASE {column} WHEN '' THEN json_array() "
-        f"""ELSE json('["' || replace({column}, ',', '","') || '"]') END"""
+        f"({column} NOT GLOB '*[\\\"]*' AND {column} NOT GLOB '*[' || char({controls}) || ']*' "
+        f"AND {column} NOT LIKE ',%' AND {column} NOT LIKE '%,' AND instr({column}, ',,') = 0)"
+    )
+
+
+def _tags(column: str) -> str:
+    """SQL for records.split_tags() of plain tags (NULL for the others)."""
+    return (
+        f"CASE WHEN {column} = '' THEN json_array() WHEN {_plain_tags(column)} "
+        f"""THEN json('["' || replace({column}, ',', '","') || '"]') END"""
     )
 
 
@@ -194,8 +209,15 @@ class _Query:
         return _named(conn.execute(sql, self.params), columns)
 
     def dated_json(self, conn: sqlite3.Connection, kind: type) -> Iterator[str]:
-        sql = self._dated(kind, f"json_object({_JSON[kind]})")
-        return (line for (line,) in conn.execute(sql, self.params))
+        if kind is not plainsql.Interaction:
+            sql = self._dated(kind, f"json_object({_JSON[kind]})")
+            return (line for (line,) in conn.execute(sql, self.params))
+        odd = f"CASE WHEN t.tags != '' AND NOT {_plain_tags('t.tags')} THEN t.tags END"
+        sql = self._dated(kind, f"json_object({_JSON[kind]}), {odd}")
+        return (
+            line if odd_tags is None else _with_tags(line, odd_tags)
+            for line, odd_tags in conn.execute(sql, self.params)
+        )
 
     def _follow_ups(self, select: str) -> str:
         """Follow-ups go with the contact they came from, so a filtered export imports whole.
@@ -225,6 +247,12 @@ class _Query:
     def follow_ups_json(self, conn: sqlite3.Connection) -> Iterator[str]:
         sql = self._follow_ups(f"json_object({_JSON[plainsql.FollowUp]})")
         return (line for (line,) in conn.execute(sql, self.params))
+
+
+def _with_tags(line: str, tags: str) -> str:
+    record = json.loads(line)
+    record["tags"] = split_tags(tags)
+    return formats.encode(record)
 
 
 def _named(cursor: sqlite3.Cursor, columns: list[str]) -> Iterator[Any]:

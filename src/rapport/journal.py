@@ -28,13 +28,12 @@ from rapport.models import (
     Impression,
     Interaction,
 )
+from rapport.plainsql import Briefing, overdue_days
 
 if TYPE_CHECKING:
     from sqlmodel import Session
 
     from rapport.db import Database
-
-from rapport.plainsql import Briefing, overdue_days
 
 # -- clients ------------------------------------------------------------------------------
 

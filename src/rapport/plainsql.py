@@ -1,4 +1,4 @@
-"""`log`, `show` and `search` in plain SQL over the standard sqlite3 module.
+"""`log` and `show` in plain SQL over the standard sqlite3 module.
 
 These are the commands typed right after a call and right before a meeting, and importing
 SQLAlchemy takes longer than everything else they do. So they read and write through
@@ -37,7 +37,7 @@ if TYPE_CHECKING:
 
 def stored(moment: datetime) -> str:
     """A time as the journal stores it: naive UTC, microseconds, like SQLAlchemy writes it."""
-    return moment.astimezone(timezone.utc).strftime("%Y-%m-%d %H:%M:%S.%f")
+    return moment.astimezone(timezone.utc).replace(tzinfo=None).isoformat(" ", "microseconds")
 
 
 def utc(value: str | datetime) -> datetime:

@@ -6,6 +6,7 @@ runs through the standard sqlite3 module like `log` and `show` (see `plainsql.py
 
 from __future__ import annotations
 
+import json
 import re
 import sqlite3
 from dataclasses import dataclass
@@ -79,14 +80,11 @@ def search(
             params["since"] = plainsql.stored(since)
         try:
             ranked = conn.execute(_ranking(params, latest), params).fetchall()
-            found = {
-                row[1]: row
-                for row in conn.execute(
-                    _details(len(ranked)),
-                    {"query": query, **{f"id{n}": id for n, (id, _, _) in enumerate(ranked)}},
-                )
-            }
+            ids = json.dumps([id for id, _, _ in ranked])
+            found = {row[1]: row for row in conn.execute(_DETAILS, {"query": query, "ids": ids})}
         except sqlite3.OperationalError as error:
+            if not str(error).startswith(_QUERY_ERRORS):
+                raise  # the journal's trouble, not the query's: db.py says what it is
             reason = str(error).removeprefix("fts5: ")
             raise BadInput(
                 f"cannot search for {query!r} ({reason}); put words in double quotes "
@@ -99,11 +97,28 @@ def search(
     return hits
 
 
+# What SQLite says about a query it cannot read (FTS5 takes `word:` for a column name).
+_QUERY_ERRORS = ("fts5:", "unterminated string", "no such column", "unknown special query")
+
+
 def _ranking(params: dict[str, object], latest: bool) -> str:
     """The matches in order, without their snippets: those are made for the few shown only.
 
-    One pass over the index: each match looks up its own row for the time and the client.
+    One pass over the index. Equal ranks come in a fixed order, the later entry first (by
+    id: rowid is id * 4 + kind). Only --latest, --since and --client need each match's own
+    row, for its time or its client.
     """
+    where = []
+    if "client_id" in params:
+        where.append("client_id = :client_id")
+    if "since" in params:
+        where.append("at >= :since")
+    order = "at DESC, rank, rowid DESC" if latest else "rank, rowid DESC"
+    if not where and not latest:
+        return (
+            "SELECT rowid, NULL, bm25(search_index) AS rank FROM search_index "
+            f"WHERE search_index MATCH :query ORDER BY {order} LIMIT :limit"
+        )
 
     def column(name: str) -> str:
         cases = " ".join(
@@ -113,18 +128,6 @@ def _ranking(params: dict[str, object], latest: bool) -> str:
         )
         return f"CASE s.rowid % 4 {cases} END"
 
-    where = []
-    if "client_id" in params:
-        where.append("client_id = :client_id")
-    if "since" in params:
-        where.append("at >= :since")
-    if not where and not latest:
-        # The common case needs no row per match: equal ranks go newest-written first.
-        return (
-            "SELECT s.rowid, NULL, bm25(search_index) AS rank FROM search_index s "
-            "WHERE search_index MATCH :query ORDER BY rank, s.rowid DESC LIMIT :limit"
-        )
-    order = "at DESC, rank" if latest else "rank, at DESC"
     return (
         f"SELECT rowid, at, rank FROM (SELECT s.rowid AS rowid, {column('at')} AS at, "
         f"{column('client_id')} AS client_id, bm25(search_index) AS rank "
@@ -133,12 +136,12 @@ def _ranking(params: dict[str, object], latest: bool) -> str:
     )
 
 
-def _details(count: int) -> str:
-    chosen = ", ".join(f":id{n}" for n in range(count))
-    return " UNION ALL ".join(
-        f"SELECT '{source}', s.rowid, t.uuid, c.name, {at}, {label}, "
-        f"snippet(search_index, 0, char(2), char(3), '…', 16) FROM search_index s "
-        f"JOIN {table} t ON t.id = s.rowid / 4 JOIN client c ON c.id = t.client_id "
-        f"WHERE s.rowid % 4 = {code} AND search_index MATCH :query AND s.rowid IN ({chosen})"
-        for source, (table, code, at, label) in _PARTS.items()
-    )
+# The hits shown, with their snippets; :ids is a JSON list, so any --limit is one parameter.
+_DETAILS = " UNION ALL ".join(
+    f"SELECT '{source}', s.rowid, t.uuid, c.name, {at}, {label}, "
+    f"snippet(search_index, 0, char(2), char(3), '…', 16) FROM search_index s "
+    f"JOIN {table} t ON t.id = s.rowid / 4 JOIN client c ON c.id = t.client_id "
+    f"WHERE s.rowid % 4 = {code} AND search_index MATCH :query "
+    f"AND s.rowid IN (SELECT value FROM json_each(:ids))"
+    for source, (table, code, at, label) in _PARTS.items()
+)

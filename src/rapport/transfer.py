@@ -1,9 +1,8 @@
-"""Moving a journal in and out: the export stream and the import that matches by uuid.
+"""Bringing records in (jsonl, csv, vCard) and the markdown journal out.
 
-Export streams rows straight from SQLite in a fixed order (clients, interactions,
-impressions, facts, follow-ups; each by time, then uuid), so two exports of one journal are
-byte-identical and a million rows never sit in memory. Import checks every record and
-writes them in one transaction: a bad line anywhere means nothing from the file is written.
+Import matches records by uuid, checks every one and writes them in one transaction: a bad
+line anywhere means nothing from the file is written. The export stream itself is
+`exporting.py`'s.
 """
 
 from __future__ import annotations
@@ -252,6 +251,10 @@ class _Batch:
         which made the index ten times the cost of the rows themselves.
         """
         if table.name not in self.stages:
+            if not self.stages:
+                # Keep staged notes in memory: a temporary file outside the journal would
+                # be a copy of them that `forget` cannot reach.
+                self.conn.exec_driver_sql("PRAGMA temp_store = MEMORY")
             self.conn.exec_driver_sql(
                 f"CREATE TEMP TABLE IF NOT EXISTS stage_{table.name} AS "
                 f"SELECT * FROM main.{table.name} WHERE 0"
