@@ -60,7 +60,12 @@ def _note(value: Any) -> str:
     return _text(value, empty=True)
 
 
+_CANONICAL_UUID = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}")
+
+
 def _uuid(value: Any) -> str:
+    if isinstance(value, str) and _CANONICAL_UUID.fullmatch(value):
+        return value  # as rapport writes them: the usual case, checked without parsing
     try:
         return str(uuid_module.UUID(_text(value)))
     except ValueError:

@@ -174,11 +174,12 @@ def _new(row_type: type, **values: Any) -> Any:
 
 
 def _save(conn: sqlite3.Connection, row: Any) -> None:
-    values = {f.name: _bind(getattr(row, f.name)) for f in fields(row) if f.name != "id"}
+    values = {f.name: bind(getattr(row, f.name)) for f in fields(row) if f.name != "id"}
     row.id = _insert(conn, type(row), values)
 
 
-def _bind(value: object) -> object:
+def bind(value: object) -> object:
+    """A value as the journal stores it: times as naive UTC text, days as ISO dates."""
     if isinstance(value, datetime):
         return stored(value)
     if isinstance(value, date):

@@ -8,13 +8,14 @@ line anywhere means nothing from the file is written. The export stream itself i
 from __future__ import annotations
 
 import itertools
+import sqlite3
 from collections import Counter
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import date
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import MetaData, insert, select, update
+from sqlalchemy import insert, select, update
 
 from rapport import dates, formats, names, plainsql
 from rapport.checks import normalise_tags
@@ -120,7 +121,7 @@ class _Batch:
         self.clients: dict[str, int] = dict(conn.execute(select(Client.uuid, Client.id)).all())  # type: ignore[arg-type]
         self.pending: dict[str, list[tuple[str, dict[str, Any]]]] = {t: [] for t in TABLES}
         self.size = 0
-        self.stages: dict[str, Table] = {}
+        self.stages: set[str] = set()
 
     def add(self, where: str, kind: str, values: dict[str, Any]) -> None:
         self.pending[kind].append((where, values))
@@ -176,8 +177,9 @@ class _Batch:
             query = select(Interaction.uuid, Interaction.id).where(Interaction.uuid.in_(wanted))
             links = dict(self.conn.execute(query).all())  # type: ignore[arg-type]
         rows = []
+        stored = set(table.c.keys())
         for where, values in items:
-            row = {name: value for name, value in values.items() if name in table.c}
+            row = {name: value for name, value in values.items() if name in stored}
             if "tags" in row:
                 try:
                     row["tags"] = normalise_tags(list(row["tags"]))
@@ -225,44 +227,47 @@ class _Batch:
             self.report.differing.append(where)
 
     def _insert(self, table: Table, new: list[tuple[str, dict[str, Any]]]) -> None:
-        from sqlalchemy.exc import IntegrityError
-
         if not new:
             return
-        stage = self._stage(table)
-        columns = ", ".join(new[0][1])
+        stage = self._stage(table.name)
+        names = list(new[0][1])
+        columns = ", ".join(names)
+        # The plain sqlite3 connection under the session: the rows are checked already, and
+        # SQLAlchemy's per-value processing cost more than SQLite's own work here.
+        raw = self.conn.connection.driver_connection
         try:
             with self.conn.begin_nested():
-                self.conn.execute(insert(stage), [row for _, row in new])
-                self.conn.exec_driver_sql(
-                    f"INSERT INTO main.{table.name} ({columns}) "
-                    f"SELECT {columns} FROM temp.{stage.name} ORDER BY rowid"
+                raw.executemany(
+                    f"INSERT INTO temp.{stage} ({columns}) VALUES ({', '.join('?' * len(names))})",
+                    [tuple(plainsql.bind(row.get(name)) for name in names) for _, row in new],
                 )
-                self.conn.exec_driver_sql(f"DELETE FROM temp.{stage.name}")
-        except IntegrityError:  # the savepoint's rollback has emptied the stage too
+                raw.execute(
+                    f"INSERT INTO main.{table.name} ({columns}) "
+                    f"SELECT {columns} FROM temp.{stage} ORDER BY rowid"
+                )
+                raw.execute(f"DELETE FROM temp.{stage}")
+        except sqlite3.IntegrityError:  # the savepoint's rollback has emptied the stage too
             for where, row in new:  # find the line at fault
                 self._guarded(where, insert(table).values(row))
 
-    def _stage(self, table: Table) -> Table:
+    def _stage(self, table: str) -> str:
         """A temporary table of the same columns that a batch is written to first.
 
         Moving the batch over in one INSERT … SELECT fires the search-index triggers inside
         one statement; row by row, FTS5 writes its pending terms out after every statement,
         which made the index ten times the cost of the rows themselves.
         """
-        if table.name not in self.stages:
+        if table not in self.stages:
             if not self.stages:
                 # Keep staged notes in memory: a temporary file outside the journal would
                 # be a copy of them that `forget` cannot reach.
                 self.conn.exec_driver_sql("PRAGMA temp_store = MEMORY")
             self.conn.exec_driver_sql(
-                f"CREATE TEMP TABLE IF NOT EXISTS stage_{table.name} AS "
-                f"SELECT * FROM main.{table.name} WHERE 0"
+                f"CREATE TEMP TABLE IF NOT EXISTS stage_{table} AS "
+                f"SELECT * FROM main.{table} WHERE 0"
             )
-            self.stages[table.name] = table.to_metadata(
-                MetaData(), schema="temp", name=f"stage_{table.name}"
-            )
-        return self.stages[table.name]
+            self.stages.add(table)
+        return f"stage_{table}"
 
     def _guarded(self, where: str, statement: Any) -> None:
         from sqlalchemy.exc import IntegrityError
