@@ -14,7 +14,7 @@ import sqlite3
 import uuid as uuid_module
 from dataclasses import dataclass, field, fields
 from datetime import date, datetime, timezone
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from rapport import dates, names
 from rapport.checks import (
@@ -73,8 +73,20 @@ class Client:
         return cls(*head, bool(archived), utc(created_at))
 
 
+D = TypeVar("D", bound="_Dated")
+
+
+class _Dated:
+    """A timeline entry's row: id, uuid, client_id, at, its own columns, created_at."""
+
+    @classmethod
+    def of(cls: type[D], row: tuple[Any, ...]) -> D:
+        id, uuid, client_id, at, *middle, created_at = row
+        return cls(id, uuid, client_id, utc(at), *middle, utc(created_at))  # type: ignore[call-arg]
+
+
 @dataclass
-class Interaction:
+class Interaction(_Dated):
     id: int
     uuid: str
     client_id: int
@@ -85,14 +97,9 @@ class Interaction:
     tags: str
     created_at: datetime
 
-    @classmethod
-    def of(cls, row: tuple[Any, ...]) -> Interaction:
-        id, uuid, client_id, at, *middle, created_at = row
-        return cls(id, uuid, client_id, utc(at), *middle, utc(created_at))
-
 
 @dataclass
-class Impression:
+class Impression(_Dated):
     id: int
     uuid: str
     client_id: int
@@ -102,14 +109,9 @@ class Impression:
     score: int | None
     created_at: datetime
 
-    @classmethod
-    def of(cls, row: tuple[Any, ...]) -> Impression:
-        id, uuid, client_id, at, *middle, created_at = row
-        return cls(id, uuid, client_id, utc(at), *middle, utc(created_at))
-
 
 @dataclass
-class Fact:
+class Fact(_Dated):
     id: int
     uuid: str
     client_id: int
@@ -117,11 +119,6 @@ class Fact:
     topic: str
     text: str
     created_at: datetime
-
-    @classmethod
-    def of(cls, row: tuple[Any, ...]) -> Fact:
-        id, uuid, client_id, at, *middle, created_at = row
-        return cls(id, uuid, client_id, utc(at), *middle, utc(created_at))
 
 
 @dataclass
