@@ -26,6 +26,7 @@ def isolated(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path / "data"))  # never the real home
     monkeypatch.setenv("COLUMNS", WIDTH)
     monkeypatch.setenv("TZ", "Europe/Berlin")
+    monkeypatch.setenv("RAPPORT_AUTHOR", "Tester")  # not whoever runs the tests
     monkeypatch.delenv("RAPPORT_DEBUG", raising=False)
     monkeypatch.delenv("NO_COLOR", raising=False)
     time.tzset()

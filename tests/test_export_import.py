@@ -70,6 +70,7 @@ def build(db: Database, people: list[str], entries: list[tuple]) -> None:
     for what, who, text, at, score in entries:
         # Refer to clients by uuid-free exact names would be ambiguous for odd names; use ids.
         query = people[who]
+        db.author = text[:20] if score else ""  # odd authors too: quotes, emoji, newlines
         try:
             if what == "log":
                 tags = ["ärger", "q3-plan"] if score else None
@@ -204,6 +205,7 @@ def test_jsonl_header_and_records(run, story):
         "note",
         "mood",
         "tags",
+        "author",
         "created_at",
     ]
     assert meeting["at"] == "2025-03-04T09:00:00+00:00"

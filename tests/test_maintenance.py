@@ -10,6 +10,7 @@ import subprocess
 import sys
 
 from conftest import rows
+from rapport import migrations
 
 WRITER = """
 import sys
@@ -57,7 +58,7 @@ def test_check_healthy_and_broken(run, journal):
     result = run("check")
     assert result.exit_code == 0
     assert result.stdout.splitlines() == [
-        "integrity:    ok", "foreign keys: ok", "search index: ok", "schema:       version 2", "ok"
+        "integrity:    ok", "foreign keys: ok", "search index: ok", "schema:       version 3", "ok"
     ]  # fmt: skip
     conn = sqlite3.connect(journal)  # foreign keys are off in a plain connection
     conn.execute(
@@ -77,7 +78,7 @@ def test_db_path_and_info(run, journal, tmp_path):
     run("add", "A")
     run("log", "a", "hello")
     info = json.loads(run("db", "info", "--json").stdout)
-    assert info["path"] == str(journal) and info["schema"] == 2
+    assert info["path"] == str(journal) and info["schema"] == migrations.SCHEMA_VERSION
     assert info["rows"] == {"clients": 1, "interactions": 1, "impressions": 0, "facts": 0,
                             "follow-ups": 0}  # fmt: skip
     assert info["bytes"] > 0 and info["backups"] == []

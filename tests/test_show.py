@@ -200,6 +200,7 @@ def test_json_briefing(run, story):
         "note": "First meeting; he checked his phone all the time",
         "mood": -1,
         "tags": [],
+        "author": "Tester",
         "created_at": meeting["created_at"],
     }
 

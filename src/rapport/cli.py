@@ -104,21 +104,27 @@ def main_options(
         Path | None,
         typer.Option("--db", help="Journal file [default: $RAPPORT_DB, else your data folder]."),
     ] = None,
+    author: Annotated[
+        str | None,
+        typer.Option("--author", help="Who writes [default: $RAPPORT_AUTHOR, else your login]."),
+    ] = None,
     version: Annotated[
         bool,
         typer.Option("--version", callback=_version, is_eager=True, help="Show the version."),
     ] = False,
 ) -> None:
     ctx.obj = db
+    ctx.meta["rapport.author"] = author
 
 
 # -- helpers ------------------------------------------------------------------------------
 
 
 def _open(ctx: typer.Context) -> Database:
-    from rapport.db import Database, resolve_path
+    from rapport.db import Database, current_author, resolve_path
 
-    db = Database(resolve_path(ctx.obj), warn=_say)
+    author = current_author(ctx.meta.get("rapport.author"))
+    db = Database(resolve_path(ctx.obj), warn=_say, author=author)
     ctx.call_on_close(db.close)  # the last connection to close checkpoints the WAL
     return db
 

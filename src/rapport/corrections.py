@@ -61,7 +61,7 @@ def add_todo(db: Database, query: str, text: str, due: date | None) -> tuple[Cli
     text = check_text(text, "follow-up")
     with db.writing(create=False) as session:
         client = find_client(session, query)
-        todo = FollowUp(client_id=client.id, text=text, due=due)
+        todo = FollowUp(client_id=client.id, text=text, due=due, author=db.author)
         session.add(todo)
         session.flush()
         return client, todo

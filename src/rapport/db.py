@@ -41,6 +41,19 @@ def busy_timeout_ms() -> int:
     return int(value) if value.isdigit() else BUSY_TIMEOUT_MS
 
 
+def current_author(option: str | None = None) -> str:
+    """Who is writing: --author, else $RAPPORT_AUTHOR, else the login name."""
+    chosen = option or os.environ.get("RAPPORT_AUTHOR")
+    if not chosen:
+        import getpass
+
+        try:
+            chosen = getpass.getuser()
+        except (OSError, KeyError):  # no login name, e.g. an unnamed uid in a container
+            chosen = ""
+    return " ".join(chosen.split())
+
+
 def default_path() -> Path:
     from platformdirs import user_data_path
 
@@ -165,8 +178,9 @@ class Database:
     that does not exist raises NoJournal instead of creating one.
     """
 
-    def __init__(self, path: Path, warn: Callable[[str], None] = _ignore) -> None:
+    def __init__(self, path: Path, warn: Callable[[str], None] = _ignore, author: str = "") -> None:
         self.path = path
+        self.author = author  # recorded on every entry written through this journal
         self._warn = warn
         self._engine: Engine | None = None
         self._version: int | None = None

@@ -148,21 +148,22 @@ _JSON = {
     plainsql.Interaction: (
         f"'type', 'interaction', 'uuid', t.uuid, {_OWNER}, 'at', {_iso('t.at')}, "
         f"'kind', t.kind, 'note', t.note, 'mood', t.mood, 'tags', {_tags('t.tags')}, "
-        f"'created_at', {_iso('t.created_at')}"
+        f"'author', t.author, 'created_at', {_iso('t.created_at')}"
     ),
     plainsql.Impression: (
         f"'type', 'impression', 'uuid', t.uuid, {_OWNER}, 'at', {_iso('t.at')}, "
         f"'stage', t.stage, 'text', t.text, 'score', t.score, "
-        f"'created_at', {_iso('t.created_at')}"
+        f"'author', t.author, 'created_at', {_iso('t.created_at')}"
     ),
     plainsql.Fact: (
         f"'type', 'fact', 'uuid', t.uuid, {_OWNER}, 'at', {_iso('t.at')}, "
-        f"'topic', t.topic, 'text', t.text, 'created_at', {_iso('t.created_at')}"
+        f"'topic', t.topic, 'text', t.text, "
+        f"'author', t.author, 'created_at', {_iso('t.created_at')}"
     ),
     plainsql.FollowUp: (
         f"'type', 'follow-up', 'uuid', t.uuid, {_OWNER}, 'interaction_uuid', i.uuid, "
         f"'text', t.text, 'due', t.due, 'done_at', {_iso('t.done_at')}, "
-        f"'created_at', {_iso('t.created_at')}"
+        f"'author', t.author, 'created_at', {_iso('t.created_at')}"
     ),
 }
 

@@ -151,6 +151,10 @@ _OWNER = (
     Field("client_name", _optional_text, csv="user"),
 )
 _STAMPS = (Field("uuid", _uuid, required=True), Field("created_at", _optional_moment))
+# Who wrote an entry; "" for entries from before authorship was recorded.
+_AUTHOR = Field(
+    "author", lambda v: "" if v is None else _text(v, empty=True), csv="user", default=""
+)
 
 SCHEMA: dict[str, dict[str, Field]] = {
     "client": _fields(
@@ -173,6 +177,7 @@ SCHEMA: dict[str, dict[str, Field]] = {
         Field("note", _note, csv="user", default=""),
         Field("mood", _score, csv="int"),
         Field("tags", _tags, csv="tags", default=()),
+        _AUTHOR,
         _STAMPS[1],
     ),
     "impression": _fields(
@@ -182,6 +187,7 @@ SCHEMA: dict[str, dict[str, Field]] = {
         Field("stage", _choice(STAGES), required=True),
         Field("text", _text, required=True, csv="user"),
         Field("score", _score, csv="int"),
+        _AUTHOR,
         _STAMPS[1],
     ),
     "fact": _fields(
@@ -190,6 +196,7 @@ SCHEMA: dict[str, dict[str, Field]] = {
         Field("at", _moment, required=True),
         Field("topic", _choice(TOPICS), required=True),
         Field("text", _text, required=True, csv="user"),
+        _AUTHOR,
         _STAMPS[1],
     ),
     "follow-up": _fields(
@@ -199,6 +206,7 @@ SCHEMA: dict[str, dict[str, Field]] = {
         Field("text", _text, required=True, csv="user"),
         Field("due", _optional_day),
         Field("done_at", _optional_moment),
+        _AUTHOR,
         _STAMPS[1],
     ),
 }

@@ -118,7 +118,9 @@ def add_impression(
             return Recorded(client, existing, replaced=True)
         stage = "later" if existing is not None else "first"
         moment = at or dates.now()
-        impression = Impression(client_id=client.id, at=moment, stage=stage, text=text, score=score)
+        impression = Impression(
+            client_id=client.id, at=moment, stage=stage, text=text, score=score, author=db.author
+        )
         session.add(impression)
         session.flush()
         return Recorded(client, impression)
@@ -138,7 +140,7 @@ def add_fact(
     moment = check_past(at or dates.now(), allow_future)
     with db.writing(create=False) as session:
         client = find_client(session, query)
-        fact = Fact(client_id=client.id, at=moment, topic=topic, text=text)
+        fact = Fact(client_id=client.id, at=moment, topic=topic, text=text, author=db.author)
         session.add(fact)
         session.flush()
         return client, fact

@@ -126,7 +126,13 @@ def m002_search(conn: Connection) -> None:
             conn.exec_driver_sql(statement)
 
 
-MIGRATIONS: list[Migration] = [m001_initial, m002_search]
+def m003_authorship(conn: Connection) -> None:
+    # Who wrote each entry, for journals a team shares. Entries from before are unattributed.
+    for table in ("interaction", "impression", "fact", "follow_up"):
+        conn.exec_driver_sql(f"ALTER TABLE {table} ADD COLUMN author TEXT NOT NULL DEFAULT ''")
+
+
+MIGRATIONS: list[Migration] = [m001_initial, m002_search, m003_authorship]
 SCHEMA_VERSION = len(MIGRATIONS)
 
 

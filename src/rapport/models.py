@@ -69,6 +69,7 @@ class Interaction(SQLModel, table=True):
     note: str = ""
     mood: int | None = None
     tags: str = ""
+    author: str = ""  # who wrote it: --author, $RAPPORT_AUTHOR or the login name
     created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
 
 
@@ -82,6 +83,7 @@ class Impression(SQLModel, table=True):
     stage: str = "later"
     text: str
     score: int | None = None
+    author: str = ""  # who wrote it: --author, $RAPPORT_AUTHOR or the login name
     created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
 
 
@@ -94,6 +96,7 @@ class Fact(SQLModel, table=True):
     at: datetime = Field(sa_type=UTCDateTime)
     topic: str = "other"
     text: str
+    author: str = ""  # who wrote it: --author, $RAPPORT_AUTHOR or the login name
     created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
 
 
@@ -107,4 +110,5 @@ class FollowUp(SQLModel, table=True):
     text: str
     due: date | None = None
     done_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    author: str = ""  # who wrote it: --author, $RAPPORT_AUTHOR or the login name
     created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)

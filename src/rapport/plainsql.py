@@ -77,7 +77,7 @@ D = TypeVar("D", bound="_Dated")
 
 
 class _Dated:
-    """A timeline entry's row: id, uuid, client_id, at, its own columns, created_at."""
+    """A timeline entry's row: id, uuid, client_id, at, its own columns, author, created_at."""
 
     @classmethod
     def of(cls: type[D], row: tuple[Any, ...]) -> D:
@@ -95,6 +95,7 @@ class Interaction(_Dated):
     note: str
     mood: int | None
     tags: str
+    author: str
     created_at: datetime
 
 
@@ -107,6 +108,7 @@ class Impression(_Dated):
     stage: str
     text: str
     score: int | None
+    author: str
     created_at: datetime
 
 
@@ -118,6 +120,7 @@ class Fact(_Dated):
     at: datetime
     topic: str
     text: str
+    author: str
     created_at: datetime
 
 
@@ -130,14 +133,15 @@ class FollowUp:
     text: str
     due: date | None
     done_at: datetime | None
+    author: str
     created_at: datetime
 
     @classmethod
     def of(cls, row: tuple[Any, ...]) -> FollowUp:
-        id, uuid, client_id, interaction_id, text, due, done_at, created_at = row
+        id, uuid, client_id, interaction_id, text, due, done_at, author, created_at = row
         return cls(
             id, uuid, client_id, interaction_id, text, _day(due), _optional_utc(done_at),
-            utc(created_at),
+            author, utc(created_at),
         )  # fmt: skip
 
 
@@ -258,12 +262,12 @@ def log(
             client = _add_client(conn, newcomer)
             created = True
         interaction = _new(Interaction, client_id=client.id, at=moment, kind=kind, note=note,
-                           mood=mood, tags=tag_text)  # fmt: skip
+                           mood=mood, tags=tag_text, author=db.author)  # fmt: skip
         _save(conn, interaction)
         todo = None
         if follow_text is not None:
             todo = _new(FollowUp, client_id=client.id, interaction_id=interaction.id,
-                        text=follow_text, due=due, done_at=None)  # fmt: skip
+                        text=follow_text, due=due, done_at=None, author=db.author)  # fmt: skip
             _save(conn, todo)
         return Logged(client, interaction, todo, created)
 

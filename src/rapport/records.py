@@ -86,6 +86,7 @@ def interaction_record(row: Interaction | Any, client: Owner) -> Record:
         "note": row.note,
         "mood": row.mood,
         "tags": split_tags(row.tags),
+        "author": row.author,
         "created_at": timestamp(row.created_at),
     }
 
@@ -99,6 +100,7 @@ def impression_record(row: Impression | Any, client: Owner) -> Record:
         "stage": row.stage,
         "text": row.text,
         "score": row.score,
+        "author": row.author,
         "created_at": timestamp(row.created_at),
     }
 
@@ -111,6 +113,7 @@ def fact_record(row: Fact | Any, client: Owner) -> Record:
         "at": timestamp(row.at),
         "topic": row.topic,
         "text": row.text,
+        "author": row.author,
         "created_at": timestamp(row.created_at),
     }
 
@@ -124,6 +127,7 @@ def follow_up_record(row: FollowUp | Any, client: Owner, interaction_uuid: str |
         "text": row.text,
         "due": day(row.due),
         "done_at": timestamp(row.done_at),
+        "author": row.author,
         "created_at": timestamp(row.created_at),
     }
 

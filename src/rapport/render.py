@@ -182,13 +182,18 @@ def timeline(entries: list[Entry], hidden: int = 0) -> Table:
     table.add_column(style="dim", no_wrap=True)
     table.add_column(no_wrap=True)
     table.add_column(overflow="fold", ratio=1)
+    # Who wrote what matters once several people write about the same client.
+    authored = len({entry.author for entry in entries}) > 1
+    if authored:
+        table.add_column(style="magenta", no_wrap=True, max_width=16)
     table.add_column(style="dim", no_wrap=True)
     for entry in entries:
         label, body = entry_cells(entry)
-        table.add_row(dates.format_day(entry.at), label, body, short_id(entry.uuid))
+        author = [entry.author or "?"] if authored else []
+        table.add_row(dates.format_day(entry.at), label, body, *author, short_id(entry.uuid))
     if hidden:
         more = Text(f"… {hidden} earlier; --limit 0 shows all", style="dim")
-        table.add_row("", "", more, "")
+        table.add_row("", "", more, *([""] if authored else []), "")
     return table
 
 

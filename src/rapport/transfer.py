@@ -28,7 +28,6 @@ from rapport.models import (
     FollowUp,
     Impression,
     Interaction,
-    new_uuid,
 )
 from rapport.plainsql import Briefing
 
@@ -323,7 +322,8 @@ def import_contacts(
                         setattr(client, key, value)
                     report.updated += bool(changes)
                     report.unchanged += not changes
-                if contact.birthday and _add_birthday(session, client, contact.birthday):
+                birthday = contact.birthday
+                if birthday and _add_birthday(session, client, birthday, db.author):
                     report.birthdays += 1
             session.flush()
             if dry_run:
@@ -375,7 +375,7 @@ def birthday_text(value: str) -> str:
         return f"Birthday: {value}"
 
 
-def _add_birthday(session: Any, client: Client, value: str) -> bool:
+def _add_birthday(session: Any, client: Client, value: str, author: str) -> bool:
     text = birthday_text(value)
     known = session.execute(
         select(Fact.id).where(
@@ -384,9 +384,8 @@ def _add_birthday(session: Any, client: Client, value: str) -> bool:
     ).first()
     if known:
         return False
-    session.add(
-        Fact(client_id=client.id, at=dates.now(), topic="birthday", text=text, uuid=new_uuid())
-    )
+    fact = Fact(client_id=client.id, at=dates.now(), topic="birthday", text=text, author=author)
+    session.add(fact)
     return True
 
 
