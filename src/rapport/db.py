@@ -301,8 +301,8 @@ class Database:
                 for pragma in _pragmas():
                     conn.execute(pragma)
             except sqlite3.OperationalError:
-                raise
-            except sqlite3.DatabaseError as error:
+                raise  # busy, read-only, full: _failure below says which
+            except sqlite3.DatabaseError as error:  # damaged behind a sound header
                 raise RapportError(f"{self.path} cannot be read as a database: {error}") from None
             conn.execute("BEGIN IMMEDIATE" if write else "BEGIN")
             yield conn
