@@ -101,8 +101,12 @@ def _version(value: bool) -> None:
 def main_options(
     ctx: typer.Context,
     db: Annotated[
-        Path | None,
-        typer.Option("--db", help="Journal file [default: $RAPPORT_DB, else your data folder]."),
+        str | None,
+        typer.Option(
+            "--db",
+            help="Journal file, or a postgresql://user@host/database URL for a team journal "
+            "[default: $RAPPORT_DB, else your data folder].",
+        ),
     ] = None,
     author: Annotated[
         str | None,
@@ -121,10 +125,10 @@ def main_options(
 
 
 def _open(ctx: typer.Context) -> Database:
-    from rapport.db import Database, current_author, resolve_path
+    from rapport.db import current_author, open_journal
 
     author = current_author(ctx.meta.get("rapport.author"))
-    db = Database(resolve_path(ctx.obj), warn=_say, author=author)
+    db = open_journal(ctx.obj, warn=_say, author=author)
     ctx.call_on_close(db.close)  # the last connection to close checkpoints the WAL
     return db
 
@@ -179,14 +183,14 @@ def _when(text: str | None) -> datetime | None:
 
 def _complete_client(ctx: typer.Context, incomplete: str) -> list[str]:
     """Client names for shell completion, read from the journal the command line names."""
-    from rapport import names
-    from rapport.db import Database, resolve_path
+    from rapport import names, plainsql
+    from rapport.db import open_journal
 
-    root = ctx.find_root()
-    db = Database(resolve_path(root.params.get("db")))
     try:
-        from rapport import plainsql
-
+        db = open_journal(ctx.find_root().params.get("db"))
+    except RapportError:
+        return []
+    try:
         with db.connection() as conn:
             everyone = plainsql.candidates(conn)
     except RapportError:
@@ -538,9 +542,9 @@ def demo(
     """
     from rapport import demo as sample
     from rapport import plainsql, render
-    from rapport.db import resolve_path
+    from rapport.db import open_journal
 
-    target = sample.prepare(path, resolve_path(ctx.obj), force=force)
+    target = sample.prepare(path, open_journal(ctx.obj).path, force=force)
     db = sample.write(target)
     ctx.call_on_close(db.close)
     _out().print(render.briefing(plainsql.briefing(db, sample.STAR, limit=8)))
@@ -670,7 +674,7 @@ def import_(
         raise BadInput("give a FILE to import, or pipe one in: rapport import - < journal.jsonl")
     db = _open(ctx)
     with ExitStack() as stack:
-        if not db.path.exists():
+        if db.dialect == "sqlite" and not db.path.exists():
             # Nothing to spoil: a dry run works on a scratch journal, a real import builds
             # the new journal aside and moves it into place only when it has succeeded.
             from rapport.db import new_journal
@@ -1151,13 +1155,15 @@ app.add_typer(db_app, name="db")
 
 @db_app.command("path")
 def db_path(ctx: typer.Context) -> None:
-    """Print the journal's path (from --db, $RAPPORT_DB or the data folder).
+    """Print the journal's path (from --db, $RAPPORT_DB or the data folder), or its URL.
+
+    A URL is printed without its password.
 
     Example: rapport db path
     """
-    from rapport.db import resolve_path
+    from rapport.db import open_journal
 
-    typer.echo(str(resolve_path(ctx.find_root().obj)))
+    typer.echo(open_journal(ctx.find_root().obj).label)
 
 
 @db_app.command("compact")

@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from rapport import migrations
-from rapport.errors import NoJournal, RapportError
+from rapport.errors import BadInput, NoJournal, RapportError
 from rapport.files import create_private
 
 if TYPE_CHECKING:
@@ -29,6 +29,10 @@ ENV_VAR = "RAPPORT_DB"
 
 
 _KNOWN = ("locked", "busy", "readonly", "full", "disk I/O")
+
+
+def _ignore(message: str) -> None:
+    pass
 
 
 def _writable(path: Path) -> bool:
@@ -64,6 +68,26 @@ def resolve_path(option: str | os.PathLike[str] | None) -> Path:
     """`--db`, else `$RAPPORT_DB`, else the platform's user data directory."""
     chosen = option or os.environ.get(ENV_VAR)
     return Path(chosen).expanduser() if chosen else default_path()
+
+
+def open_journal(
+    option: str | None, warn: Callable[[str], None] = _ignore, author: str = ""
+) -> Database:
+    """The journal `--db` or `$RAPPORT_DB` names: a PostgreSQL URL, else a SQLite file."""
+    chosen = option or os.environ.get(ENV_VAR) or ""
+    if "://" in chosen:
+        from rapport import postgres
+
+        if postgres.is_url(chosen):
+            return postgres.ServerDatabase(chosen, warn, author)
+        if not chosen.startswith("sqlite:///"):
+            scheme = chosen.partition("://")[0]
+            raise BadInput(
+                f"rapport keeps journals in SQLite files and on PostgreSQL, not {scheme}: "
+                "give a file path or a postgresql://user@host/database URL"
+            )
+        chosen = chosen.removeprefix("sqlite:///")
+    return Database(resolve_path(chosen or None), warn, author)
 
 
 def schema_version(path: Path) -> int:
@@ -166,10 +190,6 @@ def exposed_to_others(path: Path) -> bool:
     return bool(path.stat().st_mode & (stat.S_IRWXG | stat.S_IRWXO))
 
 
-def _ignore(message: str) -> None:
-    pass
-
-
 class Database:
     """A journal file, opened on first use.
 
@@ -178,8 +198,11 @@ class Database:
     that does not exist raises NoJournal instead of creating one.
     """
 
+    dialect = "sqlite"  # postgres.ServerDatabase says "postgresql"
+
     def __init__(self, path: Path, warn: Callable[[str], None] = _ignore, author: str = "") -> None:
         self.path = path
+        self.label = str(path)  # how messages name the journal
         self.author = author  # recorded on every entry written through this journal
         self._warn = warn
         self._engine: Engine | None = None
@@ -409,8 +432,7 @@ def _writer(engine: Engine) -> Engine:
 def _migrate(engine: Engine) -> None:
     with _writer(engine).connect() as conn:
         # Another process may have migrated while we waited for the write lock.
-        current = conn.exec_driver_sql("PRAGMA user_version").scalar_one()
-        if current < migrations.SCHEMA_VERSION:
+        if migrations.version(conn) < migrations.SCHEMA_VERSION:
             migrations.apply(conn)
         conn.commit()
 

@@ -165,10 +165,15 @@ def stats(db: Database, *, top: int = 5) -> Stats:
             )
         ).scalars()
         months = Counter(dates.local(at).strftime("%Y-%m") for at in recent)
+        previous = "lag(at) OVER (PARTITION BY client_id ORDER BY at)"
+        gap = (
+            f"extract(epoch FROM at - {previous}) / 86400"
+            if session.get_bind().dialect.name == "postgresql"
+            else f"julianday(at) - julianday({previous})"
+        )
         gaps = session.execute(
             text(
-                "SELECT avg(gap) FROM (SELECT julianday(at) - julianday(lag(at) "
-                "OVER (PARTITION BY client_id ORDER BY at)) AS gap FROM interaction) "
+                f"SELECT avg(gap) FROM (SELECT {gap} AS gap FROM interaction) AS gaps "
                 "WHERE gap IS NOT NULL"
             )
         ).scalar()
@@ -188,5 +193,5 @@ def stats(db: Database, *, top: int = 5) -> Stats:
         impressions=impressions or 0,
         facts=facts or 0,
         open_follow_ups=open_follow_ups or 0,
-        average_gap_days=round(gaps, 1) if gaps is not None else None,
+        average_gap_days=round(float(gaps), 1) if gaps is not None else None,
     )

@@ -37,11 +37,15 @@ def forget(db: Database, query: str) -> Forgotten:
     Deleting a row only unlinks it: SQLite leaves its bytes in free pages, the FTS5 index
     keeps its words in old segments, and the write-ahead log keeps page images. So: delete
     with secure_delete on, merge the search index, VACUUM (which rewrites the whole file
-    without free pages), then checkpoint and truncate the WAL.
+    without free pages), then checkpoint and truncate the WAL. On PostgreSQL the rows are
+    deleted and VACUUM FULL rewrites rapport's tables without them; the server's own
+    write-ahead log and backups are its administrator's to look after (README).
     """
+    on_sqlite = db.dialect == "sqlite"
     with db.writing(create=False) as session:
         conn = session.connection()
-        conn.exec_driver_sql("PRAGMA secure_delete = ON")
+        if on_sqlite:
+            conn.exec_driver_sql("PRAGMA secure_delete = ON")
         client = find_client(session, query)
         removed = {
             kind: session.execute(
@@ -55,10 +59,13 @@ def forget(db: Database, query: str) -> Forgotten:
         name = client.name
         session.delete(client)  # the foreign keys cascade to every row about them
         session.flush()
-        # Merge the index into one new segment, so no old segment keeps their words.
-        conn.exec_driver_sql("INSERT INTO search_index (search_index) VALUES ('optimize')")
-    copies = sorted(db.path.parent.glob(f"{db.path.name}.schema*.bak"))
-    copies += sorted(db.path.parent.glob(f".{db.path.name}.*.new*"))
+        if on_sqlite:
+            # Merge the index into one new segment, so no old segment keeps their words.
+            conn.exec_driver_sql("INSERT INTO search_index (search_index) VALUES ('optimize')")
+    copies = []
+    if on_sqlite:
+        copies = sorted(db.path.parent.glob(f"{db.path.name}.schema*.bak"))
+        copies += sorted(db.path.parent.glob(f".{db.path.name}.*.new*"))
     return Forgotten(name, removed, compact(db), copies)
 
 
@@ -66,8 +73,10 @@ def compact(db: Database) -> str | None:
     """Rewrite the file without free pages (VACUUM) and empty the WAL.
 
     Returns None when done, else why not: another process holding the journal open keeps
-    old pages in the WAL until it lets go.
+    old pages in the WAL until it lets go. On PostgreSQL: VACUUM FULL of rapport's tables.
     """
+    if db.dialect == "postgresql":
+        return db.vacuum()  # type: ignore[attr-defined]
     import sqlite3
 
     raw = db.engine.raw_connection()
@@ -91,6 +100,11 @@ def backup(db: Database, where: str) -> Path:
 
     `where` is a new file, or a folder (existing, or written with a trailing slash).
     """
+    if db.dialect != "sqlite":
+        raise BadInput(
+            "rapport backup copies a journal file; back up a PostgreSQL journal with the "
+            "server's tools (pg_dump), or keep an export: rapport export > journal.jsonl"
+        )
     source = db.path
     target = Path(where).expanduser()
     if not source.exists():
@@ -145,6 +159,8 @@ class Check:
 
 
 def check(db: Database) -> Check:
+    if db.dialect == "postgresql":
+        return _check_server(db)
     try:
         with db.reading() as session:
             conn = session.connection()
@@ -172,9 +188,43 @@ def check(db: Database) -> Check:
     return Check(integrity, foreign, version, search)
 
 
+_TABLES = ("client", "interaction", "impression", "fact", "follow_up")
+
+
+def _check_server(db: Database) -> Check:
+    """PostgreSQL keeps its pages and foreign keys sound itself; check what rapport made."""
+    try:
+        with db.reading() as session:
+            conn = session.connection()
+            version = migrations.version(conn)
+            invalid = conn.exec_driver_sql(
+                "SELECT i.indexrelid::regclass::text FROM pg_index i JOIN pg_class c "
+                "ON c.oid = i.indrelid WHERE c.relnamespace = current_schema()::regnamespace "
+                "AND NOT (i.indisvalid AND i.indisready)"
+            ).all()
+            orphans = [
+                f"{table} row {row[0]} points to a missing client"
+                for table in _TABLES[1:]
+                for row in conn.exec_driver_sql(
+                    f"SELECT t.id FROM {table} t LEFT JOIN client c ON c.id = t.client_id "
+                    "WHERE c.id IS NULL"
+                )
+            ]
+            indexes = conn.exec_driver_sql(
+                "SELECT count(*) FROM pg_indexes WHERE schemaname = current_schema() "
+                "AND indexname IN ('interaction_search', 'impression_search', 'fact_search', "
+                "'follow_up_search')"
+            ).scalar_one()
+    except RapportError as error:
+        return Check([str(error)], [], -1, "not checked")
+    integrity = [f"index {name} is not valid; REINDEX it" for (name,) in invalid] or ["ok"]
+    search = "ok" if indexes == 4 else f"{4 - indexes} of the 4 search indexes are missing"
+    return Check(integrity, orphans, version, search)
+
+
 @dataclass
 class Info:
-    path: Path
+    path: Path | str
     version: int
     size: int  # bytes, with the -wal file
     rows: dict[str, int]
@@ -190,7 +240,17 @@ def info(db: Database) -> Info:
                 ("facts", Fact), ("follow-ups", FollowUp),
             )
         }  # fmt: skip
-        version = session.connection().exec_driver_sql("PRAGMA user_version").scalar_one()
+        version = migrations.version(session.connection())
+        if db.dialect == "postgresql":
+            size = (
+                session.connection()
+                .exec_driver_sql(
+                    "SELECT coalesce(sum(pg_total_relation_size(oid)), 0) FROM pg_class "
+                    "WHERE relnamespace = current_schema()::regnamespace AND relkind = 'r'"
+                )
+                .scalar_one()
+            )
+            return Info(db.label, version, int(size), rows)
     path = db.path
     size = path.stat().st_size + dbmodule.wal_size(path)
     backups = sorted(path.parent.glob(f"{path.name}.schema*.bak"))

@@ -164,9 +164,8 @@ def _select(kind: type, where: str, order: str = "", limit: int | None = None) -
 def _insert(conn: sqlite3.Connection, kind: type, values: dict[str, object]) -> int:
     columns = ", ".join(values)
     marks = ", ".join(f":{name}" for name in values)
-    cursor = conn.execute(f"INSERT INTO {TABLES[kind]} ({columns}) VALUES ({marks})", values)
-    assert cursor.lastrowid is not None
-    return cursor.lastrowid
+    sql = f"INSERT INTO {TABLES[kind]} ({columns}) VALUES ({marks}) RETURNING id"
+    return conn.execute(sql, values).fetchone()[0]
 
 
 def _new(row_type: type, **values: Any) -> Any:
@@ -363,12 +362,11 @@ def brief(
     timeline.sort(key=lambda e: (e.at, e.created_at), reverse=True)
     timeline = timeline[:limit] if limit is not None else timeline
     linked = [f.interaction_id for f in follow_ups if f.interaction_id is not None]
-    uuids = dict(
-        conn.execute(
-            f"SELECT id, uuid FROM interaction WHERE id IN ({','.join('?' * len(linked))})",
-            linked,
-        )
-    )
+    uuids: dict[int, str] = {}
+    if linked:  # PostgreSQL does not take an empty IN ()
+        marks = ",".join("?" * len(linked))
+        sql = f"SELECT id, uuid FROM interaction WHERE id IN ({marks})"
+        uuids = dict(conn.execute(sql, linked))
     last = Interaction.of(last_row) if last_row else None
     return Briefing(
         client=client,

@@ -72,6 +72,8 @@ def search(
     query = _quote_joined_words(query)
     if not 0 < limit <= 10_000:
         raise BadInput("--limit must be between 1 and 10000")
+    if db.dialect == "postgresql":
+        return _search_postgres(db, query, client, since, latest, limit)
     with db.connection() as conn:
         params: dict[str, object] = {"query": query, "limit": limit}
         if client:
@@ -145,3 +147,40 @@ _DETAILS = " UNION ALL ".join(
     f"AND s.rowid IN (SELECT value FROM json_each(:ids))"
     for source, (table, code, at, label) in _PARTS.items()
 )
+
+
+def _search_postgres(
+    db: Database,
+    query: str,
+    client: str | None,
+    since: datetime | None,
+    latest: bool,
+    limit: int,
+) -> list[Hit]:
+    """The same search on PostgreSQL's text search (see `search_postgres.py`)."""
+    from rapport import search_postgres as pg
+
+    try:
+        parsed = pg.parse(query)
+    except pg.QueryError as error:
+        raise pg.bad_query(query, error) from None
+    with db.connection() as conn:
+        params: dict[str, object] = {**parsed.words, "limit": limit}
+        where = []
+        if client:
+            params["client_id"] = plainsql.find_client(conn, client).id
+            where.append("client_id = :client_id")
+        if since is not None:
+            params["since"] = plainsql.stored(since)
+            where.append("at >= :since")
+        ranked = conn.execute(pg.ranking(parsed, where, latest), params).fetchall()
+        ids = {f"ids{code}": [key // 4 for key, _, _ in ranked if key % 4 == code]
+               for code in range(4)}  # fmt: skip
+        rows = conn.execute(pg.details(parsed), {**parsed.words, **ids})
+        found = {row[1]: row for row in rows}
+    hits = []
+    for key, _, rank in ranked:
+        source, _, uuid, name, at, label, snippet, text = found[key]
+        snippet = pg.trimmed(snippet, text)
+        hits.append(Hit(source, uuid, name, plainsql.utc(at), label, snippet, float(rank)))
+    return hits

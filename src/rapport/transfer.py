@@ -228,6 +228,9 @@ class _Batch:
     def _insert(self, table: Table, new: list[tuple[str, dict[str, Any]]]) -> None:
         if not new:
             return
+        if self.conn.dialect.name == "postgresql":
+            self._insert_all(table, new)
+            return
         stage = self._stage(table.name)
         names = list(new[0][1])
         columns = ", ".join(names)
@@ -246,6 +249,17 @@ class _Batch:
                 )
                 raw.execute(f"DELETE FROM temp.{stage}")
         except sqlite3.IntegrityError:  # the savepoint's rollback has emptied the stage too
+            for where, row in new:  # find the line at fault
+                self._guarded(where, insert(table).values(row))
+
+    def _insert_all(self, table: Table, new: list[tuple[str, dict[str, Any]]]) -> None:
+        """On PostgreSQL: one statement per batch, run by psycopg as a pipeline."""
+        from sqlalchemy.exc import IntegrityError
+
+        try:
+            with self.conn.begin_nested():
+                self.conn.execute(insert(table), [row for _, row in new])
+        except IntegrityError:
             for where, row in new:  # find the line at fault
                 self._guarded(where, insert(table).values(row))
 
@@ -274,10 +288,9 @@ class _Batch:
         try:
             self.conn.execute(statement)
         except IntegrityError as error:
-            reason = str(error.orig).replace(
-                "UNIQUE constraint failed: impression.client_id",
-                "a second first impression for this client",
-            )
+            reason = str(error.orig).splitlines()[0]
+            if "impression.client_id" in reason or "impression_one_first" in reason:
+                reason = "a second first impression for this client"
             raise BadInput(f"{where}: {reason}; nothing imported") from None
 
 

@@ -1,0 +1,298 @@
+"""A team journal: the same rapport on a shared PostgreSQL server.
+
+`ServerDatabase` offers what `db.Database` offers: SQLAlchemy sessions for most commands,
+and, for the commands that must start fast, a plain connection (`ServerConnection`) that
+takes the SQL of `plainsql.py`, `search.py` and `exporting.py` as written for sqlite3 and
+hands back what sqlite3 would (times as SQLite holds them), so that code has one version.
+
+Writers take an advisory lock on the journal first, as SQLite's `BEGIN IMMEDIATE` takes its
+write lock: two `rapport log --create` cannot both add the same client, and a command never
+fails half-way because another wrote meanwhile. Readers see one snapshot (REPEATABLE READ).
+The password never leaves this module: every message names the journal by `redact(url)`,
+and libpq finds the password in the URL, $PGPASSWORD or ~/.pgpass.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
+from functools import lru_cache
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
+
+from rapport import db as dbmodule
+from rapport import migrations
+from rapport.errors import NoJournal, RapportError
+
+if TYPE_CHECKING:
+    import psycopg
+    from sqlalchemy import Engine
+
+_TABLES = ("client", "interaction", "impression", "fact", "follow_up", "_migrations")
+_URL = re.compile(r"^postgres(?:ql)?(?:\+\w+)?://", re.IGNORECASE)
+# Serialises writers per journal (a schema is a journal): see the module's docstring.
+_WRITE_LOCK = "SELECT pg_advisory_xact_lock(hashtextextended('rapport:' || current_schema(), 0))"
+
+
+def is_url(text: str) -> bool:
+    return bool(_URL.match(text))
+
+
+def redact(url: str) -> str:
+    """The URL as it may be shown: any password replaced by ***."""
+    parts = urlsplit(url)
+    netloc = parts.netloc
+    if parts.password is not None:
+        user, _, host = netloc.rpartition("@")
+        netloc = f"{user.partition(':')[0]}:***@{host}"
+    query = parts.query
+    if _query_password(url) is not None:
+        pairs = [(k, "***" if k == "password" else v) for k, v in parse_qsl(query, True)]
+        query = urlencode(pairs, safe="*")
+    return urlunsplit(parts._replace(netloc=netloc, query=query))
+
+
+def _conninfo(url: str) -> str:
+    """libpq's URI: the same URL without SQLAlchemy's driver name."""
+    return "postgresql" + url[url.index("://") :]
+
+
+def _engine_url(url: str) -> str:
+    return "postgresql+psycopg" + url[url.index("://") :]
+
+
+def _driver() -> Any:
+    try:
+        import psycopg
+    except ImportError:
+        raise RapportError(
+            "a PostgreSQL journal needs the psycopg driver: pip install 'rapport[postgres]'"
+        ) from None
+    return psycopg
+
+
+class ServerDatabase(dbmodule.Database):
+    """A journal in a PostgreSQL database (the schema first on its search_path)."""
+
+    dialect = "postgresql"
+
+    def __init__(self, url: str, warn: Callable[[str], None] = dbmodule._ignore,
+                 author: str = "") -> None:  # fmt: skip
+        super().__init__(Path(), warn, author)
+        self.url = url
+        self.label = redact(url)
+
+    # -- the engine, for the ORM commands ------------------------------------------------
+
+    def _open(self, create: bool) -> Engine:
+        if self._engine is not None:
+            return self._engine
+        _driver()
+        from sqlalchemy import create_engine, event
+        from sqlalchemy.pool import NullPool
+
+        engine = create_engine(_engine_url(self.url), poolclass=NullPool)
+
+        @event.listens_for(engine, "begin")
+        def on_begin(conn: Any) -> None:
+            if conn.get_execution_options().get("rapport_write"):
+                for statement in _write_start():
+                    conn.exec_driver_sql(statement)
+            else:
+                conn.exec_driver_sql("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ")
+
+        try:
+            with dbmodule._writer(engine).connect() as conn:
+                version = migrations.version(conn)
+                self._refuse(version, create)
+                if version < migrations.SCHEMA_VERSION:
+                    if version:
+                        self._warn(
+                            f"rapport: updating {self.label} from schema {version} to "
+                            f"{migrations.SCHEMA_VERSION} (in one transaction: an error "
+                            "leaves it as it was)"
+                        )
+                    migrations.apply(conn)
+                conn.commit()
+        except Exception as error:
+            engine.dispose()
+            if isinstance(error, RapportError):
+                raise
+            from sqlalchemy.exc import DBAPIError
+
+            if isinstance(error, DBAPIError):
+                raise self._failure(error) from None
+            raise
+        self._engine = engine
+        self._version = migrations.SCHEMA_VERSION
+        return engine
+
+    def _refuse(self, version: int, create: bool) -> None:
+        if version == 0 and not create:
+            raise NoJournal(
+                f"there is no journal at {self.label} yet: add someone with 'rapport add NAME', "
+                "or import one with 'rapport import FILE'"
+            )
+        if version > migrations.SCHEMA_VERSION:
+            raise RapportError(
+                f"{self.label} was written by a newer rapport (schema {version}; this one "
+                f"knows {migrations.SCHEMA_VERSION}); upgrade rapport to use it"
+            )
+
+    # -- plain SQL, for log, show, search and export -------------------------------------
+
+    @contextmanager
+    def connection(self, *, write: bool = False, create: bool = False) -> Iterator[Any]:
+        """The journal through psycopg alone, in one transaction (see `db.Database`)."""
+        psycopg = _driver()
+        raw = self._connect(psycopg)
+        start = _write_start() if write else _read_start()
+        try:
+            for statement in start:
+                raw.execute(statement)
+            if self._version is None:
+                version = _version(raw)
+                if version != migrations.SCHEMA_VERSION:
+                    raw.rollback()  # lets go of the write lock that migrating takes
+                    self._refuse(version, create)
+                    self._open(create)  # creates or migrates the schema
+                    for statement in start:
+                        raw.execute(statement)
+                self._version = migrations.SCHEMA_VERSION
+            yield ServerConnection(raw)
+            if write:
+                raw.commit()
+        except psycopg.Error as error:
+            raise self._failure(error, reading=not write) from None
+        finally:
+            raw.close()  # rolls back whatever was not committed
+
+    def _connect(self, psycopg: Any) -> psycopg.Connection[Any]:
+        try:
+            raw = psycopg.connect(_conninfo(self.url))
+        except psycopg.Error as error:
+            raise self._failure(error, reading=True) from None
+        _text_times(raw)
+        return raw
+
+    def vacuum(self) -> str | None:
+        """VACUUM FULL of rapport's tables: rewritten without deleted rows. None when done."""
+        psycopg = _driver()
+        raw = self._connect(psycopg)
+        raw.autocommit = True  # VACUUM runs outside a transaction
+        try:
+            raw.execute(f"VACUUM FULL {', '.join(_TABLES)}")
+        except psycopg.Error as error:
+            return self._failure(error).args[0]
+        finally:
+            raw.close()
+        return None
+
+    # -- errors --------------------------------------------------------------------------
+
+    def _failure(self, error: Exception, *, reading: bool = False) -> RapportError:
+        """The server's reason, as one line that names the journal without its password."""
+        cause: BaseException = getattr(error, "orig", None) or error
+        state = getattr(cause, "sqlstate", None) or ""
+        reason = self._scrub(str(cause).strip().splitlines()[0] if str(cause).strip() else "")
+        nothing = "nothing read" if reading else "nothing written"
+        if state == "55P03":  # lock_not_available: lock_timeout ran out
+            seconds = dbmodule.busy_timeout_ms() / 1000
+            return RapportError(
+                f"the journal {self.label} is busy: another process has held it for more than "
+                f"{seconds:g} s; nothing written, try again"
+            )
+        if state.startswith("08") or state == "" or state in ("57P01", "3D000", "28000", "28P01"):
+            return RapportError(f"cannot reach the journal {self.label}: {reason}; {nothing}")
+        if state in ("25006", "42501"):  # read-only transaction, insufficient privilege
+            return RapportError(
+                f"the journal {self.label} may not be written by this user ({reason}); {nothing}"
+            )
+        if state.startswith("53"):  # insufficient resources: disk full, out of memory
+            return RapportError(f"the server of {self.label} is out of room ({reason}); {nothing}")
+        if reading:
+            return RapportError(f"cannot read the journal {self.label}: {reason}")
+        return RapportError(f"cannot write the journal {self.label}: {reason}; {nothing}")
+
+    def _scrub(self, text: str) -> str:
+        password = urlsplit(self.url).password
+        for secret in filter(None, (password, _query_password(self.url))):
+            text = text.replace(secret, "***")
+        return text
+
+    def close(self) -> None:
+        if self._engine is not None:
+            self._engine.dispose()
+            self._engine = None
+
+
+def _query_password(url: str) -> str | None:
+    return dict(parse_qsl(urlsplit(url).query)).get("password")
+
+
+def _write_start() -> tuple[str, ...]:
+    return (f"SET LOCAL lock_timeout = {dbmodule.busy_timeout_ms()}", _WRITE_LOCK)
+
+
+def _read_start() -> tuple[str, ...]:
+    return ("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ",)
+
+
+def _version(raw: psycopg.Connection[Any]) -> int:
+    if raw.execute("SELECT to_regclass('_migrations')").fetchone()[0] is None:  # type: ignore[index]
+        return 0
+    return raw.execute("SELECT count(*) FROM _migrations").fetchone()[0]  # type: ignore[index]
+
+
+def _text_times(raw: psycopg.Connection[Any]) -> None:
+    """Times and days as SQLite holds them ("2026-11-26 12:00:00.000000", "2026-11-26")."""
+    from psycopg.types.datetime import DateLoader, TimestampLoader
+
+    class StoredTime(TimestampLoader):
+        def load(self, data: Any) -> str:  # type: ignore[override]
+            return super().load(data).isoformat(" ", "microseconds")
+
+    class StoredDay(DateLoader):
+        def load(self, data: Any) -> str:  # type: ignore[override]
+            return super().load(data).isoformat()
+
+    raw.adapters.register_loader("timestamp", StoredTime)
+    raw.adapters.register_loader("date", StoredDay)
+
+
+class ServerConnection:
+    """A psycopg connection that takes sqlite3's `?` and `:name` parameters."""
+
+    def __init__(self, raw: psycopg.Connection[Any]) -> None:
+        self.raw = raw
+
+    def execute(self, sql: str, params: Sequence[Any] | dict[str, Any] = ()) -> Any:
+        return self.raw.execute(_translate(sql), params)
+
+    def stream(self, sql: str, params: Sequence[Any] | dict[str, Any] = ()) -> Iterator[Any]:
+        """Rows as the server sends them, without holding the whole result."""
+        return self.raw.cursor().stream(_translate(sql), params)
+
+
+_PARAMETERS = re.compile(r"'(?:[^']|'')*'|::|:(\w+)|\?|%")
+
+
+@lru_cache(maxsize=256)
+def _translate(sql: str) -> str:
+    """sqlite3's parameters as psycopg's: `?` → `%s`, `:name` → `%(name)s`, `%` → `%%`."""
+
+    def swap(match: re.Match[str]) -> str:
+        token = match.group(0)
+        if token.startswith("'"):
+            return token.replace("%", "%%")  # psycopg reads % inside literals too
+        if token == "::":
+            return token
+        if token == "?":
+            return "%s"
+        if token == "%":
+            return "%%"
+        return f"%({match.group(1)})s"
+
+    return _PARAMETERS.sub(swap, sql)

@@ -1,0 +1,186 @@
+"""Search on PostgreSQL: the same queries as FTS5 takes, run on PostgreSQL's text search.
+
+The index is an expression index per searched column (`migrations._search_on_postgres`).
+A query keeps FTS5's syntax, so a user's habits and scripts work on either engine: words,
+"phrases", prefix*, AND, OR, NOT and parentheses. It is parsed here into a tsquery built
+from bound values, never pasted into SQL text, and malformed queries fail as FTS5's do.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+from rapport.errors import BadInput
+from rapport.migrations import SEARCH_CONFIG
+
+# source → table, searched column, time shown, label shown, code (as in search._PARTS)
+PARTS = {
+    "interaction": ("interaction", "note", "t.at", "t.kind", 0),
+    "impression": ("impression", "text", "t.at", "t.stage || ' impression'", 1),
+    "fact": ("fact", "text", "t.at", "t.topic", 2),
+    "follow-up": ("follow_up", "text", "t.created_at", "'follow-up'", 3),
+}
+
+_TOKEN = re.compile(r'\s*(?:(")|(\()|(\))|([^\s"()]+))')
+_OPERATORS = ("AND", "OR", "NOT")
+
+
+class QueryError(Exception):
+    """The query cannot be read; the message says why, as FTS5 would."""
+
+
+@dataclass
+class TsQuery:
+    """A query as SQL over bound words: `sql` uses :w0, :w1, … from `words`."""
+
+    sql: str = ""
+    words: dict[str, str] = field(default_factory=dict)
+
+
+def parse(query: str) -> TsQuery:
+    """FTS5's query syntax as a tsquery expression; raises QueryError like FTS5 does."""
+    parser = _Parser(_tokens(query))
+    sql = parser.any_of()
+    if parser.pos < len(parser.tokens):
+        raise QueryError(f"syntax error near {parser.tokens[parser.pos][1]!r}")
+    return TsQuery(sql, parser.words)
+
+
+def _tokens(query: str) -> list[tuple[str, str]]:
+    tokens, pos = [], 0
+    while pos < len(query):
+        match = _TOKEN.match(query, pos)
+        if match is None:  # only blanks remain
+            break
+        pos = match.end()
+        if match.group(1):
+            end = query.find('"', pos)
+            while end != -1 and query[end + 1 : end + 2] == '"':  # "" is a quote inside
+                end = query.find('"', end + 2)
+            if end == -1:
+                raise QueryError("unterminated string")
+            tokens.append(("phrase", query[pos:end].replace('""', '"')))
+            pos = end + 1
+        elif match.group(2) or match.group(3):
+            tokens.append(("paren", match.group(0).strip()))
+        elif match.group(4) in _OPERATORS:
+            tokens.append(("operator", match.group(4)))
+        elif match.group(4):
+            tokens.append(("word", match.group(4)))
+    if not tokens:
+        raise QueryError("nothing to search for")
+    return tokens
+
+
+class _Parser:
+    """FTS5's precedence: NOT binds tightest, then AND (written or implied), then OR."""
+
+    def __init__(self, tokens: list[tuple[str, str]]) -> None:
+        self.tokens = tokens
+        self.pos = 0
+        self.words: dict[str, str] = {}
+
+    def _peek(self) -> tuple[str, str] | None:
+        return self.tokens[self.pos] if self.pos < len(self.tokens) else None
+
+    def _take(self, kind: str, value: str | None = None) -> bool:
+        token = self._peek()
+        if token and token[0] == kind and (value is None or token[1] == value):
+            self.pos += 1
+            return True
+        return False
+
+    def any_of(self) -> str:
+        parts = [self.all_of()]
+        while self._take("operator", "OR"):
+            parts.append(self.all_of())
+        return parts[0] if len(parts) == 1 else "(" + " || ".join(parts) + ")"
+
+    def all_of(self) -> str:
+        parts = [self.but_not()]
+        while True:
+            if self._take("operator", "AND"):
+                parts.append(self.but_not())
+                continue
+            token = self._peek()
+            if token is None or token[0] == "operator" or token == ("paren", ")"):
+                break
+            parts.append(self.but_not())  # two terms side by side: both wanted
+        return parts[0] if len(parts) == 1 else "(" + " && ".join(parts) + ")"
+
+    def but_not(self) -> str:
+        wanted = self.term()
+        while self._take("operator", "NOT"):
+            wanted = f"({wanted} && !!{self.term()})"
+        return wanted
+
+    def term(self) -> str:
+        token = self._peek()
+        if token is None:
+            raise QueryError("syntax error: the query ends too soon")
+        kind, value = token
+        self.pos += 1
+        if kind == "paren" and value == "(":
+            inner = self.any_of()
+            if not self._take("paren", ")"):
+                raise QueryError("syntax error: a ( is not closed")
+            return inner
+        if kind in ("paren", "operator"):
+            raise QueryError(f"syntax error near {value!r}")
+        name = f"w{len(self.words)}"
+        if kind == "word" and value.endswith("*") and value.strip("*"):
+            # A prefix: each of its words as tsquery text, the last one open-ended.
+            self.words[name] = value.rstrip("*")
+            return (
+                f"to_tsquery('{SEARCH_CONFIG}', "
+                f"(SELECT string_agg(quote_literal(w), ' <-> ') FROM regexp_split_to_table("
+                f"regexp_replace(:{name}, '\\W+', ' ', 'g'), ' ') w WHERE w <> '') || ':*')"
+            )
+        self.words[name] = value
+        return f"phraseto_tsquery('{SEARCH_CONFIG}', :{name})"
+
+
+def ranking(query: TsQuery, where: list[str], latest: bool) -> str:
+    """Every match's key (id * 4 + code), time and rank (lower is better, as FTS5's bm25)."""
+    parts = " UNION ALL ".join(
+        f"SELECT t.id * 4 + {code} AS key, {at} AS at, t.client_id AS client_id, "
+        f"-ts_rank(to_tsvector('{SEARCH_CONFIG}', t.{column}), ({query.sql})) AS rank "
+        f"FROM {table} t WHERE to_tsvector('{SEARCH_CONFIG}', t.{column}) @@ ({query.sql})"
+        for table, column, at, _, code in PARTS.values()
+    )
+    order = "at DESC, rank, key DESC" if latest else "rank, key DESC"
+    conditions = f" WHERE {' AND '.join(where)}" if where else ""
+    return f"SELECT key, at, rank FROM ({parts}) AS s{conditions} ORDER BY {order} LIMIT :limit"
+
+
+# ts_headline's options: the same markers and about the same length as FTS5's snippet().
+_HEADLINE = "StartSel=\x02, StopSel=\x03, MaxWords=16, MinWords=8, ShortWord=2"
+
+
+def details(query: TsQuery) -> str:
+    """The hits shown, with their snippets; :ids0 … :ids3 list their ids, kind by kind."""
+    return " UNION ALL ".join(
+        f"SELECT '{source}', t.id * 4 + {code}, t.uuid, c.name, {at}, {label}, "
+        f"ts_headline('{SEARCH_CONFIG}', t.{column}, ({query.sql}), '{_HEADLINE}'), "
+        f"t.{column} FROM {table} t JOIN client c ON c.id = t.client_id "
+        f"WHERE t.id = ANY(:ids{code})"
+        for source, (table, column, at, label, code) in PARTS.items()
+    )
+
+
+def trimmed(snippet: str, text: str) -> str:
+    """An ellipsis where the snippet cuts the text, as FTS5's snippet() marks it."""
+    plain = snippet.replace("\x02", "").replace("\x03", "")
+    if not plain or plain == text.strip():
+        return snippet
+    start = "" if text.lstrip().startswith(plain[:20]) else "…"
+    end = "" if text.rstrip().endswith(plain[-20:]) else "…"
+    return f"{start}{snippet}{end}"
+
+
+def bad_query(query: str, error: QueryError) -> BadInput:
+    return BadInput(
+        f"cannot search for {query!r} ({error}); put words in double quotes "
+        "to search for them as written, e.g. '\"AND\"'"
+    )
