@@ -1,4 +1,9 @@
-"""Every test gets its own journal file in tmp_path and a pinned terminal."""
+"""Every test gets its own journal and a pinned terminal.
+
+The journal is a SQLite file in tmp_path, or, when RAPPORT_TEST_DATABASE_URL names a
+PostgreSQL server, a schema of its own on that server, dropped after the test. Tests about
+the SQLite file itself are marked `sqlite_only`; tests that need a server, `postgres_only`.
+"""
 
 from __future__ import annotations
 
@@ -9,6 +14,8 @@ import sqlite3
 import subprocess
 import sys
 import time
+import uuid
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -17,12 +24,86 @@ from typer.testing import CliRunner
 from rapport.cli import app
 
 WIDTH = "100"
+SERVER = os.environ.get("RAPPORT_TEST_DATABASE_URL", "")
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    config.addinivalue_line("markers", "sqlite_only: about the SQLite file itself")
+    config.addinivalue_line("markers", "postgres_only: needs a PostgreSQL server")
+
+
+def pytest_sessionstart(session: pytest.Session) -> None:
+    """A run against PostgreSQL that cannot reach it fails; it does not skip everything."""
+    if not SERVER:
+        return
+    try:
+        with _server_connection(SERVER) as conn:
+            conn.execute("CREATE EXTENSION IF NOT EXISTS unaccent SCHEMA public")
+    except Exception as error:  # whatever the reason: say it and stop
+        raise pytest.UsageError(
+            f"RAPPORT_TEST_DATABASE_URL is set, but the server cannot be used: {error}"
+        ) from None
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    for item in items:
+        if SERVER and item.get_closest_marker("sqlite_only"):
+            item.add_marker(
+                pytest.mark.skip(reason="about the SQLite file; this run is on PostgreSQL")
+            )
+        if not SERVER and item.get_closest_marker("postgres_only"):
+            item.add_marker(pytest.mark.skip(
+                reason="needs a PostgreSQL server: set RAPPORT_TEST_DATABASE_URL="
+                "postgresql+psycopg://user@host/database"
+            ))  # fmt: skip
+
+
+def _server_connection(url: str, schema: str | None = None):
+    import psycopg
+
+    conn = psycopg.connect("postgresql" + url[url.index("://") :], autocommit=True)
+    if schema:
+        conn.execute(f"SET search_path = {schema}")
+    return conn
+
+
+class ServerJournal:
+    """A test's journal on the PostgreSQL server: a schema of its own."""
+
+    def __init__(self, base: str, schema: str) -> None:
+        self.schema = schema
+        separator = "&" if "?" in base else "?"
+        self.url = f"{base}{separator}options=-csearch_path%3D{schema}"
+
+    def __str__(self) -> str:
+        return self.url
+
+    def exists(self) -> bool:
+        """Whether rapport has made a journal here (as a file exists for SQLite)."""
+        found = rows(self, "SELECT to_regclass('_migrations')")
+        return found[0][0] is not None
+
+
+def _server_journal(monkeypatch: pytest.MonkeyPatch) -> Iterator[ServerJournal]:
+    journal = ServerJournal(SERVER, f"test_{uuid.uuid4().hex[:16]}")
+    with _server_connection(SERVER) as conn:
+        conn.execute(f"CREATE SCHEMA {journal.schema}")
+    monkeypatch.setenv("RAPPORT_DB", journal.url)
+    try:
+        yield journal
+    finally:
+        with _server_connection(SERVER) as conn:
+            conn.execute(f"DROP SCHEMA {journal.schema} CASCADE")
 
 
 @pytest.fixture(autouse=True)
-def isolated(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    journal = tmp_path / "journal.db"
-    monkeypatch.setenv("RAPPORT_DB", str(journal))
+def isolated(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path | ServerJournal]:
+    if SERVER:
+        server = _server_journal(monkeypatch)
+        journal: Path | ServerJournal = next(server)
+    else:
+        journal = tmp_path / "journal.db"
+        monkeypatch.setenv("RAPPORT_DB", str(journal))
     monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path / "data"))  # never the real home
     monkeypatch.setenv("COLUMNS", WIDTH)
     monkeypatch.setenv("TZ", "Europe/Berlin")
@@ -33,6 +114,8 @@ def isolated(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     yield journal
     monkeypatch.undo()
     time.tzset()
+    if SERVER:
+        next(server, None)  # drops the schema
 
 
 @pytest.fixture
@@ -51,8 +134,10 @@ def run():
     return invoke
 
 
-def snapshot(path: Path) -> list[str]:
+def snapshot(path: Path | ServerJournal) -> list[str]:
     """The whole database as SQL text: equal snapshots mean nothing was written."""
+    if isinstance(path, ServerJournal):
+        return _server_snapshot(path)
     if not path.exists():
         return []
     conn = sqlite3.connect(path)
@@ -62,7 +147,23 @@ def snapshot(path: Path) -> list[str]:
         conn.close()
 
 
-def rows(path: Path, sql: str, *params: object) -> list[tuple]:
+def _server_snapshot(journal: ServerJournal) -> list[str]:
+    tables = rows(journal, "SELECT tablename FROM pg_tables WHERE schemaname = current_schema() "
+                  "ORDER BY tablename")  # fmt: skip
+    dump = [f"table {name}" for (name,) in tables]
+    for (name,) in tables:
+        dump += [f"{name}: {row!r}" for row in rows(journal, f"SELECT * FROM {name} ORDER BY 1")]
+    return dump
+
+
+def rows(path: Path | ServerJournal, sql: str, *params: object) -> list[tuple]:
+    """The rows a query finds in the test's journal (SQLite's SQL and ? parameters)."""
+    if isinstance(path, ServerJournal):
+        from rapport.postgres import _text_times, _translate
+
+        with _server_connection(SERVER, path.schema) as conn:
+            _text_times(conn)  # times as SQLite holds them, so tests compare the same text
+            return conn.execute(_translate(sql), params).fetchall()
     conn = sqlite3.connect(path)
     try:
         return conn.execute(sql, params).fetchall()

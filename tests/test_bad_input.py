@@ -59,6 +59,7 @@ def test_bad_input_changes_nothing(run, settled, case):
     assert not Path(f"{settled}-wal").exists() or Path(f"{settled}-wal").stat().st_size == 0
 
 
+@pytest.mark.sqlite_only
 def test_a_non_database_file(run, journal):
     journal.write_text("my notes\n")
     journal.chmod(0o600)

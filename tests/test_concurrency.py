@@ -10,7 +10,7 @@ import time
 
 import pytest
 
-from conftest import rapport_process, rows, snapshot
+from conftest import ServerJournal, rapport_process, rows, snapshot
 
 # A real process that runs `rapport log` `count` times through the command line's own entry
 # point, each run opening the journal afresh, as a shell loop would, without paying for
@@ -28,6 +28,10 @@ for i in range(count):
 
 
 def integrity(path) -> str:
+    if isinstance(path, ServerJournal):  # the server keeps its pages sound; check the rows
+        orphans = rows(path, "SELECT count(*) FROM interaction i "
+                       "LEFT JOIN client c ON c.id = i.client_id WHERE c.id IS NULL")  # fmt: skip
+        return "ok" if orphans == [(0,)] else f"{orphans[0][0]} orphaned interactions"
     conn = sqlite3.connect(path)
     try:
         return conn.execute("PRAGMA integrity_check").fetchone()[0]
@@ -57,6 +61,7 @@ def test_concurrent_writers_lose_nothing(run, journal, processes, each):
 
 HOLDER = """
 import sqlite3, sys, time
+
 conn = sqlite3.connect(sys.argv[1], isolation_level=None)
 conn.execute("BEGIN IMMEDIATE")
 conn.execute("UPDATE client SET role = 'held'")
@@ -66,9 +71,24 @@ conn.execute("ROLLBACK")
 """
 
 
+# On PostgreSQL, rapport's writers take an advisory lock per journal (schema) first.
+SERVER_HOLDER = """
+import sys, time, psycopg
+
+url = sys.argv[1]
+conn = psycopg.connect("postgresql" + url[url.index("://"):])
+conn.execute("SELECT pg_advisory_xact_lock(hashtextextended('rapport:' || current_schema(), 0))")
+conn.execute("UPDATE client SET role = 'held'")
+print("locked", flush=True)
+time.sleep(float(sys.argv[2]))
+conn.rollback()
+"""
+
+
 def hold_lock(journal, seconds: float) -> subprocess.Popen:
+    script = SERVER_HOLDER if isinstance(journal, ServerJournal) else HOLDER
     holder = subprocess.Popen(
-        [sys.executable, "-c", HOLDER, str(journal), str(seconds)], stdout=subprocess.PIPE
+        [sys.executable, "-c", script, str(journal), str(seconds)], stdout=subprocess.PIPE
     )
     assert holder.stdout.readline() == b"locked\n"
     return holder

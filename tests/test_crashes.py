@@ -21,6 +21,9 @@ import pytest
 
 from conftest import rows
 
+# Killed and starved processes against the SQLite file.
+pytestmark = pytest.mark.sqlite_only
+
 LINES = 100_000
 OWNER = "0b0e0a8e-1111-4d3e-9a6a-2b2f3c4d5e6f"
 

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import json
 
+import pytest
+
 from conftest import rows
 
 
@@ -50,6 +52,7 @@ def test_demo_refuses_an_existing_file_without_force(run, tmp_path):
     assert run("demo", str(target), "--force").exit_code == 0
 
 
+@pytest.mark.sqlite_only
 def test_demo_never_writes_the_users_journal(run, journal):
     assert run("add", "My Client").exit_code == 0
     before = rows(journal, "SELECT name FROM client")

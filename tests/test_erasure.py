@@ -10,6 +10,9 @@ import pytest
 from conftest import rows
 from rapport.names import fold
 
+# Byte scans of the SQLite file; tests/test_team_journal.py forgets on the server.
+pytestmark = pytest.mark.sqlite_only
+
 PERSON = "Jürgen Größe-Öztürk"
 COMPANY = "Fördertechnik Süd"
 WORDS = ["Zauberflöte", "Wanderlust", "Kellerassel", "Quokkafarm", "Müßiggang", "Eiswürfel"]

@@ -119,6 +119,7 @@ def test_sqlite_writes_each_record_as_records_py_would(journal_spec):
 ODD_TAGS = ['say "hi"', "back\\slash", "new\nline", ",lead", "a,,b", "trail,", "ünï,ok", "tab\tx"]
 
 
+@pytest.mark.sqlite_only
 def test_tags_written_by_other_programs_export_like_records_py(run, journal):
     # rapport stores only words as tags; SQLite leaves anything else to Python's encoder.
     assert run("add", "Anna").exit_code == 0
@@ -701,6 +702,7 @@ def test_imported_names_are_tidied_like_added_ones(run, journal, tmp_path):
     assert "0 new, 1 unchanged" in run("import", str(dump)).stderr
 
 
+@pytest.mark.sqlite_only
 def test_a_large_import_fills_the_search_index_batch_by_batch(run, journal, tmp_path):
     # Several batches (transfer._Batch.SIZE), each moved over from its staging table.
     owner = "0b0e0a8e-3333-4d3e-9a6a-2b2f3c4d5e6f"

@@ -9,6 +9,8 @@ import stat
 import subprocess
 import sys
 
+import pytest
+
 from conftest import rows
 from rapport import migrations
 
@@ -20,6 +22,7 @@ for i in range(int(sys.argv[1])):
 """
 
 
+@pytest.mark.sqlite_only
 def test_backup_while_another_process_writes(run, journal, tmp_path):
     assert run("add", "A").exit_code == 0
     writer = subprocess.Popen([sys.executable, "-c", WRITER, "150"], env=os.environ)
@@ -39,6 +42,7 @@ def test_backup_while_another_process_writes(run, journal, tmp_path):
         conn.close()
 
 
+@pytest.mark.sqlite_only
 def test_backup_into_a_folder_and_refusals(run, journal, tmp_path):
     assert run("add", "A").exit_code == 0
     folder = tmp_path / "backups"
@@ -53,6 +57,7 @@ def test_backup_into_a_folder_and_refusals(run, journal, tmp_path):
     assert missing.exit_code == 2 and "no journal" in missing.stderr
 
 
+@pytest.mark.sqlite_only
 def test_check_healthy_and_broken(run, journal):
     assert run("add", "A").exit_code == 0
     result = run("check")
@@ -95,6 +100,7 @@ def damage(path) -> None:
     path.write_bytes(bytes(data))
 
 
+@pytest.mark.sqlite_only
 def test_a_damaged_journal_is_reported_not_crashed_on(run, journal):
     for n in range(60):
         assert run("log", f"Client {n}", "x" * 400, "--create").exit_code == 0
@@ -112,6 +118,7 @@ def test_a_damaged_journal_is_reported_not_crashed_on(run, journal):
     assert checked.stdout.endswith("NOT OK\n") and "unexpected" not in checked.stderr
 
 
+@pytest.mark.sqlite_only
 def test_check_is_ok_while_another_process_writes(run, journal):
     from test_concurrency import hold_lock
 
@@ -133,6 +140,7 @@ def test_output_to_a_full_disk_is_one_clear_line(run, journal):
     assert done.stderr.decode() == "rapport: cannot write the output: No space left on device\n"
 
 
+@pytest.mark.sqlite_only
 def test_backup_folders_that_do_not_exist(run, journal, tmp_path):
     run("add", "A")
     missing = run("backup", str(tmp_path / "nope" / "b.db"))

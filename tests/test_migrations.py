@@ -15,6 +15,9 @@ from sqlmodel import SQLModel
 from rapport import migrations, models  # noqa: F401  (models registers the tables)
 from rapport.db import Database, schema_version
 
+# SQLite files of every schema version; tests/test_team_journal.py migrates on the server.
+pytestmark = pytest.mark.sqlite_only
+
 
 def open_and_close(path):
     db = Database(path)

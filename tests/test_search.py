@@ -90,6 +90,7 @@ def test_search_follows_edit_rm_rename_and_merge(run, story):
     assert len(found(run, "segeln")) == 2
 
 
+@pytest.mark.sqlite_only
 def test_deleting_a_client_removes_its_index_rows(run, story, journal):
     import sqlite3
 

@@ -18,6 +18,10 @@ from rapport import journal as journal_module
 from rapport import migrations, plainsql
 from rapport.db import Database
 
+# The SQLite file: its modes, pragmas, header and damage. tests/test_team_journal.py has the
+# server's own.
+pytestmark = pytest.mark.sqlite_only
+
 
 def mode(path: Path) -> int:
     return stat.S_IMODE(path.stat().st_mode)

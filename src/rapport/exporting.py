@@ -232,7 +232,7 @@ class _Query:
         alone = ["i.id IS NULL", *self._window("t.created_at")]
         if self.kinds:
             with_contact.append(f"i.kind IN ({self.kinds})")
-            alone.append("0")
+            alone.append("1 = 0")
         where = [f"(({' AND '.join(with_contact)}) OR ({' AND '.join(alone)}))"]
         if self.among:
             where.append(f"t.client_id IN ({self.among})")

@@ -154,6 +154,10 @@ def brief(
 ) -> Briefing:
     """The briefing of a client found through the ORM: `show`'s own SQL, in this session."""
     conn = session.connection().connection.driver_connection
+    if session.get_bind().dialect.name == "postgresql":
+        from rapport.postgres import ServerConnection
+
+        conn = ServerConnection(conn)
     return plainsql.brief(conn, plainsql.client_by_id(conn, client.id), limit=limit, since=since)
 
 

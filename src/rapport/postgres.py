@@ -86,7 +86,8 @@ class ServerDatabase(dbmodule.Database):
 
     # -- the engine, for the ORM commands ------------------------------------------------
 
-    def _open(self, create: bool) -> Engine:
+    def _engine_only(self) -> Engine:
+        """The engine, made once; nothing is checked or migrated yet."""
         if self._engine is not None:
             return self._engine
         _driver()
@@ -97,43 +98,67 @@ class ServerDatabase(dbmodule.Database):
 
         @event.listens_for(engine, "begin")
         def on_begin(conn: Any) -> None:
-            if conn.get_execution_options().get("rapport_write"):
-                for statement in _write_start():
-                    conn.exec_driver_sql(statement)
-            else:
-                conn.exec_driver_sql("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ")
+            statements = _write_start() if conn.get_execution_options().get("rapport_write") \
+                else _read_start()  # fmt: skip
+            for statement in statements:
+                conn.exec_driver_sql(statement)
+
+        self._engine = engine
+        return engine
+
+    def _open(self, create: bool) -> Engine:
+        engine = self._engine_only()
+        if self._version == migrations.SCHEMA_VERSION:
+            return engine
+        from sqlalchemy.exc import DBAPIError
 
         try:
             with dbmodule._writer(engine).connect() as conn:
-                version = migrations.version(conn)
-                self._refuse(version, create)
-                if version < migrations.SCHEMA_VERSION:
-                    if version:
-                        self._warn(
-                            f"rapport: updating {self.label} from schema {version} to "
-                            f"{migrations.SCHEMA_VERSION} (in one transaction: an error "
-                            "leaves it as it was)"
-                        )
-                    migrations.apply(conn)
+                self._migrate(conn, create)
                 conn.commit()
-        except Exception as error:
-            engine.dispose()
-            if isinstance(error, RapportError):
-                raise
-            from sqlalchemy.exc import DBAPIError
-
-            if isinstance(error, DBAPIError):
-                raise self._failure(error) from None
-            raise
-        self._engine = engine
+        except DBAPIError as error:
+            raise self._failure(error) from None
         self._version = migrations.SCHEMA_VERSION
         return engine
+
+    def _migrate(self, conn: Any, create: bool) -> None:
+        """Bring the schema up to date inside the caller's write transaction."""
+        version = migrations.version(conn)
+        self._refuse(version, create)
+        if version < migrations.SCHEMA_VERSION:
+            if version:
+                self._warn(
+                    f"rapport: updating {self.label} from schema {version} to "
+                    f"{migrations.SCHEMA_VERSION} (in one transaction: an error leaves it "
+                    "as it was)"
+                )
+            migrations.apply(conn)
+
+    @contextmanager
+    def writing(self, *, create: bool = True) -> Iterator[Any]:
+        """As `db.Database.writing`; a new journal's schema is made in the same transaction,
+        so a write that fails leaves no journal behind, as on SQLite."""
+        if self._version == migrations.SCHEMA_VERSION:
+            with super().writing(create=create) as session:
+                yield session
+            return
+        from sqlalchemy.exc import DBAPIError
+        from sqlmodel import Session
+
+        writer = dbmodule._writer(self._engine_only())
+        try:
+            with Session(writer, expire_on_commit=False) as session, session.begin():
+                self._migrate(session.connection(), create)
+                yield session
+        except DBAPIError as error:
+            raise self._failure(error) from None
+        self._version = migrations.SCHEMA_VERSION
 
     def _refuse(self, version: int, create: bool) -> None:
         if version == 0 and not create:
             raise NoJournal(
                 f"there is no journal at {self.label} yet: add someone with 'rapport add NAME', "
-                "or import one with 'rapport import FILE'"
+                "or explore a sample with 'rapport demo'"
             )
         if version > migrations.SCHEMA_VERSION:
             raise RapportError(
@@ -174,7 +199,6 @@ class ServerDatabase(dbmodule.Database):
             raw = psycopg.connect(_conninfo(self.url))
         except psycopg.Error as error:
             raise self._failure(error, reading=True) from None
-        _text_times(raw)
         return raw
 
     def vacuum(self) -> str | None:
@@ -246,7 +270,7 @@ def _version(raw: psycopg.Connection[Any]) -> int:
     return raw.execute("SELECT count(*) FROM _migrations").fetchone()[0]  # type: ignore[index]
 
 
-def _text_times(raw: psycopg.Connection[Any]) -> None:
+def _text_times(raw: psycopg.Connection[Any] | psycopg.Cursor[Any]) -> None:
     """Times and days as SQLite holds them ("2026-11-26 12:00:00.000000", "2026-11-26")."""
     from psycopg.types.datetime import DateLoader, TimestampLoader
 
@@ -263,17 +287,24 @@ def _text_times(raw: psycopg.Connection[Any]) -> None:
 
 
 class ServerConnection:
-    """A psycopg connection that takes sqlite3's `?` and `:name` parameters."""
+    """A psycopg connection that takes sqlite3's `?` and `:name` parameters and gives times
+    back as SQLite's text. The loaders are the cursor's own: the same connection may be
+    SQLAlchemy's, which wants datetimes (`journal.brief`)."""
 
     def __init__(self, raw: psycopg.Connection[Any]) -> None:
         self.raw = raw
 
+    def _cursor(self) -> psycopg.Cursor[Any]:
+        cursor = self.raw.cursor()
+        _text_times(cursor)
+        return cursor
+
     def execute(self, sql: str, params: Sequence[Any] | dict[str, Any] = ()) -> Any:
-        return self.raw.execute(_translate(sql), params)
+        return self._cursor().execute(_translate(sql), params)
 
     def stream(self, sql: str, params: Sequence[Any] | dict[str, Any] = ()) -> Iterator[Any]:
         """Rows as the server sends them, without holding the whole result."""
-        return self.raw.cursor().stream(_translate(sql), params)
+        return self._cursor().stream(_translate(sql), params)
 
 
 _PARAMETERS = re.compile(r"'(?:[^']|'')*'|::|:(\w+)|\?|%")
