@@ -27,11 +27,6 @@ WIDTH = "100"
 SERVER = os.environ.get("RAPPORT_TEST_DATABASE_URL", "")
 
 
-def pytest_configure(config: pytest.Config) -> None:
-    config.addinivalue_line("markers", "sqlite_only: about the SQLite file itself")
-    config.addinivalue_line("markers", "postgres_only: needs a PostgreSQL server")
-
-
 def pytest_sessionstart(session: pytest.Session) -> None:
     """A run against PostgreSQL that cannot reach it fails; it does not skip everything."""
     if not SERVER:

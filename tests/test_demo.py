@@ -22,6 +22,7 @@ def test_demo_writes_its_own_file_and_tells_the_story(run, journal, tmp_path):
     assert "Daughter Lena" in out and "folkboat" in out
     assert f"export RAPPORT_DB={demo_file}" in result.stderr
     assert len(rows(demo_file, "SELECT id FROM client")) == 5
+    assert rows(demo_file, "SELECT DISTINCT author FROM interaction") == [("Tester",)]
 
 
 def test_demo_is_explorable_with_every_view(run, tmp_path):

@@ -542,10 +542,10 @@ def demo(
     """
     from rapport import demo as sample
     from rapport import plainsql, render
-    from rapport.db import open_journal
+    from rapport.db import current_author, open_journal
 
     target = sample.prepare(path, open_journal(ctx.obj).path, force=force)
-    db = sample.write(target)
+    db = sample.write(target, current_author(ctx.meta.get("rapport.author")))
     ctx.call_on_close(db.close)
     _out().print(render.briefing(plainsql.briefing(db, sample.STAR, limit=8)))
     _say(sample.next_steps(target))

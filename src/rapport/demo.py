@@ -356,8 +356,9 @@ def prepare(path: Path | None, user_journal: Path, *, force: bool) -> Path:
     return target
 
 
-def write(target: Path) -> Database:
-    db = Database(target)
+def write(target: Path, author: str = "") -> Database:
+    """The sample journal, written as `author` (whoever runs the demo)."""
+    db = Database(target, author=author)
     for client in CLIENTS:
         journal.add_client(db, **client)  # type: ignore[arg-type]
     today = dates.local(dates.now()).date()

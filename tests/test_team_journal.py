@@ -1,0 +1,237 @@
+"""A team journal on PostgreSQL: what only a server run can show.
+
+The rest of the suite runs here too when RAPPORT_TEST_DATABASE_URL is set (see conftest);
+these tests cover the server's own side: its migrations, moving a journal between the two
+engines, the password that must never show, and erasure. Without a server they skip.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import re
+import subprocess
+import sys
+import tempfile
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from sqlmodel import SQLModel
+
+from conftest import SERVER, ServerJournal, _server_connection, rapport_process, rows, snapshot
+from rapport import migrations, models  # noqa: F401  (models registers the tables)
+from rapport.db import Database, open_journal
+from rapport.postgres import redact
+from test_export_import import build, exported, imported, journals
+
+pytestmark = pytest.mark.postgres_only
+
+
+@contextlib.contextmanager
+def another_schema() -> Iterator[ServerJournal]:
+    journal = ServerJournal(SERVER, f"test_{uuid.uuid4().hex[:16]}")
+    with _server_connection(SERVER) as conn:
+        conn.execute(f"CREATE SCHEMA {journal.schema}")
+    try:
+        yield journal
+    finally:
+        with _server_connection(SERVER) as conn:
+            conn.execute(f"DROP SCHEMA {journal.schema} CASCADE")
+
+
+def with_password(url: str, password: str) -> str:
+    scheme, rest = url.split("://", 1)
+    user, _, host = rest.rpartition("@")
+    return f"{scheme}://{user.partition(':')[0]}:{password}@{host}"
+
+
+# -- migrations ---------------------------------------------------------------------------
+
+
+def test_the_migrated_schema_matches_the_models(run, journal):
+    assert run("add", "A").exit_code == 0
+    for table in SQLModel.metadata.sorted_tables:
+        found = rows(
+            journal,
+            "SELECT column_name, is_nullable FROM information_schema.columns "
+            "WHERE table_schema = current_schema() AND table_name = ?",
+            table.name,
+        )
+        actual = {name: nullable == "NO" for name, nullable in found}
+        actual.pop("id")
+        expected = {c.name: not c.nullable for c in table.columns if not c.primary_key}
+        assert actual == expected, table.name
+    names = [name for (name,) in rows(journal, "SELECT name FROM _migrations ORDER BY name")]
+    assert names == [m.__name__ for m in migrations.MIGRATIONS]
+
+
+def test_a_second_open_changes_nothing(run, journal):
+    assert run("add", "A").exit_code == 0
+    before = snapshot(journal)
+    assert run("clients").exit_code == 0
+    assert run("check").exit_code == 0
+    assert snapshot(journal) == before
+
+
+def test_an_old_schema_is_migrated_with_every_row(run, journal):
+    """A journal from before authorship (m003), as an earlier rapport left it on the server."""
+    assert run("add", "Brandt").exit_code == 0
+    assert run("log", "brandt", "before authorship").exit_code == 0
+    with _server_connection(SERVER, journal.schema) as conn:
+        conn.execute("DELETE FROM _migrations WHERE name = 'm003_authorship'")
+        for table in ("interaction", "impression", "fact", "follow_up"):
+            conn.execute(f"ALTER TABLE {table} DROP COLUMN author")
+    result = run("show", "brandt")
+    assert result.exit_code == 0, result.output
+    assert "updating" in result.stderr and "from schema 2 to 3" in result.stderr
+    assert rows(journal, "SELECT note, author FROM interaction") == [("before authorship", "")]
+    assert rows(journal, "SELECT count(*) FROM _migrations") == [(3,)]
+
+
+def test_a_newer_schema_is_refused_and_left_unchanged(run, journal):
+    assert run("add", "A").exit_code == 0
+    with _server_connection(SERVER, journal.schema) as conn:
+        conn.execute("INSERT INTO _migrations VALUES ('m999_future', now())")
+    before = snapshot(journal)
+    for args in (("log", "a", "hello"), ("clients",), ("show", "a")):
+        result = run(*args)
+        assert result.exit_code == 1, result.output
+        assert "was written by a newer rapport (schema 4" in result.stderr
+    assert snapshot(journal) == before
+
+
+# -- moving a journal between the engines --------------------------------------------------
+
+
+def test_sqlite_to_postgres_and_back_is_byte_identical(journal, tmp_path):
+    """The way a user joins a team: export the file, import it on the server, and back."""
+    laptop, back_home = tmp_path / "laptop.db", tmp_path / "back.db"
+    assert rapport_process("demo", str(laptop)).returncode == 0
+    first = rapport_process("--db", str(laptop), "export").stdout
+    moved = rapport_process("--db", str(journal), "import", "-", input=first)
+    assert moved.returncode == 0, moved.stderr
+    assert rapport_process("--db", str(journal), "export").stdout == first
+    piped = subprocess.run(
+        f"{sys.executable} -m rapport --db '{journal}' export | "
+        f"{sys.executable} -m rapport --db '{back_home}' import -",
+        shell=True, capture_output=True, check=False,
+    )  # fmt: skip
+    assert piped.returncode == 0, piped.stderr
+    assert rapport_process("--db", str(back_home), "export").stdout == first
+    for fmt in ("csv", "markdown"):
+        on_server = rapport_process("--db", str(journal), "export", "--format", fmt).stdout
+        assert on_server == rapport_process("--db", str(laptop), "export", "-f", fmt).stdout
+
+
+@settings(max_examples=15, deadline=None, suppress_health_check=[HealthCheck.too_slow,
+          HealthCheck.function_scoped_fixture])  # fmt: skip
+@given(journal_spec=journals())
+def test_any_journal_survives_the_move_to_the_server(journal_spec):
+    people, entries = journal_spec
+    with tempfile.TemporaryDirectory() as folder, another_schema() as server:
+        source, target = Database(Path(folder, "a.db")), open_journal(server.url)
+        try:
+            build(source, people, entries)
+            first = exported(source, "jsonl")
+            report = imported(target, first)
+            assert exported(target, "jsonl") == first
+            again = imported(target, first)
+            assert again.new == 0 and again.unchanged == report.new
+        finally:
+            source.close()
+            target.close()
+
+
+# -- the password --------------------------------------------------------------------------
+
+
+def test_a_password_in_the_url_never_shows(run, journal):
+    secret = "s3cret-Pa55"
+    url = with_password(journal.url, secret)
+    assert redact(url) == with_password(journal.url, "***")
+    outputs = [
+        run("--db", url, *args)
+        for args in (("add", "Anna"), ("log", "anna", "hello"), ("show", "anna"), ("db", "path"),
+                     ("db", "info"), ("check",), ("show", "nobody"), ("backup", "x.db"))
+    ]  # fmt: skip
+    assert [r.exit_code for r in outputs] == [0, 0, 0, 0, 0, 0, 2, 2]
+    unreachable = with_password(journal.url.replace("/test?", "/no_such_database?"), secret)
+    failed = run("--db", unreachable, "clients")
+    assert failed.exit_code == 1
+    assert failed.stderr.startswith("rapport: cannot reach the journal postgresql")
+    assert "no_such_database" in failed.stderr and len(failed.stderr.splitlines()) == 1
+    outputs.append(failed)
+    for result in outputs:
+        assert secret not in result.output
+
+
+def test_an_unreachable_server_is_one_clear_line(run):
+    url = "postgresql+psycopg://nobody@127.0.0.1:1/test"
+    result = run("--db", url, "show", "anna")
+    assert result.exit_code == 1
+    assert result.stderr.startswith(f"rapport: cannot reach the journal {url}: ")
+    assert len(result.stderr.splitlines()) == 1
+
+
+def test_other_database_urls_are_refused(run):
+    result = run("--db", "mysql://root@localhost/test", "clients")
+    assert result.exit_code == 2
+    assert "not mysql" in result.stderr
+
+
+def test_a_user_who_may_only_read_gets_one_line_and_changes_nothing(run, journal):
+    assert run("add", "Anna").exit_code == 0
+    reader = f"reader_{journal.schema}"
+    with _server_connection(SERVER) as conn:
+        conn.execute(f"CREATE ROLE {reader} LOGIN")
+        conn.execute(f"GRANT USAGE ON SCHEMA {journal.schema} TO {reader}")
+        conn.execute(f"GRANT SELECT ON ALL TABLES IN SCHEMA {journal.schema} TO {reader}")
+    try:
+        as_reader = re.sub(r"://([^@/]*@)?", f"://{reader}@", journal.url, count=1)
+        before = snapshot(journal)
+        assert run("--db", as_reader, "show", "anna").exit_code == 0
+        result = run("--db", as_reader, "log", "anna", "hello")
+        assert result.exit_code == 1
+        assert result.stderr.startswith(f"rapport: the journal {as_reader} may not be written")
+        assert len(result.stderr.splitlines()) == 1
+        assert snapshot(journal) == before
+    finally:
+        with _server_connection(SERVER) as conn:
+            conn.execute(f"DROP OWNED BY {reader}")
+            conn.execute(f"DROP ROLE {reader}")
+
+
+# -- erasure -------------------------------------------------------------------------------
+
+
+def test_forget_removes_every_row_and_rewrites_the_tables(run, journal):
+    assert run("add", "Jürgen Vogel", "--company", "Vogel Werbung").exit_code == 0
+    assert run("log", "vogel", "Talked about his daughter's sailing regatta").exit_code == 0
+    assert run("impression", "vogel", "Curt and guarded", "--first").exit_code == 0
+    assert run("add", "Anna").exit_code == 0
+    files = "SELECT pg_relation_filenode('interaction'), pg_relation_filenode('interaction_search')"
+    before = rows(journal, files)
+    result = run("forget", "vogel", "--yes")
+    assert result.exit_code == 0, result.output
+    for table in ("interaction", "impression", "follow_up", "fact"):
+        assert rows(journal, f"SELECT count(*) FROM {table}") == [(0,)]
+    assert rows(journal, "SELECT name FROM client") == [("Anna",)]
+    assert run("search", "regatta").stdout == "Nothing found for 'regatta'.\n"
+    after = rows(journal, files)
+    assert all(a != b for a, b in zip(after[0], before[0], strict=True))  # VACUUM FULL ran
+
+
+def test_check_and_info_on_the_server(run, journal):
+    assert run("add", "A").exit_code == 0
+    checked = run("check")
+    assert checked.exit_code == 0
+    assert checked.stdout.splitlines() == [
+        "integrity:    ok", "foreign keys: ok", "search index: ok", "schema:       version 3", "ok"
+    ]  # fmt: skip
+    info = run("db", "info")
+    assert info.stdout.startswith(f"path:     {journal.url}\nschema:   version 3\n")
+    with _server_connection(SERVER, journal.schema) as conn:
+        conn.execute("DROP INDEX fact_search")
+    assert run("check").exit_code == 1
