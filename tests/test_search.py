@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 
 import pytest
 
@@ -117,3 +118,72 @@ def test_joined_words_are_searched_as_written(run, story, query):
     assert run("log", "brandt", f"Wrote to {query} today").exit_code == 0
     hits = found(run, query)
     assert len(hits) == 1 and "today" in hits[0]["snippet"]
+
+
+# -- the query syntax on PostgreSQL ---------------------------------------------------------
+# search_postgres reads FTS5's syntax itself; these need no server (test_team_journal.py
+# runs the queries on one).
+
+
+@pytest.mark.parametrize(
+    ("query", "sql"),
+    [
+        ("sail", "phraseto_tsquery('rapport_search', :w0)"),
+        ('"first weeks"', "phraseto_tsquery('rapport_search', :w0)"),
+        ("harbour OR leipzig", "(phraseto_tsquery('rapport_search', :w0) || "
+                               "phraseto_tsquery('rapport_search', :w1))"),
+        ("a b OR c", "((phraseto_tsquery('rapport_search', :w0) && "
+                     "phraseto_tsquery('rapport_search', :w1)) || "
+                     "phraseto_tsquery('rapport_search', :w2))"),
+        ("a NOT b", "(phraseto_tsquery('rapport_search', :w0) && "
+                    "!!phraseto_tsquery('rapport_search', :w1))"),
+        ("(a OR b) AND c", "((phraseto_tsquery('rapport_search', :w0) || "
+                           "phraseto_tsquery('rapport_search', :w1)) && "
+                           "phraseto_tsquery('rapport_search', :w2))"),
+    ],
+)  # fmt: skip
+def test_fts5_queries_become_tsqueries_of_bound_words(query, sql):
+    from rapport.search_postgres import parse
+
+    assert parse(query).sql == sql
+
+
+def test_words_are_bound_never_pasted():
+    from rapport.search_postgres import parse
+
+    parsed = parse('DROP TABLE "client\'); --" "say ""hi""" pre* "an open phr"*')
+    assert "DROP" not in parsed.sql and "client" not in parsed.sql and "hi" not in parsed.sql
+    assert list(parsed.words.values()) == ["DROP", "TABLE", "client'); --", 'say "hi"', "pre",
+                                           "an open phr"]  # fmt: skip
+
+
+@pytest.mark.parametrize(
+    ("query", "reason"),
+    [('"unclosed', "unterminated string"), ("AND AND", "syntax error near 'AND'"),
+     ("NOT x", "syntax error near 'NOT'"), ("x OR", "the query ends too soon"),
+     ("(x", "a ( is not closed"), ("x)", "syntax error near ')'"),
+     ("a;b", "syntax error near ';'")],
+)  # fmt: skip
+def test_malformed_queries_are_refused_as_fts5_refuses_them(run, query, reason):
+    from rapport.search_postgres import QueryError, parse
+
+    with pytest.raises(QueryError, match=re.escape(reason)):
+        parse(query)
+    assert run("add", "A").exit_code == 0
+    assert run("log", "a", "hello").exit_code == 0
+    result = run("search", query)  # the same query on this run's own engine
+    assert result.exit_code == 2 and result.stderr.startswith("rapport: cannot search for")
+
+
+@pytest.mark.parametrize(
+    ("snippet", "text", "shown"),
+    [
+        ("\x02sails\x03 every summer", "sails every summer.", "\x02sails\x03 every summer."),
+        ("he \x02sails\x03 every", "Then he sails every summer", "…he \x02sails\x03 every…"),
+        ("my family \x02too\x03.", "Asked after my family too.", "…my family \x02too\x03."),
+    ],
+)
+def test_snippets_mark_where_they_cut_the_text(snippet, text, shown):
+    from rapport.search_postgres import trimmed
+
+    assert trimmed(snippet, text) == shown

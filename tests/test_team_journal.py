@@ -8,6 +8,7 @@ engines, the password that must never show, and erasure. Without a server they s
 from __future__ import annotations
 
 import contextlib
+import json
 import re
 import subprocess
 import sys
@@ -142,6 +143,33 @@ def test_any_journal_survives_the_move_to_the_server(journal_spec):
         finally:
             source.close()
             target.close()
+
+
+QUERIES = ["sail", "sails", "SAILING", "harbour OR leipzig", '"first weeks"', "dau*", "lunch",
+           "pressure NOT cheat", "(harbour OR kiel) AND lunch", "eye level", "segeln", "müller",
+           "muller", "zuruck", "e-mail"]  # fmt: skip
+
+
+def test_search_finds_the_same_on_both_engines(journal, tmp_path):
+    laptop = tmp_path / "laptop.db"
+    assert rapport_process("demo", str(laptop)).returncode == 0
+    sample = rapport_process("--db", str(laptop), "export").stdout
+    extra = ('{"type":"interaction","uuid":"7d3f0c6e-5b1a-4c59-9d07-0e3f5e6a7b81",'
+             '"client_uuid":"%s","client_name":"x","at":"2026-01-02T10:00:00+00:00",'
+             '"kind":"note","note":"Segeln mit Frau Müller, zurück ins Büro"}\n')  # fmt: skip
+    owner = json.loads(sample.splitlines()[1])["uuid"]
+    sample += (extra % owner).encode()
+    for target in (laptop, journal):
+        done = rapport_process("--db", str(target), "import", "-", input=sample)
+        assert done.returncode == 0, done.stderr
+    for query in QUERIES:
+        found = [
+            sorted(hit["uuid"] for hit in json.loads(rapport_process(
+                "--db", str(where), "search", query, "--json").stdout))
+            for where in (laptop, journal)
+        ]  # fmt: skip
+        assert found[0] == found[1], query
+        assert found[0] or query in ("e-mail",), query
 
 
 # -- the password --------------------------------------------------------------------------

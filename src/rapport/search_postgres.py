@@ -22,7 +22,8 @@ PARTS = {
     "follow-up": ("follow_up", "text", "t.created_at", "'follow-up'", 3),
 }
 
-_TOKEN = re.compile(r'\s*(?:(")|(\()|(\))|([^\s"()]+))')
+# FTS5's barewords: ASCII letters, digits and _, and every character beyond ASCII.
+_TOKEN = re.compile(r'\s*(?:(")|(\()|(\))|([A-Za-z0-9_\x1a\x80-\U0010ffff]+\*?)|(\S))')
 _OPERATORS = ("AND", "OR", "NOT")
 
 
@@ -60,14 +61,21 @@ def _tokens(query: str) -> list[tuple[str, str]]:
                 end = query.find('"', end + 2)
             if end == -1:
                 raise QueryError("unterminated string")
-            tokens.append(("phrase", query[pos:end].replace('""', '"')))
+            phrase = query[pos:end].replace('""', '"')
             pos = end + 1
+            if query[pos : pos + 1] == "*":  # "a phrase"* : its last word is a prefix
+                tokens.append(("word", phrase + "*"))
+                pos += 1
+            else:
+                tokens.append(("phrase", phrase))
         elif match.group(2) or match.group(3):
             tokens.append(("paren", match.group(0).strip()))
         elif match.group(4) in _OPERATORS:
             tokens.append(("operator", match.group(4)))
         elif match.group(4):
             tokens.append(("word", match.group(4)))
+        else:
+            raise QueryError(f"syntax error near {match.group(5)!r}")
     if not tokens:
         raise QueryError("nothing to search for")
     return tokens
@@ -155,7 +163,7 @@ def ranking(query: TsQuery, where: list[str], latest: bool) -> str:
 
 
 # ts_headline's options: the same markers and about the same length as FTS5's snippet().
-_HEADLINE = "StartSel=\x02, StopSel=\x03, MaxWords=16, MinWords=8, ShortWord=2"
+_HEADLINE = "StartSel=\x02, StopSel=\x03, MaxWords=16, MinWords=14, ShortWord=2"
 
 
 def details(query: TsQuery) -> str:
@@ -175,8 +183,13 @@ def trimmed(snippet: str, text: str) -> str:
     if not plain or plain == text.strip():
         return snippet
     start = "" if text.lstrip().startswith(plain[:20]) else "…"
-    end = "" if text.rstrip().endswith(plain[-20:]) else "…"
-    return f"{start}{snippet}{end}"
+    if text.rstrip().rstrip(_STOPS).endswith(plain[-20:].rstrip(_STOPS)):
+        tail = text.rstrip()[len(text.rstrip().rstrip(_STOPS)) :]
+        return f"{start}{snippet.rstrip(_STOPS)}{tail}"
+    return f"{start}{snippet}…"
+
+
+_STOPS = ".!?…;:,)\"'»“”"  # ts_headline ends on a word; the text may end on these
 
 
 def bad_query(query: str, error: QueryError) -> BadInput:
