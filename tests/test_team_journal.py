@@ -243,6 +243,8 @@ def test_forget_removes_every_row_and_rewrites_the_tables(run, journal):
     before = rows(journal, files)
     result = run("forget", "vogel", "--yes")
     assert result.exit_code == 0, result.output
+    assert "rewritten without them (VACUUM FULL)" in result.stderr
+    assert "no trace" not in result.stderr  # the server's WAL and dumps are out of reach
     for table in ("interaction", "impression", "follow_up", "fact"):
         assert rows(journal, f"SELECT count(*) FROM {table}") == [(0,)]
     assert rows(journal, "SELECT name FROM client") == [("Anna",)]
@@ -260,6 +262,7 @@ def test_check_and_info_on_the_server(run, journal):
     ]  # fmt: skip
     info = run("db", "info")
     assert info.stdout.startswith(f"path:     {journal.url}\nschema:   version 3\n")
+    assert info.stdout.endswith("backups:  the server's own (pg_dump); rapport keeps none\n")
     with _server_connection(SERVER, journal.schema) as conn:
         conn.execute("DROP INDEX fact_search")
     assert run("check").exit_code == 1

@@ -1092,7 +1092,13 @@ def forget(
         f"{n} {kind if n == 1 else PLURALS[kind]}" for kind, n in gone.removed.items() if n
     )
     removed = f"Forgot {gone.name}" + (f" ({counts})" if counts else "")
-    if gone.compacted is None:
+    if gone.compacted is None and db.dialect == "postgresql":
+        _say(
+            f"{removed}; rapport's tables were rewritten without them (VACUUM FULL). The "
+            "server's write-ahead log, replicas and dumps keep older pages until they are "
+            "recycled: that is for its administrator."
+        )
+    elif gone.compacted is None:
         _say(f"{removed}; no trace is left in the journal.")
     else:
         _say(
@@ -1199,7 +1205,10 @@ def db_info(ctx: typer.Context, as_json: JsonOption = False) -> None:
     typer.echo(f"schema:   version {report.version}")
     typer.echo(f"size:     {report.size / 1024:.1f} KiB")
     typer.echo("rows:     " + ", ".join(f"{n} {kind}" for kind, n in report.rows.items()))
-    backups = ", ".join(str(p) for p in report.backups) or "none beside the journal"
+    backups = ", ".join(str(p) for p in report.backups) or (
+        "the server's own (pg_dump); rapport keeps none" if report.server
+        else "none beside the journal"
+    )  # fmt: skip
     typer.echo(f"backups:  {backups}")
 
 

@@ -229,6 +229,7 @@ class Info:
     size: int  # bytes, with the -wal file
     rows: dict[str, int]
     backups: list[Path] = field(default_factory=list)
+    server: bool = False  # on a PostgreSQL server: no file, no backups of rapport's
 
 
 def info(db: Database) -> Info:
@@ -250,7 +251,7 @@ def info(db: Database) -> Info:
                 )
                 .scalar_one()
             )
-            return Info(db.label, version, int(size), rows)
+            return Info(db.label, version, int(size), rows, server=True)
     path = db.path
     size = path.stat().st_size + dbmodule.wal_size(path)
     backups = sorted(path.parent.glob(f"{path.name}.schema*.bak"))
