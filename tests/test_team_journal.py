@@ -203,12 +203,6 @@ def test_an_unreachable_server_is_one_clear_line(run):
     assert len(result.stderr.splitlines()) == 1
 
 
-def test_other_database_urls_are_refused(run):
-    result = run("--db", "mysql://root@localhost/test", "clients")
-    assert result.exit_code == 2
-    assert "not mysql" in result.stderr
-
-
 def test_a_user_who_may_only_read_gets_one_line_and_changes_nothing(run, journal):
     assert run("add", "Anna").exit_code == 0
     reader = f"reader_{journal.schema}"
