@@ -219,15 +219,3 @@ def test_a_journal_readable_by_others_gets_a_warning(run, journal, args):
     assert result.stderr.count("can be read by other users") == 1
     journal.chmod(0o600)
     assert run("clients").stderr == ""
-
-
-def test_a_sqlite_url_is_a_file_and_other_databases_are_refused(run, tmp_path):
-    target = tmp_path / "as-url.db"
-    assert run("--db", f"sqlite:///{target}", "add", "A").exit_code == 0
-    assert run("--db", str(target), "clients", "--json").stdout.count('"name": "A"') == 1
-    refused = run("--db", "mysql://root@localhost/test", "clients")
-    assert refused.exit_code == 2
-    assert refused.stderr == (
-        "rapport: rapport keeps journals in SQLite files and on PostgreSQL, not mysql: give a "
-        "file path or a postgresql://user@host/database URL\n"
-    )

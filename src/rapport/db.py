@@ -8,6 +8,7 @@ Every connection runs in WAL mode with foreign keys on and a busy timeout. Write
 from __future__ import annotations
 
 import os
+import re
 import sqlite3
 import stat
 from collections.abc import Callable, Iterator
@@ -75,6 +76,11 @@ def open_journal(
 ) -> Database:
     """The journal `--db` or `$RAPPORT_DB` names: a PostgreSQL URL, else a SQLite file."""
     chosen = option or os.environ.get(ENV_VAR) or ""
+    if re.match(r"postgres(ql)?(\+\w+)?:(?!//)", chosen, re.IGNORECASE):
+        raise BadInput(
+            f"{chosen!r} is not a database URL (the // is missing): write "
+            "postgresql://user@host/database"
+        )
     if "://" in chosen:
         from rapport import postgres
 

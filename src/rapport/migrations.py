@@ -155,14 +155,24 @@ def m002_search(conn: Connection) -> None:
 
 
 SEARCH_CONFIG = "rapport_search"  # PostgreSQL's text search configuration for the journal
+SEARCH_TEXT = "rapport_search_text"  # the function that splits text as FTS5 does
+# ASCII punctuation, which FTS5's unicode61 reads as space. PostgreSQL's parser would make
+# whole tokens of e-mail addresses, URLs, paths and decimals instead ("vogel" would not
+# find "k.brandt@brandt-vogel.example"). Written as escapes: no locale changes its meaning.
+PUNCTUATION = r"[\x21-\x2F\x3A-\x40\x5B-\x60\x7B-\x7E]+"
 
 
 def _search_on_postgres(conn: Connection) -> None:
-    # PostgreSQL's own full-text search, with what SQLite's tokenizer does: unaccent where
-    # the server has it ("muller" finds "Müller"), English stems without a stop-word list
-    # (FTS5's porter drops no words either). An expression index per searched column keeps
-    # the words nowhere but in the index, so deleting a row deletes them.
+    # PostgreSQL's own full-text search, with what SQLite's tokenizer does: punctuation as
+    # space, unaccent where the server has it ("muller" finds "Müller"), English stems
+    # without a stop-word list (FTS5's porter drops no words either). An expression index
+    # per searched column keeps the words nowhere but in the index, so deleting a row
+    # deletes them.
     unaccent = _unaccent(conn)
+    conn.exec_driver_sql(
+        f"CREATE FUNCTION {SEARCH_TEXT}(body text) RETURNS text LANGUAGE sql IMMUTABLE "
+        f"PARALLEL SAFE AS $$ SELECT regexp_replace(body, '{PUNCTUATION}', ' ', 'g') $$"
+    )
     conn.exec_driver_sql(f"CREATE TEXT SEARCH DICTIONARY {SEARCH_CONFIG}_stem "
                          "(TEMPLATE = snowball, LANGUAGE = english)")  # fmt: skip
     conn.exec_driver_sql(f"CREATE TEXT SEARCH CONFIGURATION {SEARCH_CONFIG} (COPY = simple)")
@@ -175,7 +185,7 @@ def _search_on_postgres(conn: Connection) -> None:
     for table, column, _ in _SEARCHED:
         conn.exec_driver_sql(
             f"CREATE INDEX {table}_search ON {table} "
-            f"USING gin (to_tsvector('{SEARCH_CONFIG}', {column}))"
+            f"USING gin (to_tsvector('{SEARCH_CONFIG}', {SEARCH_TEXT}({column})))"
         )
 
 
@@ -187,11 +197,15 @@ def _unaccent(conn: Connection) -> str | None:
     )
     found = conn.exec_driver_sql(find).scalar()
     if found is None:
+        from sqlalchemy.exc import DBAPIError
+
+        # In public, shared by every journal of the database: installed in one journal's
+        # schema, it would go when that schema is dropped, and take the others' search along.
         try:
             with conn.begin_nested():  # a refusal must not end the migration's transaction
-                conn.exec_driver_sql("CREATE EXTENSION IF NOT EXISTS unaccent")
-        except Exception:
-            return None
+                conn.exec_driver_sql("CREATE EXTENSION IF NOT EXISTS unaccent SCHEMA public")
+        except DBAPIError:
+            pass  # not installed, not ours to install, or another migration just did it
         found = conn.exec_driver_sql(find).scalar()
     return found
 

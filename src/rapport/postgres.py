@@ -20,7 +20,7 @@ from contextlib import contextmanager
 from functools import lru_cache
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
-from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
+from urllib.parse import unquote
 
 from rapport import db as dbmodule
 from rapport import migrations
@@ -42,16 +42,39 @@ def is_url(text: str) -> bool:
 
 def redact(url: str) -> str:
     """The URL as it may be shown: any password replaced by ***."""
-    parts = urlsplit(url)
-    netloc = parts.netloc
-    if parts.password is not None:
-        user, _, host = netloc.rpartition("@")
-        netloc = f"{user.partition(':')[0]}:***@{host}"
-    query = parts.query
-    if _query_password(url) is not None:
-        pairs = [(k, "***" if k == "password" else v) for k, v in parse_qsl(query, True)]
-        query = urlencode(pairs, safe="*")
-    return urlunsplit(parts._replace(netloc=netloc, query=query))
+    span = _password_span(url)
+    if span is not None:
+        url = f"{url[: span[0]]}***{url[span[1] :]}"
+    return _QUERY_PASSWORD.sub(r"\1***", url)
+
+
+def _password_span(url: str) -> tuple[int, int] | None:
+    """Where the password is, read as libpq reads it: up to the first @ or / after ://.
+
+    A general URL parser ends the user part at # or ? as well, and would miss a password
+    with those characters in it that libpq still takes.
+    """
+    start = url.index("://") + 3
+    end = start
+    while end < len(url) and url[end] not in "@/":
+        end += 1
+    if end == len(url) or url[end] != "@":
+        return None
+    colon = url.find(":", start, end)
+    return None if colon == -1 else (colon + 1, end)
+
+
+_QUERY_PASSWORD = re.compile(r"([?&]password=)[^&]*")
+
+
+def _secrets(url: str) -> list[str]:
+    """The password as written in the URL and as decoded, from wherever it is given."""
+    found = []
+    span = _password_span(url)
+    if span is not None:
+        found.append(url[span[0] : span[1]])
+    found += [m.group(0).partition("=")[2] for m in _QUERY_PASSWORD.finditer(url)]
+    return [form for secret in found if secret for form in {secret, unquote(secret)}]
 
 
 def _conninfo(url: str) -> str:
@@ -113,17 +136,32 @@ class ServerDatabase(dbmodule.Database):
         from sqlalchemy.exc import DBAPIError
 
         try:
-            with dbmodule._writer(engine).connect() as conn:
-                self._migrate(conn, create)
-                conn.commit()
+            # Read the version as any reader does: only a migration waits for the writers.
+            with engine.connect() as conn:
+                version = migrations.version(conn)
+                if version == 0:
+                    self._refuse_missing_schema(conn.exec_driver_sql("SELECT current_schema()"))
+            if version != migrations.SCHEMA_VERSION:
+                with dbmodule._writer(engine).connect() as conn:
+                    self._migrate(conn, create)
+                    conn.commit()
         except DBAPIError as error:
             raise self._failure(error) from None
         self._version = migrations.SCHEMA_VERSION
         return engine
 
+    def _refuse_missing_schema(self, result: Any) -> None:
+        if result.fetchone()[0] is None:
+            raise RapportError(
+                f"the schema that {self.label} names in its search_path does not exist on the "
+                "server; create it (CREATE SCHEMA …) or correct the URL"
+            )
+
     def _migrate(self, conn: Any, create: bool) -> None:
         """Bring the schema up to date inside the caller's write transaction."""
         version = migrations.version(conn)
+        if version == 0:
+            self._refuse_missing_schema(conn.exec_driver_sql("SELECT current_schema()"))
         self._refuse(version, create)
         if version < migrations.SCHEMA_VERSION:
             if version:
@@ -179,6 +217,8 @@ class ServerDatabase(dbmodule.Database):
                 raw.execute(statement)
             if self._version is None:
                 version = _version(raw)
+                if version == 0:
+                    self._refuse_missing_schema(raw.execute("SELECT current_schema()"))
                 if version != migrations.SCHEMA_VERSION:
                     raw.rollback()  # lets go of the write lock that migrating takes
                     self._refuse(version, create)
@@ -202,16 +242,30 @@ class ServerDatabase(dbmodule.Database):
         return raw
 
     def vacuum(self) -> str | None:
-        """VACUUM FULL of rapport's tables: rewritten without deleted rows. None when done."""
+        """VACUUM FULL of rapport's tables: rewritten without deleted rows. None when done,
+        else why not."""
         psycopg = _driver()
         raw = self._connect(psycopg)
         raw.autocommit = True  # VACUUM runs outside a transaction
+        files = "SELECT " + ", ".join(f"pg_relation_filenode('{t}')" for t in _TABLES)
         try:
+            raw.execute(f"SET lock_timeout = {dbmodule.busy_timeout_ms()}")
+            before = raw.execute(files).fetchone()
             raw.execute(f"VACUUM FULL {', '.join(_TABLES)}")
+            after = raw.execute(files).fetchone()
         except psycopg.Error as error:
+            if getattr(error, "sqlstate", None) == "55P03":
+                return "another session is using the journal"
             return self._failure(error).args[0]
         finally:
             raw.close()
+        if (
+            before is None
+            or after is None
+            or any(a == b for a, b in zip(after, before, strict=True))
+        ):
+            # PostgreSQL only warns when the tables are not this user's to vacuum.
+            return "only the owner of rapport's tables may rewrite them (VACUUM FULL)"
         return None
 
     # -- errors --------------------------------------------------------------------------
@@ -228,7 +282,8 @@ class ServerDatabase(dbmodule.Database):
                 f"the journal {self.label} is busy: another process has held it for more than "
                 f"{seconds:g} s; nothing written, try again"
             )
-        if state.startswith("08") or state == "" or state in ("57P01", "3D000", "28000", "28P01"):
+        unreached = state == "" and type(cause).__name__ == "OperationalError"
+        if unreached or state.startswith("08") or state in ("57P01", "3D000", "28000", "28P01"):
             return RapportError(f"cannot reach the journal {self.label}: {reason}; {nothing}")
         if state in ("25006", "42501"):  # read-only transaction, insufficient privilege
             return RapportError(
@@ -241,8 +296,7 @@ class ServerDatabase(dbmodule.Database):
         return RapportError(f"cannot write the journal {self.label}: {reason}; {nothing}")
 
     def _scrub(self, text: str) -> str:
-        password = urlsplit(self.url).password
-        for secret in filter(None, (password, _query_password(self.url))):
+        for secret in _secrets(self.url):
             text = text.replace(secret, "***")
         return text
 
@@ -250,10 +304,6 @@ class ServerDatabase(dbmodule.Database):
         if self._engine is not None:
             self._engine.dispose()
             self._engine = None
-
-
-def _query_password(url: str) -> str | None:
-    return dict(parse_qsl(urlsplit(url).query)).get("password")
 
 
 def _write_start() -> tuple[str, ...]:
@@ -307,7 +357,13 @@ class ServerConnection:
         return self._cursor().stream(_translate(sql), params)
 
 
-_PARAMETERS = re.compile(r"'(?:[^']|'')*'|::|:(\w+)|\?|%")
+# What may hold a ? or : that is not a parameter comes first: literals, quoted names, dollar
+# quotes and comments; then casts (::) and slices ([1:2]), which keep their colon.
+_PARAMETERS = re.compile(
+    r"'(?:[^']|'')*'|\"(?:[^\"]|\"\")*\"|\$\$.*?\$\$|--[^\n]*|/\*.*?\*/"
+    r"|::|(?<![\w\[:]):([A-Za-z_]\w*)|\?|%",
+    re.DOTALL,
+)
 
 
 @lru_cache(maxsize=256)
@@ -316,7 +372,7 @@ def _translate(sql: str) -> str:
 
     def swap(match: re.Match[str]) -> str:
         token = match.group(0)
-        if token.startswith("'"):
+        if token[0] in "'\"$-/" and len(token) > 1:
             return token.replace("%", "%%")  # psycopg reads % inside literals too
         if token == "::":
             return token

@@ -12,7 +12,7 @@ import re
 from dataclasses import dataclass, field
 
 from rapport.errors import BadInput
-from rapport.migrations import SEARCH_CONFIG
+from rapport.migrations import PUNCTUATION, SEARCH_CONFIG, SEARCH_TEXT
 
 # source → table, searched column, time shown, label shown, code (as in search._PARTS)
 PARTS = {
@@ -25,6 +25,8 @@ PARTS = {
 # FTS5's barewords: ASCII letters, digits and _, and every character beyond ASCII.
 _TOKEN = re.compile(r'\s*(?:(")|(\()|(\))|([A-Za-z0-9_\x1a\x80-\U0010ffff]+\*?)|(\S))')
 _OPERATORS = ("AND", "OR", "NOT")
+_SPACE = re.compile(PUNCTUATION.replace("]+", r"\s]+"))  # as SEARCH_TEXT splits, and blanks
+MAX_DEPTH = 100  # parentheses within parentheses; FTS5's parser stops about there too
 
 
 class QueryError(Exception):
@@ -72,6 +74,8 @@ def _tokens(query: str) -> list[tuple[str, str]]:
             tokens.append(("paren", match.group(0).strip()))
         elif match.group(4) in _OPERATORS:
             tokens.append(("operator", match.group(4)))
+        elif match.group(4) == "NEAR" and query[pos : pos + 1] == "(":
+            raise QueryError('NEAR(…) works on a SQLite journal only; use AND or a "phrase"')
         elif match.group(4):
             tokens.append(("word", match.group(4)))
         else:
@@ -87,6 +91,7 @@ class _Parser:
     def __init__(self, tokens: list[tuple[str, str]]) -> None:
         self.tokens = tokens
         self.pos = 0
+        self.depth = 0
         self.words: dict[str, str] = {}
 
     def _peek(self) -> tuple[str, str] | None:
@@ -130,36 +135,43 @@ class _Parser:
         kind, value = token
         self.pos += 1
         if kind == "paren" and value == "(":
+            self.depth += 1
+            if self.depth > MAX_DEPTH:
+                raise QueryError(f"more than {MAX_DEPTH} parentheses within each other")
             inner = self.any_of()
             if not self._take("paren", ")"):
                 raise QueryError("syntax error: a ( is not closed")
+            self.depth -= 1
             return inner
         if kind in ("paren", "operator"):
             raise QueryError(f"syntax error near {value!r}")
         name = f"w{len(self.words)}"
-        if kind == "word" and value.endswith("*") and value.strip("*"):
-            # A prefix: each of its words as tsquery text, the last one open-ended.
-            self.words[name] = value.rstrip("*")
-            return (
-                f"to_tsquery('{SEARCH_CONFIG}', "
-                f"(SELECT string_agg(quote_literal(w), ' <-> ') FROM regexp_split_to_table("
-                f"regexp_replace(:{name}, '\\W+', ' ', 'g'), ' ') w WHERE w <> '') || ':*')"
-            )
+        if kind == "word" and value.endswith("*"):
+            # A prefix: its words in tsquery's syntax, one after the other, the last one
+            # open-ended. Split here, as SEARCH_TEXT splits: what is left needs no quoting.
+            words = [w for w in _SPACE.split(value.rstrip("*")) if w]
+            self.words[name] = " <-> ".join(f"'{w}'" for w in words) + ":*" if words else ""
+            return f"to_tsquery('{SEARCH_CONFIG}', :{name})"
         self.words[name] = value
-        return f"phraseto_tsquery('{SEARCH_CONFIG}', :{name})"
+        return f"phraseto_tsquery('{SEARCH_CONFIG}', {SEARCH_TEXT}(:{name}))"
 
 
 def ranking(query: TsQuery, where: list[str], latest: bool) -> str:
     """Every match's key (id * 4 + code), time and rank (lower is better, as FTS5's bm25)."""
     parts = " UNION ALL ".join(
         f"SELECT t.id * 4 + {code} AS key, {at} AS at, t.client_id AS client_id, "
-        f"-ts_rank(to_tsvector('{SEARCH_CONFIG}', t.{column}), ({query.sql})) AS rank "
-        f"FROM {table} t WHERE to_tsvector('{SEARCH_CONFIG}', t.{column}) @@ ({query.sql})"
+        f"-ts_rank({_vector(column)}, ({query.sql})) AS rank "
+        f"FROM {table} t WHERE {_vector(column)} @@ ({query.sql})"
         for table, column, at, _, code in PARTS.values()
     )
     order = "at DESC, rank, key DESC" if latest else "rank, key DESC"
     conditions = f" WHERE {' AND '.join(where)}" if where else ""
     return f"SELECT key, at, rank FROM ({parts}) AS s{conditions} ORDER BY {order} LIMIT :limit"
+
+
+def _vector(column: str) -> str:
+    """The indexed expression, word for word, so the planner uses the index."""
+    return f"to_tsvector('{SEARCH_CONFIG}', {SEARCH_TEXT}(t.{column}))"
 
 
 # ts_headline's options: the same markers and about the same length as FTS5's snippet().
