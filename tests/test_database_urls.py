@@ -20,6 +20,10 @@ from rapport.postgres import _translate, redact
         ("postgresql://anna:p%40ss@db/c?password=zz&sslmode=require",
          "postgresql://anna:***@db/c?password=***&sslmode=require"),
         ("postgresql://db/c?options=-csearch_path%3Dsales", "postgresql://db/c?options=-csearch_path%3Dsales"),
+        # SQLAlchemy would read these differently from libpq: hide as much as either reads
+        ("postgresql://anna:pa/S3cret@db/c", "postgresql://anna:***@db/c"),
+        ("postgresql://anna:S3c@retPW@db/c", "postgresql://anna:***@db/c"),
+        ("postgresql://db/c?pass%77ord=S3cret&sslpassword=x", "postgresql://db/c?pass%77ord=***&sslpassword=***"),
     ],
 )  # fmt: skip
 def test_the_password_is_redacted_as_libpq_reads_it(url, shown):
@@ -53,11 +57,19 @@ def test_a_sqlite_url_is_a_file_and_other_databases_are_refused(run, tmp_path):
     )
 
 
-def test_a_mistyped_url_is_refused_not_made_a_file(run, tmp_path, monkeypatch):
+@pytest.mark.parametrize(
+    "mistyped",
+    ["postgresql:/anna:S3cret@127.0.0.1/clients", "postgresql//anna:S3cret@127.0.0.1/clients",
+     " postgresql://anna:S3cret@127.0.0.1/clients", "postgres:anna:S3cret@db"],
+)  # fmt: skip
+def test_a_mistyped_url_is_refused_not_made_a_file(run, tmp_path, monkeypatch, mistyped):
     monkeypatch.chdir(tmp_path)
-    result = run("--db", "postgresql:/anna@127.0.0.1/clients", "add", "X")
+    result = run("--db", mistyped, "add", "X")
     assert result.exit_code == 2
-    assert "is not a database URL (the // is missing)" in result.stderr
+    assert result.stderr == (
+        "rapport: the journal given is almost a PostgreSQL URL, not quite: write "
+        "postgresql://user@host/database, with nothing before it\n"
+    )
     assert list(tmp_path.iterdir()) == []
 
 

@@ -167,8 +167,9 @@ def test_queries_within_too_many_parentheses_are_refused_not_crashed_on(run):
     with pytest.raises(QueryError, match=f"more than {MAX_DEPTH} parentheses"):
         parse(deep)
     assert parse("(" * MAX_DEPTH + "lunch" + ")" * MAX_DEPTH).sql == w(0)
-    with pytest.raises(QueryError, match="NEAR"):
-        parse("NEAR(lunch harbour)")
+    for near in ("NEAR(lunch harbour)", "NEAR (lunch harbour, 5)"):
+        with pytest.raises(QueryError, match="NEAR"):
+            parse(near)
     assert run("add", "A").exit_code == 0 and run("log", "a", "lunch").exit_code == 0
     result = run("search", deep)  # on this run's own engine: FTS5 refuses it too
     assert result.exit_code == 2 and result.stderr.startswith("rapport: cannot search for")

@@ -296,14 +296,23 @@ def test_a_missing_schema_is_named_as_such(run):
         assert "names in its search_path does not exist on the server" in result.stderr
 
 
-def test_journals_in_one_database_keep_their_search_when_another_goes(run):
-    """The unaccent extension goes to public, not into whichever journal came first."""
+@contextlib.contextmanager
+def another_database() -> Iterator[str]:
+    """A new database on the server, without the unaccent extension that conftest installs."""
     database = f"rapport_{uuid.uuid4().hex[:12]}"
     with _server_connection(SERVER) as conn:
         conn.execute(f"CREATE DATABASE {database}")
-    base = re.sub(r"/[^/?]*(\?|$)", f"/{database}\\1", SERVER.split("://", 1)[1], count=1)
-    base = SERVER.split("://", 1)[0] + "://" + base
+    scheme, rest = SERVER.split("://", 1)
     try:
+        yield f"{scheme}://" + re.sub(r"/[^/?]*(\?|$)", f"/{database}\\1", rest, count=1)
+    finally:
+        with _server_connection(SERVER) as conn:
+            conn.execute(f"DROP DATABASE {database} WITH (FORCE)")
+
+
+def test_journals_in_one_database_keep_their_search_when_another_goes(run):
+    """The unaccent extension goes to public, not into whichever journal came first."""
+    with another_database() as base:
         with _server_connection(base) as conn:
             conn.execute("CREATE SCHEMA team_a")
             conn.execute("CREATE SCHEMA team_b")
@@ -319,9 +328,20 @@ def test_journals_in_one_database_keep_their_search_when_another_goes(run):
         assert run("--db", second, "check").stdout.endswith(
             "search index: ok\nschema:       version 3\nok\n"
         )
-    finally:
-        with _server_connection(SERVER) as conn:
-            conn.execute(f"DROP DATABASE {database} WITH (FORCE)")
+
+
+def test_check_warns_when_unaccent_lives_in_another_journal(run):
+    with another_database() as base:
+        with _server_connection(base) as conn:
+            conn.execute("CREATE SCHEMA team_a")
+            conn.execute("CREATE SCHEMA team_b")
+            conn.execute("CREATE EXTENSION unaccent SCHEMA team_a")  # as an older rapport did
+        for schema in ("team_a", "team_b"):
+            url = ServerJournal(base, schema).url
+            assert run("--db", url, "add", "Anna").exit_code == 0
+        checked = run("--db", ServerJournal(base, "team_b").url, "check")
+        assert checked.exit_code == 0
+        assert "search index: ok, but its unaccent lives in the journal team_a" in checked.stdout
 
 
 def test_forget_by_a_user_who_may_not_rewrite_the_tables_says_so(run, journal):

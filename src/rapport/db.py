@@ -76,10 +76,11 @@ def open_journal(
 ) -> Database:
     """The journal `--db` or `$RAPPORT_DB` names: a PostgreSQL URL, else a SQLite file."""
     chosen = option or os.environ.get(ENV_VAR) or ""
-    if re.match(r"postgres(ql)?(\+\w+)?:(?!//)", chosen, re.IGNORECASE):
+    if re.match(r"\s*postgres(ql)?(\+\w+)?(:(?!//)|/)|\s+postgres", chosen, re.IGNORECASE):
+        # Not echoed: it may hold a password.
         raise BadInput(
-            f"{chosen!r} is not a database URL (the // is missing): write "
-            "postgresql://user@host/database"
+            "the journal given is almost a PostgreSQL URL, not quite: write "
+            "postgresql://user@host/database, with nothing before it"
         )
     if "://" in chosen:
         from rapport import postgres

@@ -218,6 +218,12 @@ def _check_server(db: Database) -> Check:
                 "AND indexname IN ('interaction_search', 'impression_search', 'fact_search', "
                 "'follow_up_search')"
             ).scalar_one()
+            lender = conn.exec_driver_sql(
+                "SELECT n.nspname FROM pg_extension e JOIN pg_namespace n "
+                "ON n.oid = e.extnamespace WHERE e.extname = 'unaccent' "
+                "AND n.nspname <> current_schema() "
+                "AND to_regclass(quote_ident(n.nspname) || '._migrations') IS NOT NULL"
+            ).scalar()
             accents = conn.exec_driver_sql(
                 f"SELECT to_tsvector('{migrations.SEARCH_CONFIG}', 'Müller') "
                 f"= to_tsvector('{migrations.SEARCH_CONFIG}', 'Muller')"
@@ -228,6 +234,11 @@ def _check_server(db: Database) -> Check:
     search = "ok" if indexes == 4 else f"{4 - indexes} of the 4 search indexes are missing"
     if search == "ok" and not accents:
         search = "ok, but accents count (the server had no unaccent extension to use)"
+    elif search == "ok" and lender:
+        search = (
+            f"ok, but its unaccent lives in the journal {lender}: dropping that schema would "
+            "break this search; ALTER EXTENSION unaccent SET SCHEMA public"
+        )
     return Check(integrity, orphans, version, search)
 
 

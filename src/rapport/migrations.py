@@ -204,8 +204,10 @@ def _unaccent(conn: Connection) -> str | None:
         try:
             with conn.begin_nested():  # a refusal must not end the migration's transaction
                 conn.exec_driver_sql("CREATE EXTENSION IF NOT EXISTS unaccent SCHEMA public")
-        except DBAPIError:
-            pass  # not installed, not ours to install, or another migration just did it
+        except DBAPIError as error:
+            if getattr(error.orig, "sqlstate", None) == "55P03":
+                raise  # waited too long for another journal's migration: fail whole, retry
+            # not installed, not ours to install, or another journal's migration just did it
         found = conn.exec_driver_sql(find).scalar()
     return found
 

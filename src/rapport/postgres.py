@@ -41,30 +41,29 @@ def is_url(text: str) -> bool:
 
 
 def redact(url: str) -> str:
-    """The URL as it may be shown: any password replaced by ***."""
+    """The URL as it may be shown: any password replaced by ***.
+
+    Cautious rather than exact: from the first colon after :// up to the last @ counts as
+    the password, so one holding @, /, # or ? does not show in part.
+    """
     span = _password_span(url)
     if span is not None:
         url = f"{url[: span[0]]}***{url[span[1] :]}"
-    return _QUERY_PASSWORD.sub(r"\1***", url)
+    return _QUERY_PARAMETER.sub(
+        lambda m: m.group(1) + "***" if _is_password(m.group(1)) else m.group(0), url
+    )
 
 
 def _password_span(url: str) -> tuple[int, int] | None:
-    """Where the password is, read as libpq reads it: up to the first @ or / after ://.
-
-    A general URL parser ends the user part at # or ? as well, and would miss a password
-    with those characters in it that libpq still takes.
-    """
     start = url.index("://") + 3
-    end = start
-    while end < len(url) and url[end] not in "@/":
-        end += 1
-    if end == len(url) or url[end] != "@":
+    end = url.rfind("@")
+    if end < start:
         return None
     colon = url.find(":", start, end)
     return None if colon == -1 else (colon + 1, end)
 
 
-_QUERY_PASSWORD = re.compile(r"([?&]password=)[^&]*")
+_QUERY_PARAMETER = re.compile(r"([?&][^&=]*=)([^&]*)")
 
 
 def _secrets(url: str) -> list[str]:
@@ -73,17 +72,18 @@ def _secrets(url: str) -> list[str]:
     span = _password_span(url)
     if span is not None:
         found.append(url[span[0] : span[1]])
-    found += [m.group(0).partition("=")[2] for m in _QUERY_PASSWORD.finditer(url)]
+    found += [m.group(2) for m in _QUERY_PARAMETER.finditer(url) if _is_password(m.group(1))]
     return [form for secret in found if secret for form in {secret, unquote(secret)}]
+
+
+def _is_password(key: str) -> bool:
+    """password, sslpassword, or either spelled with %-escapes, which libpq decodes."""
+    return unquote(key.strip("?&=")).lower().endswith("password")
 
 
 def _conninfo(url: str) -> str:
     """libpq's URI: the same URL without SQLAlchemy's driver name."""
     return "postgresql" + url[url.index("://") :]
-
-
-def _engine_url(url: str) -> str:
-    return "postgresql+psycopg" + url[url.index("://") :]
 
 
 def _driver() -> Any:
@@ -113,11 +113,17 @@ class ServerDatabase(dbmodule.Database):
         """The engine, made once; nothing is checked or migrated yet."""
         if self._engine is not None:
             return self._engine
-        _driver()
         from sqlalchemy import create_engine, event
         from sqlalchemy.pool import NullPool
 
-        engine = create_engine(_engine_url(self.url), poolclass=NullPool)
+        psycopg = _driver()
+        # libpq alone reads the URL, for the engine as for the plain connections: SQLAlchemy
+        # would read an odd password differently from libpq, and from what redact() hides.
+        engine = create_engine(
+            "postgresql+psycopg://",
+            creator=lambda: psycopg.connect(_conninfo(self.url)),
+            poolclass=NullPool,
+        )
 
         @event.listens_for(engine, "begin")
         def on_begin(conn: Any) -> None:

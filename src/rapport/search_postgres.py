@@ -74,7 +74,7 @@ def _tokens(query: str) -> list[tuple[str, str]]:
             tokens.append(("paren", match.group(0).strip()))
         elif match.group(4) in _OPERATORS:
             tokens.append(("operator", match.group(4)))
-        elif match.group(4) == "NEAR" and query[pos : pos + 1] == "(":
+        elif match.group(4) == "NEAR" and query[pos:].lstrip().startswith("("):
             raise QueryError('NEAR(…) works on a SQLite journal only; use AND or a "phrase"')
         elif match.group(4):
             tokens.append(("word", match.group(4)))
