@@ -42,6 +42,22 @@ def another_schema() -> Iterator[ServerJournal]:
             conn.execute(f"DROP SCHEMA {journal.schema} CASCADE")
 
 
+@contextlib.contextmanager
+def another_user(journal: ServerJournal, name: str, privileges: str) -> Iterator[str]:
+    """A login role with `privileges` on the journal's tables; yields its URL."""
+    role = f"{name}_{journal.schema}"
+    with _server_connection(SERVER) as conn:
+        conn.execute(f"CREATE ROLE {role} LOGIN")
+        conn.execute(f"GRANT USAGE ON SCHEMA {journal.schema} TO {role}")
+        conn.execute(f"GRANT {privileges} ON ALL TABLES IN SCHEMA {journal.schema} TO {role}")
+    try:
+        yield re.sub(r"://([^@/]*@)?", f"://{role}@", journal.url, count=1)
+    finally:
+        with _server_connection(SERVER) as conn:
+            conn.execute(f"DROP OWNED BY {role}")
+            conn.execute(f"DROP ROLE {role}")
+
+
 def with_password(url: str, password: str) -> str:
     scheme, rest = url.split("://", 1)
     user, _, host = rest.rpartition("@")
@@ -201,13 +217,7 @@ def test_a_password_in_the_url_never_shows(run, journal):
 
 def test_a_user_who_may_only_read_gets_one_line_and_changes_nothing(run, journal):
     assert run("add", "Anna").exit_code == 0
-    reader = f"reader_{journal.schema}"
-    with _server_connection(SERVER) as conn:
-        conn.execute(f"CREATE ROLE {reader} LOGIN")
-        conn.execute(f"GRANT USAGE ON SCHEMA {journal.schema} TO {reader}")
-        conn.execute(f"GRANT SELECT ON ALL TABLES IN SCHEMA {journal.schema} TO {reader}")
-    try:
-        as_reader = re.sub(r"://([^@/]*@)?", f"://{reader}@", journal.url, count=1)
+    with another_user(journal, "reader", "SELECT") as as_reader:
         before = snapshot(journal)
         assert run("--db", as_reader, "show", "anna").exit_code == 0
         result = run("--db", as_reader, "log", "anna", "hello")
@@ -215,10 +225,6 @@ def test_a_user_who_may_only_read_gets_one_line_and_changes_nothing(run, journal
         assert result.stderr.startswith(f"rapport: the journal {as_reader} may not be written")
         assert len(result.stderr.splitlines()) == 1
         assert snapshot(journal) == before
-    finally:
-        with _server_connection(SERVER) as conn:
-            conn.execute(f"DROP OWNED BY {reader}")
-            conn.execute(f"DROP ROLE {reader}")
 
 
 # -- erasure -------------------------------------------------------------------------------
@@ -347,13 +353,7 @@ def test_check_warns_when_unaccent_lives_in_another_journal(run):
 def test_forget_by_a_user_who_may_not_rewrite_the_tables_says_so(run, journal):
     assert run("add", "Jürgen Vogel").exit_code == 0
     assert run("log", "vogel", "regatta").exit_code == 0
-    member = f"member_{journal.schema}"
-    with _server_connection(SERVER) as conn:
-        conn.execute(f"CREATE ROLE {member} LOGIN")
-        conn.execute(f"GRANT USAGE ON SCHEMA {journal.schema} TO {member}")
-        conn.execute(f"GRANT ALL ON ALL TABLES IN SCHEMA {journal.schema} TO {member}")
-    try:
-        as_member = re.sub(r"://([^@/]*@)?", f"://{member}@", journal.url, count=1)
+    with another_user(journal, "member", "ALL") as as_member:
         result = run("--db", as_member, "forget", "vogel", "--yes")
         assert result.exit_code == 0, result.output
         assert "traces remain in the file for now (only the owner of rapport's tables" in (
@@ -361,7 +361,3 @@ def test_forget_by_a_user_who_may_not_rewrite_the_tables_says_so(run, journal):
         )
         assert rows(journal, "SELECT count(*) FROM interaction") == [(0,)]
         assert run("db", "compact").exit_code == 0  # the owner can
-    finally:
-        with _server_connection(SERVER) as conn:
-            conn.execute(f"DROP OWNED BY {member}")
-            conn.execute(f"DROP ROLE {member}")
