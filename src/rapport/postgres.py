@@ -145,9 +145,7 @@ class ServerDatabase(dbmodule.Database):
             # Read the version as any reader does: only a migration waits for the writers.
             with engine.connect() as conn:
                 version = migrations.version(conn)
-                if version == 0:
-                    self._refuse_missing_schema(conn.exec_driver_sql("SELECT current_schema()"))
-            if version != migrations.SCHEMA_VERSION:
+            if version != migrations.SCHEMA_VERSION:  # _migrate refuses what cannot be
                 with dbmodule._writer(engine).connect() as conn:
                     self._migrate(conn, create)
                     conn.commit()
