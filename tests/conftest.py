@@ -7,6 +7,7 @@ the SQLite file itself are marked `sqlite_only`; tests that need a server, `post
 
 from __future__ import annotations
 
+import contextlib
 import os
 import pty
 import select
@@ -79,11 +80,12 @@ class ServerJournal:
         return found[0][0] is not None
 
 
-def _server_journal(monkeypatch: pytest.MonkeyPatch) -> Iterator[ServerJournal]:
+@contextlib.contextmanager
+def server_journal() -> Iterator[ServerJournal]:
+    """A new schema on the test server, dropped afterwards with all it holds."""
     journal = ServerJournal(SERVER, f"test_{uuid.uuid4().hex[:16]}")
     with _server_connection(SERVER) as conn:
         conn.execute(f"CREATE SCHEMA {journal.schema}")
-    monkeypatch.setenv("RAPPORT_DB", journal.url)
     try:
         yield journal
     finally:
@@ -93,24 +95,19 @@ def _server_journal(monkeypatch: pytest.MonkeyPatch) -> Iterator[ServerJournal]:
 
 @pytest.fixture(autouse=True)
 def isolated(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path | ServerJournal]:
-    if SERVER:
-        server = _server_journal(monkeypatch)
-        journal: Path | ServerJournal = next(server)
-    else:
-        journal = tmp_path / "journal.db"
+    with contextlib.ExitStack() as stack:
+        journal = stack.enter_context(server_journal()) if SERVER else tmp_path / "journal.db"
         monkeypatch.setenv("RAPPORT_DB", str(journal))
-    monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path / "data"))  # never the real home
-    monkeypatch.setenv("COLUMNS", WIDTH)
-    monkeypatch.setenv("TZ", "Europe/Berlin")
-    monkeypatch.setenv("RAPPORT_AUTHOR", "Tester")  # not whoever runs the tests
-    monkeypatch.delenv("RAPPORT_DEBUG", raising=False)
-    monkeypatch.delenv("NO_COLOR", raising=False)
-    time.tzset()
-    yield journal
-    monkeypatch.undo()
-    time.tzset()
-    if SERVER:
-        next(server, None)  # drops the schema
+        monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path / "data"))  # never the real home
+        monkeypatch.setenv("COLUMNS", WIDTH)
+        monkeypatch.setenv("TZ", "Europe/Berlin")
+        monkeypatch.setenv("RAPPORT_AUTHOR", "Tester")  # not whoever runs the tests
+        monkeypatch.delenv("RAPPORT_DEBUG", raising=False)
+        monkeypatch.delenv("NO_COLOR", raising=False)
+        time.tzset()
+        yield journal
+        monkeypatch.undo()
+        time.tzset()
 
 
 @pytest.fixture

@@ -21,25 +21,21 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from sqlmodel import SQLModel
 
-from conftest import SERVER, ServerJournal, _server_connection, rapport_process, rows, snapshot
+from conftest import (
+    SERVER,
+    ServerJournal,
+    _server_connection,
+    rapport_process,
+    rows,
+    server_journal,
+    snapshot,
+)
 from rapport import migrations, models  # noqa: F401  (models registers the tables)
 from rapport.db import Database, open_journal
 from rapport.postgres import redact
 from test_export_import import build, exported, imported, journals
 
 pytestmark = pytest.mark.postgres_only
-
-
-@contextlib.contextmanager
-def another_schema() -> Iterator[ServerJournal]:
-    journal = ServerJournal(SERVER, f"test_{uuid.uuid4().hex[:16]}")
-    with _server_connection(SERVER) as conn:
-        conn.execute(f"CREATE SCHEMA {journal.schema}")
-    try:
-        yield journal
-    finally:
-        with _server_connection(SERVER) as conn:
-            conn.execute(f"DROP SCHEMA {journal.schema} CASCADE")
 
 
 @contextlib.contextmanager
@@ -147,7 +143,7 @@ def test_sqlite_to_postgres_and_back_is_byte_identical(journal, tmp_path):
 @given(journal_spec=journals())
 def test_any_journal_survives_the_move_to_the_server(journal_spec):
     people, entries = journal_spec
-    with tempfile.TemporaryDirectory() as folder, another_schema() as server:
+    with tempfile.TemporaryDirectory() as folder, server_journal() as server:
         source, target = Database(Path(folder, "a.db")), open_journal(server.url)
         try:
             build(source, people, entries)

@@ -544,7 +544,9 @@ def demo(
     from rapport import plainsql, render
     from rapport.db import current_author, open_journal
 
-    target = sample.prepare(path, open_journal(ctx.obj).path, force=force)
+    journal = open_journal(ctx.obj)
+    user_file = journal.path if journal.dialect == "sqlite" else None  # a server is no file
+    target = sample.prepare(path, user_file, force=force)
     db = sample.write(target, current_author(ctx.meta.get("rapport.author")))
     ctx.call_on_close(db.close)
     _out().print(render.briefing(plainsql.briefing(db, sample.STAR, limit=8)))

@@ -342,10 +342,10 @@ STORY: list[tuple[int, int, str, str, dict[str, object]]] = [
 ]
 
 
-def prepare(path: Path | None, user_journal: Path, *, force: bool) -> Path:
-    """The demo's own file, emptied; never the user's journal."""
+def prepare(path: Path | None, user_journal: Path | None, *, force: bool) -> Path:
+    """The demo's own file, emptied; never the user's journal file."""
     target = (path or default_path().with_name("demo.db")).expanduser()
-    if target.resolve() == user_journal.resolve():
+    if user_journal is not None and target.resolve() == user_journal.resolve():
         raise BadInput(f"{target} is your journal; the demo writes only to a file of its own")
     if target.is_dir():
         raise BadInput(f"{target} is a directory; give a file name for the sample journal")

@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING
 from sqlalchemy import func, select
 
 from rapport import db as dbmodule
-from rapport import migrations
+from rapport import migrations, plainsql
 from rapport.errors import BadInput, RapportError
 from rapport.journal import find_client
 from rapport.models import Client, Fact, FollowUp, Impression, Interaction
@@ -188,7 +188,6 @@ def check(db: Database) -> Check:
     return Check(integrity, foreign, version, search)
 
 
-_TABLES = ("client", "interaction", "impression", "fact", "follow_up")
 # The journal's schema by name: current_schema()::regnamespace would parse the name again
 # and miss one that needs quoting ("Team-A").
 _SCHEMA = "(SELECT oid FROM pg_namespace WHERE nspname = current_schema())"
@@ -207,16 +206,17 @@ def _check_server(db: Database) -> Check:
             ).all()
             orphans = [
                 f"{table} row {row[0]} points to a missing client"
-                for table in _TABLES[1:]
+                for table in plainsql.TABLES.values()
+                if table != "client"
                 for row in conn.exec_driver_sql(
                     f"SELECT t.id FROM {table} t LEFT JOIN client c ON c.id = t.client_id "
                     "WHERE c.id IS NULL"
                 )
             ]
+            wanted = ", ".join(f"'{table}_search'" for table, _, _ in migrations.SEARCHED)
             indexes = conn.exec_driver_sql(
                 "SELECT count(*) FROM pg_indexes WHERE schemaname = current_schema() "
-                "AND indexname IN ('interaction_search', 'impression_search', 'fact_search', "
-                "'follow_up_search')"
+                f"AND indexname IN ({wanted})"
             ).scalar_one()
             lender = conn.exec_driver_sql(
                 "SELECT n.nspname FROM pg_extension e JOIN pg_namespace n "
@@ -231,7 +231,10 @@ def _check_server(db: Database) -> Check:
     except RapportError as error:
         return Check([str(error)], [], -1, "not checked")
     integrity = [f"index {name} is not valid; REINDEX it" for (name,) in invalid] or ["ok"]
-    search = "ok" if indexes == 4 else f"{4 - indexes} of the 4 search indexes are missing"
+    missing = len(migrations.SEARCHED) - indexes
+    search = "ok"
+    if missing:
+        search = f"{missing} of the {len(migrations.SEARCHED)} search indexes are missing"
     if search == "ok" and not accents:
         search = "ok, but accents count (the server had no unaccent extension to use)"
     elif search == "ok" and lender:

@@ -120,7 +120,7 @@ def m001_initial(conn: Connection) -> None:
     )
 
 
-_SEARCHED = (  # table, column, code: an entry's search row is id * 4 + code
+SEARCHED = (  # table, column, code: an entry's search row is id * 4 + code
     ("interaction", "note", 0),
     ("impression", "text", 1),
     ("fact", "text", 2),
@@ -140,7 +140,7 @@ def m002_search(conn: Connection) -> None:
         "CREATE VIRTUAL TABLE search_index USING fts5("
         "body, tokenize = 'porter unicode61 remove_diacritics 2')"
     )
-    for table, column, code in _SEARCHED:
+    for table, column, code in SEARCHED:
         key = f"id * 4 + {code}"
         for statement in (
             f"""CREATE TRIGGER {table}_search_insert AFTER INSERT ON {table} BEGIN
@@ -182,7 +182,7 @@ def _search_on_postgres(conn: Connection) -> None:
         f"asciiword, word, numword, asciihword, hword, numhword, hword_asciipart, hword_part, "
         f"hword_numpart WITH {dictionaries}"
     )
-    for table, column, _ in _SEARCHED:
+    for table, column, _ in SEARCHED:
         conn.exec_driver_sql(
             f"CREATE INDEX {table}_search ON {table} "
             f"USING gin (to_tsvector('{SEARCH_CONFIG}', {SEARCH_TEXT}({column})))"

@@ -23,14 +23,14 @@ from typing import TYPE_CHECKING, Any
 from urllib.parse import unquote
 
 from rapport import db as dbmodule
-from rapport import migrations
+from rapport import migrations, plainsql
 from rapport.errors import NoJournal, RapportError
 
 if TYPE_CHECKING:
     import psycopg
     from sqlalchemy import Engine
 
-_TABLES = ("client", "interaction", "impression", "fact", "follow_up", "_migrations")
+_TABLES = (*plainsql.TABLES.values(), "_migrations")
 _URL = re.compile(r"^postgres(?:ql)?(?:\+\w+)?://", re.IGNORECASE)
 # Serialises writers per journal (a schema is a journal): see the module's docstring.
 _WRITE_LOCK = "SELECT pg_advisory_xact_lock(hashtextextended('rapport:' || current_schema(), 0))"
@@ -127,9 +127,8 @@ class ServerDatabase(dbmodule.Database):
 
         @event.listens_for(engine, "begin")
         def on_begin(conn: Any) -> None:
-            statements = _write_start() if conn.get_execution_options().get("rapport_write") \
-                else _read_start()  # fmt: skip
-            for statement in statements:
+            write = conn.get_execution_options().get("rapport_write")
+            for statement in _write_start() if write else _read_start():
                 conn.exec_driver_sql(statement)
 
         self._engine = engine
@@ -219,17 +218,12 @@ class ServerDatabase(dbmodule.Database):
         try:
             for statement in start:
                 raw.execute(statement)
-            if self._version is None:
-                version = _version(raw)
-                if version == 0:
-                    self._refuse_missing_schema(raw.execute("SELECT current_schema()"))
-                if version != migrations.SCHEMA_VERSION:
-                    raw.rollback()  # lets go of the write lock that migrating takes
-                    self._refuse(version, create)
-                    self._open(create)  # creates or migrates the schema
-                    for statement in start:
-                        raw.execute(statement)
-                self._version = migrations.SCHEMA_VERSION
+            if self._version is None and _version(raw) != migrations.SCHEMA_VERSION:
+                raw.rollback()  # lets go of the write lock that migrating takes
+                self._open(create)  # creates or migrates the schema, or says why not
+                for statement in start:
+                    raw.execute(statement)
+            self._version = migrations.SCHEMA_VERSION
             yield ServerConnection(raw)
             if write:
                 raw.commit()
@@ -304,11 +298,6 @@ class ServerDatabase(dbmodule.Database):
             text = text.replace(secret, "***")
         return text
 
-    def close(self) -> None:
-        if self._engine is not None:
-            self._engine.dispose()
-            self._engine = None
-
 
 def _write_start() -> tuple[str, ...]:
     return (f"SET LOCAL lock_timeout = {dbmodule.busy_timeout_ms()}", _WRITE_LOCK)
@@ -326,6 +315,14 @@ def _version(raw: psycopg.Connection[Any]) -> int:
 
 def _text_times(raw: psycopg.Connection[Any] | psycopg.Cursor[Any]) -> None:
     """Times and days as SQLite holds them ("2026-11-26 12:00:00.000000", "2026-11-26")."""
+    stored_time, stored_day = _loaders()
+    raw.adapters.register_loader("timestamp", stored_time)
+    raw.adapters.register_loader("date", stored_day)
+
+
+@lru_cache(maxsize=1)
+def _loaders() -> tuple[type, type]:
+    """psycopg's loaders, giving text: made once, when psycopg is imported anyway."""
     from psycopg.types.datetime import DateLoader, TimestampLoader
 
     class StoredTime(TimestampLoader):
@@ -336,8 +333,7 @@ def _text_times(raw: psycopg.Connection[Any] | psycopg.Cursor[Any]) -> None:
         def load(self, data: Any) -> str:  # type: ignore[override]
             return super().load(data).isoformat()
 
-    raw.adapters.register_loader("timestamp", StoredTime)
-    raw.adapters.register_loader("date", StoredDay)
+    return StoredTime, StoredDay
 
 
 class ServerConnection:

@@ -22,7 +22,7 @@ if TYPE_CHECKING:
 MARK_START, MARK_END = "\x02", "\x03"  # around matches in snippets; render.py styles them
 
 # One part per searched kind; the FTS rowid is id * 4 + code (see migrations.m002_search).
-_PARTS = {
+PARTS = {
     "interaction": ("interaction", 0, "t.at", "t.kind"),
     "impression": ("impression", 1, "t.at", "t.stage || ' impression'"),
     "fact": ("fact", 2, "t.at", "t.topic"),
@@ -126,7 +126,7 @@ def _ranking(params: dict[str, object], latest: bool) -> str:
         cases = " ".join(
             f"WHEN {code} THEN (SELECT {at if name == 'at' else 't.client_id'} "
             f"FROM {table} t WHERE t.id = s.rowid / 4)"
-            for table, code, at, _ in _PARTS.values()
+            for table, code, at, _ in PARTS.values()
         )
         return f"CASE s.rowid % 4 {cases} END"
 
@@ -145,7 +145,7 @@ _DETAILS = " UNION ALL ".join(
     f"JOIN {table} t ON t.id = s.rowid / 4 JOIN client c ON c.id = t.client_id "
     f"WHERE s.rowid % 4 = {code} AND search_index MATCH :query "
     f"AND s.rowid IN (SELECT value FROM json_each(:ids))"
-    for source, (table, code, at, label) in _PARTS.items()
+    for source, (table, code, at, label) in PARTS.items()
 )
 
 

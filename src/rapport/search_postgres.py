@@ -11,16 +11,15 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
+from rapport import search
 from rapport.errors import BadInput
-from rapport.migrations import PUNCTUATION, SEARCH_CONFIG, SEARCH_TEXT
+from rapport.migrations import PUNCTUATION, SEARCH_CONFIG, SEARCH_TEXT, SEARCHED
 
-# source → table, searched column, time shown, label shown, code (as in search._PARTS)
-PARTS = {
-    "interaction": ("interaction", "note", "t.at", "t.kind", 0),
-    "impression": ("impression", "text", "t.at", "t.stage || ' impression'", 1),
-    "fact": ("fact", "text", "t.at", "t.topic", 2),
-    "follow-up": ("follow_up", "text", "t.created_at", "'follow-up'", 3),
-}
+# source → table, searched column, time shown, label shown, code: SQLite's parts, with the
+# column each searches (the FTS5 index holds the text itself; here the expression is indexed)
+_COLUMNS = {table: column for table, column, _ in SEARCHED}
+PARTS = {source: (table, _COLUMNS[table], at, label, code)
+         for source, (table, code, at, label) in search.PARTS.items()}  # fmt: skip
 
 # FTS5's barewords: ASCII letters, digits and _, and every character beyond ASCII.
 _TOKEN = re.compile(r'\s*(?:(")|(\()|(\))|([A-Za-z0-9_\x1a\x80-\U0010ffff]+\*?)|(\S))')

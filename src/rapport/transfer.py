@@ -226,42 +226,38 @@ class _Batch:
             self.report.differing.append(where)
 
     def _insert(self, table: Table, new: list[tuple[str, dict[str, Any]]]) -> None:
+        """A batch in one savepoint; when it breaks a constraint, row by row to name the line."""
         if not new:
             return
-        if self.conn.dialect.name == "postgresql":
-            self._insert_all(table, new)
-            return
-        stage = self._stage(table.name)
+        from sqlalchemy.exc import IntegrityError
+
+        on_sqlite = self.conn.dialect.name == "sqlite"
+        stage = self._stage(table.name) if on_sqlite else ""  # made outside the savepoint
+        try:
+            with self.conn.begin_nested():
+                if on_sqlite:
+                    self._through_stage(table.name, stage, new)
+                else:  # PostgreSQL: one statement per batch, run by psycopg as a pipeline
+                    self.conn.execute(insert(table), [row for _, row in new])
+        except (IntegrityError, sqlite3.IntegrityError):  # the rollback emptied the stage too
+            for where, row in new:  # find the line at fault
+                self._guarded(where, insert(table).values(row))
+
+    def _through_stage(self, table: str, stage: str, new: list[tuple[str, dict[str, Any]]]) -> None:
         names = list(new[0][1])
         columns = ", ".join(names)
         # The plain sqlite3 connection under the session: the rows are checked already, and
         # SQLAlchemy's per-value processing cost more than SQLite's own work here.
         raw = self.conn.connection.driver_connection
-        try:
-            with self.conn.begin_nested():
-                raw.executemany(
-                    f"INSERT INTO temp.{stage} ({columns}) VALUES ({', '.join('?' * len(names))})",
-                    [tuple(plainsql.bind(row.get(name)) for name in names) for _, row in new],
-                )
-                raw.execute(
-                    f"INSERT INTO main.{table.name} ({columns}) "
-                    f"SELECT {columns} FROM temp.{stage} ORDER BY rowid"
-                )
-                raw.execute(f"DELETE FROM temp.{stage}")
-        except sqlite3.IntegrityError:  # the savepoint's rollback has emptied the stage too
-            for where, row in new:  # find the line at fault
-                self._guarded(where, insert(table).values(row))
-
-    def _insert_all(self, table: Table, new: list[tuple[str, dict[str, Any]]]) -> None:
-        """On PostgreSQL: one statement per batch, run by psycopg as a pipeline."""
-        from sqlalchemy.exc import IntegrityError
-
-        try:
-            with self.conn.begin_nested():
-                self.conn.execute(insert(table), [row for _, row in new])
-        except IntegrityError:
-            for where, row in new:  # find the line at fault
-                self._guarded(where, insert(table).values(row))
+        raw.executemany(
+            f"INSERT INTO temp.{stage} ({columns}) VALUES ({', '.join('?' * len(names))})",
+            [tuple(plainsql.bind(row.get(name)) for name in names) for _, row in new],
+        )
+        raw.execute(
+            f"INSERT INTO main.{table} ({columns}) "
+            f"SELECT {columns} FROM temp.{stage} ORDER BY rowid"
+        )
+        raw.execute(f"DELETE FROM temp.{stage}")
 
     def _stage(self, table: str) -> str:
         """A temporary table of the same columns that a batch is written to first.
