@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+
 import pytest
 
 from conftest import rows, snapshot
@@ -132,9 +134,52 @@ def test_merge_refuses_the_same_client_and_asks(run, journal, story):
     assert snapshot(journal) == before
 
 
+def test_merge_keeps_the_first_impression_of_the_client_kept_when_it_is_earlier(
+    run, journal, story
+):
+    for step in [
+        ("add", "K. Brant"),
+        ("impression", "k. brant", "Warm", "--score", "1", "--at", "2025-05-01"),
+    ]:
+        assert run(*step).exit_code == 0
+    assert run("merge", "k. brant", "konrad brant", "--yes").exit_code == 0
+    assert rows(journal, "SELECT text, stage FROM impression ORDER BY at") == [
+        ("Restless", "first"), ("Warm", "later")
+    ]  # fmt: skip
+    assert rows(journal, "SELECT name FROM client") == [("Konrad Brant",)]
+
+
+@pytest.mark.parametrize("command", ["rm", "merge"])
+def test_the_question_is_asked_and_no_keeps_everything(run, journal, story, command):
+    from conftest import run_in_terminal
+
+    assert run("add", "K. Brant").exit_code == 0
+    args = ["rm", uuid_of(journal, "interaction")[:8]]
+    if command == "merge":
+        args = ["merge", "k. brant", "konrad brant"]
+    before = snapshot(journal)
+    code, output = run_in_terminal(args, b"n\n", {})
+    assert code == 1 and "nothing written" in output, output
+    assert snapshot(journal) == before
+    code, output = run_in_terminal(args, b"y\n", {})
+    assert code == 0, output
+    assert snapshot(journal) != before
+
+
 def test_ambiguous_and_unknown_ids(run, journal, story):
     result = run("edit", "0000", "--note", "x")
     assert result.exit_code == 2 and "has the id '0000'" in result.stderr
+    # Two entries whose ids begin alike, brought in by an import.
+    lines = run("export", "--type", "interaction").stdout.splitlines()
+    record = json.loads(lines[1])
+    twins = [{**record, "uuid": f"abcd{n}000-0000-4000-8000-000000000000"} for n in (1, 2)]
+    imported = run("import", "-", input="\n".join([lines[0]] + [json.dumps(t) for t in twins]))
+    assert imported.exit_code == 0, imported.output
+    before = snapshot(journal)
+    result = run("edit", "abcd", "--note", "x")
+    assert result.exit_code == 2 and "the id 'abcd' is ambiguous" in result.stderr
+    assert snapshot(journal) == before
+    assert run("edit", "abcd1", "--note", "x").exit_code == 0
 
 
 def test_edit_without_options_opens_the_editor_on_the_text(run, journal, story, tmp_path):

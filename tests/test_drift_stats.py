@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import html
 import json
+import re
 import stat
 
 import pytest
@@ -69,6 +71,25 @@ def test_stats(run, story):
     assert "Contacts per month" in out and "Most contacted" in out and "█" in out
 
 
+def test_stats_tells_apart_two_clients_of_one_name(run):
+    for step in [
+        ("add", "Anna Schmidt", "--company", "Alpha"),
+        ("add", "Anna Schmidt", "--company", "Beta"),
+        ("log", "alpha", "a", "--at", "2025-01-01"),
+        ("log", "alpha", "b", "--at", "2025-01-02"),
+        ("log", "beta", "c", "--at", "2025-01-01"),
+    ]:  # fmt: skip
+        assert run(*step).exit_code == 0, step
+    data = json.loads(run("stats", "--json").stdout)
+    assert data["clients"] == 2 and data["interactions"] == 3
+    assert data["most_contacted"] == [
+        {"client_name": "Anna Schmidt (Alpha)", "interactions": 2},
+        {"client_name": "Anna Schmidt (Beta)", "interactions": 1},
+    ]
+    out = run("stats").stdout
+    assert "2 clients · 3 contacts" in out and "average 1 day between" in out
+
+
 def test_sparklines_in_show_and_clients(run, story):
     assert "▁▆█" in run("show", "brandt").stdout
     assert "▁▆█" in run("clients").stdout
@@ -78,13 +99,19 @@ def test_sparklines_in_show_and_clients(run, story):
 
 @pytest.mark.parametrize("command", [("show", "brandt"), ("drift",), ("stats",)])
 def test_svg_and_html_save_what_is_shown(run, story, tmp_path, command):
-    svg, html = tmp_path / "view.svg", tmp_path / "view.html"
-    result = run(*command, "--svg", str(svg), "--html", str(html))
+    svg, html_file = tmp_path / "view.svg", tmp_path / "view.html"
+    result = run(*command, "--svg", str(svg), "--html", str(html_file))
     assert result.exit_code == 0, result.output
-    picture, page = svg.read_text(), html.read_text()
-    assert (picture.startswith("<svg") and "<html>" in page.lower()) or "<!DOCTYPE html>" in page
-    first_word = result.stdout.split()[0]
-    assert first_word in page
+    picture, page = svg.read_text(), html_file.read_text()
+    assert picture.lstrip().startswith("<svg") and page.lstrip().startswith("<!DOCTYPE html>")
+    # The page holds the very lines the terminal got, in order.
+    shown = [line.rstrip() for line in result.stdout.splitlines() if line.strip()]
+    saved = html.unescape(re.sub(r"<[^>]+>", "", page.split("<pre", 1)[1].split(">", 1)[1]))
+    assert [line.rstrip() for line in saved.splitlines() if line.strip()][: len(shown)] == shown
+    # The picture holds every word (Rich writes one text element per styled run).
+    drawn = html.unescape(" ".join(re.findall(r">([^<]*)</text>", picture))).replace("\xa0", " ")
+    for word in {word for line in shown for word in line.split() if word.isalpha()}:
+        assert word in drawn, word
     assert stat.S_IMODE(svg.stat().st_mode) == 0o600
     assert f"Saved {svg}" in result.stderr
 

@@ -70,8 +70,16 @@ def test_fact_with_topic(run, journal):
 
 
 def test_fact_default_topic_is_other(run, journal):
-    assert run("fact", "brandt", "Drinks his coffee black").exit_code == 0
+    result = run("fact", "brandt", "Drinks his coffee black")
+    assert result.exit_code == 0
     assert rows(journal, "SELECT topic FROM fact") == [("other",)]
+    assert "Noted an other detail" not in result.stderr
+    assert "Noted a detail about Konrad Brandt" in result.stderr
+
+
+def test_a_topic_with_a_vowel_takes_an(run, journal):
+    result = run("fact", "brandt", "Collects old maps", "--topic", "interest")
+    assert "Noted an interest detail about Konrad Brandt" in result.stderr
 
 
 def test_fact_unknown_topic(run, journal):

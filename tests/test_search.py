@@ -65,6 +65,19 @@ def test_terminal_output_highlights(run, story):
     out = run("search", "kaffee").stdout
     assert "Jana Müller" in out and "Frau Müller mag Kaffee" in out and "call" in out
     assert "Nothing found for 'zebra'." in run("search", "zebra").stdout
+    coloured = run("search", "kaffee", env={"FORCE_COLOR": "1", "NO_COLOR": None}).stdout
+    assert re.search(r"\x1b\[[0-9;]*m\s*Kaffee\s*\x1b\[0m", coloured), coloured
+    assert "Frau Müller mag " in coloured  # only the match is marked
+
+
+def test_the_best_match_comes_first(run, story):
+    for note in ["Kaffee, Kaffee und noch mehr Kaffee", "Tee; später kurz Kaffee"]:
+        assert run("log", "muller", note, "--at", "2025-09-01 12:00").exit_code == 0
+    ranked = [h["snippet"] for h in found(run, "kaffee")]
+    assert ranked[0].count("**Kaffee**") == 3, ranked
+    assert len(ranked) == 3
+    newest = [h["snippet"] for h in found(run, "kaffee", "--latest")]
+    assert newest[-1] == "Frau Müller mag **Kaffee**"
 
 
 @pytest.mark.parametrize("query", ['"unclosed', "AND AND", "(", "a NOT", "NOT lunch"])

@@ -153,6 +153,14 @@ def test_negative_limit_is_bad_input(run, story):
     assert "--limit" in result.stderr
 
 
+def test_every_timeline_entry_shows_its_short_id(run, story):
+    timeline = json.loads(run("show", "brandt", "--json", "--limit", "0").stdout)["timeline"]
+    shown = run("show", "brandt", "--limit", "0").stdout.split("Timeline, newest first")[1]
+    assert len(timeline) > 3
+    for entry in timeline:
+        assert entry["uuid"][:8] in shown, entry
+
+
 def test_json_briefing(run, story):
     result = run("show", "brandt", "--json")
     assert result.exit_code == 0, result.output

@@ -445,7 +445,8 @@ def fact(
     client_row, row = journal.add_fact(
         _open(ctx), client, text, topic=topic, at=_when(at), allow_future=future
     )
-    _say(f"Noted a {row.topic} detail about {client_row.name}  [{short_id(row.uuid)}]")
+    kind = {"other": "", "interest": "n interest"}.get(row.topic, f" {row.topic}")
+    _say(f"Noted a{kind} detail about {client_row.name}  [{short_id(row.uuid)}]")
 
 
 @app.command()

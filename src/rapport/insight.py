@@ -19,6 +19,10 @@ from rapport.models import Client, Fact, FollowUp, Impression, Interaction
 from rapport.plainsql import first_and_latest
 
 if TYPE_CHECKING:
+    from collections.abc import Sequence
+
+    from sqlalchemy import Row
+
     from rapport.db import Database
 
 # -- what is due ------------------------------------------------------------------------------
@@ -145,17 +149,24 @@ def _last_twelve_months() -> list[str]:
     return labels
 
 
+def _labelled(per_client: Sequence[Row[tuple[str, str, int]]]) -> list[tuple[str, int]]:
+    """(label, contacts) per client; two clients of one name are told apart by company."""
+    names = Counter(name for name, _, _ in per_client)
+    return [
+        (f"{name} ({company})" if names[name] > 1 and company else name, count)
+        for name, company, count in per_client
+    ]
+
+
 def stats(db: Database, *, top: int = 5) -> Stats:
     labels = _last_twelve_months()
     first_month = date.fromisoformat(labels[0] + "-01")
     with db.reading() as session:
-        counts = dict(
-            session.execute(
-                select(Client.name, func.count(Interaction.id))
-                .outerjoin(Interaction, Interaction.client_id == Client.id)
-                .group_by(Client.id)
-            ).all()
-        )
+        per_client = session.execute(
+            select(Client.name, Client.company, func.count(Interaction.id))
+            .outerjoin(Interaction, Interaction.client_id == Client.id)
+            .group_by(Client.id)
+        ).all()
         kinds = session.execute(
             select(Interaction.kind, func.count()).group_by(Interaction.kind)
         ).all()
@@ -182,14 +193,14 @@ def stats(db: Database, *, top: int = 5) -> Stats:
         open_follow_ups = session.execute(
             select(func.count()).select_from(FollowUp).where(FollowUp.done_at.is_(None))  # type: ignore[union-attr]
         ).scalar()
-    ranked = sorted(counts.items(), key=lambda item: (-item[1], item[0].casefold()))
+    ranked = sorted(_labelled(per_client), key=lambda item: (-item[1], item[0].casefold()))
     return Stats(
         months=[(label, months.get(label, 0)) for label in labels],
         kinds=sorted(((kind, count) for kind, count in kinds), key=lambda kv: (-kv[1], kv[0])),
         most=[item for item in ranked if item[1]][:top],
         least=sorted(ranked, key=lambda item: (item[1], item[0].casefold()))[:top],
-        clients=len(counts),
-        interactions=sum(counts.values()),
+        clients=len(ranked),
+        interactions=sum(count for _, count in ranked),
         impressions=impressions or 0,
         facts=facts or 0,
         open_follow_ups=open_follow_ups or 0,

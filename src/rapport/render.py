@@ -433,7 +433,8 @@ def _bars(items: list[tuple[str, int]], width: int = 40, style: str = "cyan") ->
 
 
 def stats_view(s: Stats) -> RenderableType:
-    gap = f"{s.average_gap_days:g} days" if s.average_gap_days is not None else "n/a"
+    days = s.average_gap_days
+    gap = "n/a" if days is None else f"{days:g} day" if days == 1 else f"{days:g} days"
     totals = Text(" · ").join(
         Text.assemble((str(count), "bold"), f" {noun}" if count == 1 else f" {noun}s")
         for count, noun in (
