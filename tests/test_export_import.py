@@ -277,6 +277,38 @@ def test_markdown_journal(run, story):
     assert timeline.index("First meeting") < timeline.index("Lunch")
 
 
+def test_markdown_keeps_only_the_types_asked_for(run, story):
+    out = run("export", "-f", "markdown", "--type", "interaction").stdout
+    assert "## Konrad Brandt" in out and "## Jana Müller" in out
+    assert "First meeting" in out and "-2 points on the offer" in out
+    for left_out in ["impression", "Restless", "Talking points", "Sails", "Send plan"]:
+        assert left_out not in out, left_out
+    only_people = run("export", "-f", "markdown", "--type", "client").stdout
+    assert "## Konrad Brandt" in only_people and "+49 40 1" in only_people
+    assert "Timeline" not in only_people and "Restless" not in only_people
+    facts = run("export", "-f", "markdown", "--type", "fact", "--type", "follow-up").stdout
+    assert "- *hobby*: Sails" in facts and "- [ ] Send plan" in facts
+    assert "learned (hobby): Sails" in facts and "First meeting" not in facts
+
+
+def test_markdown_timeline_is_in_time_order_across_kinds(run, story):
+    out = run("export", "-f", "markdown", "--client", "brandt").stdout
+    timeline = out[out.index("### Timeline") :].splitlines()[2:]
+    assert [line[:22] for line in timeline] == [
+        "- **2025-03-04 10:00**", "- **2025-03-04 18:00**", "- **2025-08-01 12:00**",
+        "- **2025-08-01 15:00**",
+    ]  # fmt: skip
+    assert "\n\n\n" not in out  # one blank line between blocks
+
+
+@pytest.mark.parametrize("fmt", ["jsonl", "json", "csv", "markdown"])
+def test_an_export_that_fails_writes_not_a_byte(run, story, fmt):
+    result = run("export", "-f", fmt, "--client", "brandt", "--client", "nobody")
+    assert result.exit_code == 2
+    assert result.stdout == ""
+    assert result.stderr == "rapport: no client matches 'nobody'\n"
+
+
 def test_output_file_is_private_and_atomic(run, story, tmp_path):
     target = tmp_path / "out.jsonl"
     assert run("export", "--output", str(target)).exit_code == 0

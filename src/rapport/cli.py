@@ -589,7 +589,7 @@ def export(
 
     Example: rapport export --client brandt --format markdown --output brandt.md
     """
-    from rapport import dates, exporting, formats
+    from rapport import dates, exporting, formats, plainsql
 
     fmt = fmt.lower()
     if fmt not in formats.EXPORT_FORMATS:
@@ -602,11 +602,11 @@ def export(
         types=record_type or [],
     ).checked()
     db = _open(ctx)
+    for name in filters.clients:  # an unknown name stops the export before its first byte
+        plainsql.lookup(db, name)
     with _output(output) as out:
         if fmt == "markdown":
-            from rapport.transfer import briefings
-
-            formats.write_markdown(briefings(db, filters), out)
+            formats.write_markdown(exporting.sections(db, filters), out)
         elif fmt == "csv":
             formats.write_csv(exporting.export_records(db, filters), out, raw=raw)
         else:

@@ -109,6 +109,54 @@ def _export(db: Database, filters: Filters, *, as_json: bool) -> Iterator[Any]:
                 yield encode(follow_up_record(row, owners[row.client_id], row.linked_uuid))
 
 
+class Moment(NamedTuple):
+    """A timeline entry of the markdown journal: what interactions, impressions and facts
+    share, so one query in time order reads all three."""
+
+    type: str  # interaction, impression or fact
+    at: datetime
+    label: str  # the interaction's kind, the impression's stage, the fact's topic
+    text: str
+    number: int | None  # the mood or the score
+
+
+@dataclass
+class Section:
+    """A client's part of the markdown journal."""
+
+    briefing: plainsql.Briefing  # without its timeline, and without the types left out
+    timeline: Iterator[Moment]  # oldest first, read from the database as it is written
+
+
+def sections(db: Database, filters: Filters) -> Iterator[Section]:
+    """Each client's section, by name; read each timeline before asking for the next section
+    (PostgreSQL streams one result at a time)."""
+    filters = filters.checked()
+    types = set(filters.types or formats.TYPES)
+    with db.connection() as conn:
+        chosen = [plainsql.find_client(conn, name) for name in filters.clients]
+        query = _Query(filters, [])
+        columns = ", ".join(f.name for f in fields(plainsql.Client))
+        everyone = chosen or [
+            plainsql.Client.of(row) for row in conn.execute(f"SELECT {columns} FROM client")
+        ]
+        for client in sorted({c.id: c for c in everyone}.values(), key=_by_name):
+            briefing = plainsql.brief(conn, client, limit=0)
+            if "impression" not in types:
+                briefing.first = briefing.latest = None
+            if "fact" not in types:
+                briefing.facts = []
+            if "follow-up" not in types:
+                briefing.follow_ups = []
+            yield Section(briefing, query.moments(conn, client.id, types))
+
+
+def _by_name(client: plainsql.Client) -> tuple[str, str]:
+    from rapport.names import fold
+
+    return fold(client.name), client.uuid
+
+
 def _same(record: Record) -> Record:
     return record
 
@@ -222,6 +270,25 @@ class _Query:
             for line, odd_tags in conn.execute(sql, self.params)
         )
 
+    def moments(
+        self, conn: sqlite3.Connection, client_id: int, types: set[str]
+    ) -> Iterator[Moment]:
+        parts = []
+        for kind, columns in _MOMENTS.items():
+            if plainsql.TABLES[kind] not in types:
+                continue
+            where = ["client_id = :client", *self._window("at")]
+            if kind is plainsql.Interaction and self.kinds:
+                where.append(f"kind IN ({self.kinds})")
+            parts.append(f"SELECT {columns} FROM {plainsql.TABLES[kind]}{self._where(where)}")
+        if not parts:
+            return
+        sql = " UNION ALL ".join(parts) + " ORDER BY 2, 3, 4"
+        for type_, at, _, _, label, text, number in _rows(
+            conn, sql, {**self.params, "client": client_id}
+        ):
+            yield Moment(type_, plainsql.utc(at), label, text, number)
+
     def _follow_ups(self, select: str) -> str:
         """Follow-ups go with the contact they came from, so a filtered export imports whole.
 
@@ -250,6 +317,14 @@ class _Query:
     def follow_ups_json(self, conn: sqlite3.Connection) -> Iterator[str]:
         sql = self._follow_ups(f"json_object({_JSON[plainsql.FollowUp]})")
         return (line for (line,) in conn.execute(sql, self.params))
+
+
+# One column list for the three kinds of timeline entry (Moment, after the sort keys).
+_MOMENTS = {
+    plainsql.Interaction: "'interaction', at, created_at, uuid, kind, note, mood",
+    plainsql.Impression: "'impression', at, created_at, uuid, stage, text, score",
+    plainsql.Fact: "'fact', at, created_at, uuid, topic, text, NULL",
+}
 
 
 def _with_tags(line: str, tags: str) -> str:

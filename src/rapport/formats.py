@@ -494,51 +494,58 @@ def _indented(text: str) -> str:
     return "\n  ".join(text.splitlines() or [""])
 
 
-def write_markdown(briefings: Iterable[Any], out: IO[str]) -> None:
-    """A readable journal: one section per client, the briefing, then the dated timeline."""
+def write_markdown(sections: Iterable[Any], out: IO[str]) -> None:
+    """A readable journal: one section per client, the briefing, then the dated timeline
+    (exporting.sections), written as it is read."""
     from rapport.dates import format_day, format_moment
-    from rapport.plainsql import Fact, Impression, Interaction
 
     out.write("# Relationship journal\n")
-    for b in briefings:
+    for section in sections:
+        b = section.briefing
         c = b.client
-        out.write(f"\n## {c.name}\n\n")
+        blocks = [f"## {c.name}\n"]  # separated by one blank line
         about = [part for part in (c.role, c.company, c.email, c.phone) if part]
         if about:
-            out.write(" · ".join(about) + "\n\n")
+            blocks.append(" · ".join(about) + "\n")
         if c.tags:
-            out.write("Tags: " + ", ".join(c.tags.split(",")) + "\n\n")
+            blocks.append("Tags: " + ", ".join(c.tags.split(",")) + "\n")
         if c.cadence_days:
-            out.write(f"Keep in touch every {c.cadence_days} days.\n\n")
-        for title, impression in (("First impression", b.first), ("Latest impression", b.latest)):
-            if impression is not None:
-                score = _score_suffix(impression.score)
-                out.write(
-                    f"- **{title}** ({format_day(impression.at)}{score}): "
-                    f"{_indented(impression.text)}\n"
-                )
+            blocks.append(f"Keep in touch every {c.cadence_days} days.\n")
+        impressions = "".join(
+            f"- **{title}** ({format_day(impression.at)}{_score_suffix(impression.score)}): "
+            f"{_indented(impression.text)}\n"
+            for title, impression in (
+                ("First impression", b.first),
+                ("Latest impression", b.latest),
+            )
+            if impression is not None
+        )
+        if impressions:
+            blocks.append(impressions)
         if b.facts:
-            out.write("\n### Talking points\n\n")
-            for fact in b.facts:
-                out.write(f"- *{fact.topic}*: {_indented(fact.text)} ({format_day(fact.at)})\n")
+            blocks.append("### Talking points\n\n" + "".join(
+                f"- *{fact.topic}*: {_indented(fact.text)} ({format_day(fact.at)})\n"
+                for fact in b.facts
+            ))  # fmt: skip
         if b.follow_ups:
-            out.write("\n### Open follow-ups\n\n")
-            for todo in b.follow_ups:
-                due = f" (due {todo.due.isoformat()})" if todo.due else ""
-                out.write(f"- [ ] {_indented(todo.text)}{due}\n")
-        if b.timeline:
-            out.write("\n### Timeline\n\n")
-            for entry in reversed(b.timeline):  # a journal reads oldest first
-                when = format_moment(entry.at)
-                if isinstance(entry, Interaction):
-                    mood = (
-                        "" if entry.mood is None else f", mood {entry.mood:+d}".replace("+0", "0")
-                    )
-                    line = f"{entry.kind}{mood}: {_indented(entry.note)}"
-                elif isinstance(entry, Impression):
-                    score = _score_suffix(entry.score)
-                    line = f"{entry.stage} impression{score}: {_indented(entry.text)}"
-                else:
-                    assert isinstance(entry, Fact)
-                    line = f"learned ({entry.topic}): {_indented(entry.text)}"
-                out.write(f"- **{when}** {line}\n")
+            blocks.append("### Open follow-ups\n\n" + "".join(
+                f"- [ ] {_indented(todo.text)}"
+                + (f" (due {todo.due.isoformat()})" if todo.due else "") + "\n"
+                for todo in b.follow_ups
+            ))  # fmt: skip
+        out.write("\n" + "\n".join(blocks))
+        heading = "\n### Timeline\n\n"
+        for moment in section.timeline:  # oldest first: a journal is read that way
+            out.write(heading)
+            heading = ""
+            out.write(f"- **{format_moment(moment.at)}** {_timeline_line(moment)}\n")
+
+
+def _timeline_line(moment: Any) -> str:
+    text = _indented(moment.text)
+    if moment.type == "interaction":
+        mood = "" if moment.number is None else f", mood {moment.number:+d}".replace("+0", "0")
+        return f"{moment.label}{mood}: {text}"
+    if moment.type == "impression":
+        return f"{moment.label} impression{_score_suffix(moment.number)}: {text}"
+    return f"learned ({moment.label}): {text}"

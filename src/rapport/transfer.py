@@ -1,8 +1,7 @@
-"""Bringing records in (jsonl, csv, vCard) and the markdown journal out.
+"""Bringing records in: jsonl, csv and vCard.
 
 Import matches records by uuid, checks every one and writes them in one transaction: a bad
-line anywhere means nothing from the file is written. The export stream itself is
-`exporting.py`'s.
+line anywhere means nothing from the file is written. The way out is `exporting.py`.
 """
 
 from __future__ import annotations
@@ -10,7 +9,7 @@ from __future__ import annotations
 import itertools
 import sqlite3
 from collections import Counter
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date
 from typing import TYPE_CHECKING, Any
@@ -20,8 +19,7 @@ from sqlalchemy import insert, select, update
 from rapport import dates, formats, names, plainsql
 from rapport.checks import normalise_tags
 from rapport.errors import BadInput
-from rapport.exporting import Filters
-from rapport.journal import brief, find_client, new_client
+from rapport.journal import new_client
 from rapport.models import (
     Client,
     Fact,
@@ -29,7 +27,6 @@ from rapport.models import (
     Impression,
     Interaction,
 )
-from rapport.plainsql import Briefing
 
 if TYPE_CHECKING:
     from sqlalchemy import Connection, Table
@@ -396,31 +393,3 @@ def _add_birthday(session: Any, client: Client, value: str, author: str) -> bool
     fact = Fact(client_id=client.id, at=dates.now(), topic="birthday", text=text, author=author)
     session.add(fact)
     return True
-
-
-# -- markdown -----------------------------------------------------------------------------
-
-
-def _kind_of(entry: plainsql.Entry) -> str | None:
-    """An interaction's kind; None for impressions and facts, which no --kind filters out."""
-    return entry.kind if isinstance(entry, plainsql.Interaction) else None
-
-
-def briefings(db: Database, filters: Filters) -> Iterator[Briefing]:
-    """Each client's briefing with the whole timeline, by name, for the markdown journal."""
-    filters = filters.checked()
-    kinds = set(filters.kinds)
-    with db.reading() as session:
-        chosen = [find_client(session, name) for name in filters.clients]
-        everyone = chosen or list(session.execute(select(Client)).scalars())
-        for client in sorted(
-            {c.id: c for c in everyone}.values(), key=lambda c: names.fold(c.name)
-        ):
-            briefing = brief(session, client, since=filters.since)
-            briefing.timeline = [
-                entry
-                for entry in briefing.timeline
-                if (filters.until is None or entry.at <= filters.until)
-                and (not kinds or _kind_of(entry) in {None, *kinds})
-            ]
-            yield briefing
