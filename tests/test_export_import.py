@@ -478,14 +478,16 @@ FN:Sophie Laurent
 ORG:Maison Laurent
 EMAIL:sophie@laurent.example
 BDAY:--0521
-UID:urn:uuid:not-a-uuid-here
+UID:urn:uuid:4FBE8971-0BC3-424C-9C26-36C3E1EFF6B1
 END:VCARD
 BEGIN:VCARD
 VERSION:3.0
 FN:Tomás Ortega
 TITLE:Freelance producer
+UID:tomas-ortega@addressbook.example
 END:VCARD
 """
+SOPHIE = "4fbe8971-0bc3-424c-9c26-36c3e1eff6b1"
 
 
 def test_vcard_import(run, journal, tmp_path):
@@ -515,6 +517,64 @@ def test_vcard_updates_an_existing_client(run, journal, tmp_path):
     result = run("import", str(cards))
     assert "2 new, 1 updated, 0 unchanged clients" in result.stderr
     assert rows(journal, "SELECT count(*) FROM client WHERE name = 'Jörg Müller'") == [(1,)]
+
+
+def test_a_uuid_uid_becomes_the_clients_uuid_and_travels_back(run, journal, tmp_path):
+    cards = tmp_path / "contacts.vcf"
+    cards.write_text(VCARDS)
+    assert run("import", str(cards)).exit_code == 0
+    uuids = dict(rows(journal, "SELECT name, uuid FROM client"))
+    assert uuids["Sophie Laurent"] == SOPHIE  # from urn:uuid:…, as rapport writes uuids
+    assert uuids["Tomás Ortega"] != "tomas-ortega@addressbook.example"  # not a uuid: a new one
+    exported = run("export").stdout
+    assert run("import", "-", input=exported).stderr.startswith("Imported stdin: 0 new,")
+    assert "0 new, 0 updated, 3 unchanged clients" in run("import", str(cards)).stderr
+    assert rows(journal, "SELECT count(*) FROM client") == [(3,)]
+    other = tmp_path / "other.db"
+    assert run("--db", str(other), "import", "-", input=exported).exit_code == 0
+    assert run("--db", str(other), "export").stdout == exported
+
+
+def test_the_same_name_at_another_company_is_another_person(run, journal, tmp_path):
+    cards = tmp_path / "annas.vcf"
+    cards.write_text(
+        "BEGIN:VCARD\nVERSION:3.0\nFN:Anna Berg\nORG:Firm A\nEMAIL:anna@a.example\nEND:VCARD\n"
+        "BEGIN:VCARD\nVERSION:3.0\nFN:Anna Berg\nORG:Firm B\nEMAIL:anna@b.example\nEND:VCARD\n"
+        "BEGIN:VCARD\nVERSION:3.0\nFN:Anna Berg\nTEL:+49 1\nEND:VCARD\n"
+    )
+    assert run("add", "Anna Berg", "--company", "Firm A").exit_code == 0
+    result = run("import", str(cards))
+    assert result.exit_code == 2 and "'Anna Berg' matches 2 clients" in result.stderr
+    cards.write_text(cards.read_text().rsplit("BEGIN:VCARD", 1)[0])
+    result = run("import", str(cards))
+    assert "1 new, 1 updated, 0 unchanged clients" in result.stderr, result.stderr
+    assert rows(journal, "SELECT company, email FROM client ORDER BY company") == [
+        ("Firm A", "anna@a.example"), ("Firm B", "anna@b.example")
+    ]  # fmt: skip
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        ("BEGIN:VCARD\nVERSION:3.0\nFN:A\ngarbage here\nEND:VCARD\n",
+         "line 4: not a vCard (Failed to parse line: garbage here)"),
+        ("BEGIN:VCARD\nVERSION:3.0\nFN:A\nEND:VCARD\n\nBEGIN:VCARD\nVERSION:3.0\nFN:B\n"
+         "TEL:1\n  folded\nno colon\nEND:VCARD\n",
+         "line 11: not a vCard (Failed to parse line: no colon)"),
+        ("BEGIN:VCARD\nVERSION:3.0\nFN:A\nEND:VCARD\nBEGIN:VCARD\nVERSION:3.0\nFN:B\n",
+         "line 5: a vCard without END:VCARD"),
+        ("BEGIN:VCARD\nVERSION:3.0\nFN:A\nBEGIN:VCARD\nFN:B\nEND:VCARD\n",
+         "line 1: a vCard without END:VCARD before the next one begins"),
+        ("Name,Phone\nAnna,1\n", "line 1: not a vCard (text outside BEGIN:VCARD … END:VCARD)"),
+    ],
+)  # fmt: skip
+def test_a_broken_vcard_names_its_line(run, journal, tmp_path, text, message):
+    cards = tmp_path / "broken.vcf"
+    cards.write_text(text)
+    result = run("import", str(cards))
+    assert result.exit_code == 2
+    assert result.stderr == f"rapport: {message}; nothing imported\n"
+    assert not journal.exists()
 
 
 def test_broken_vcard_is_refused(run, journal, tmp_path):

@@ -426,7 +426,7 @@ READERS: dict[str, Callable[..., Iterator[tuple[str, Any]]]] = {
 class Contact:
     line: int
     name: str
-    uid: str | None = None
+    uuid: str | None = None  # from a UID that is a uuid; other UIDs mean nothing to rapport
     company: str | None = None
     role: str | None = None
     emails: tuple[str, ...] = ()
@@ -439,22 +439,64 @@ def _values(card: Any, key: str) -> list[str]:
 
 
 def read_vcards(stream: IO[bytes]) -> list[Contact]:
-    """Contacts from a vCard 3 or 4 file (an address book export)."""
+    """Contacts from a vCard 3 or 4 file (an address book export).
+
+    The cards are found here and handed to vobject one by one, so an error names the line
+    of the file it is on (vobject's own line numbers are off in 0.9.9).
+    """
     import vobject
 
-    text = "".join(line for _, line in decoded_lines(stream))
-    # vobject does not say where a card starts; the BEGIN lines do, in the same order.
-    starts = [
-        n for n, line in enumerate(text.splitlines(), 1) if line.upper().startswith("BEGIN:VCARD")
-    ]
     contacts = []
-    try:
-        for index, card in enumerate(vobject.readComponents(text)):
-            contacts.append(_contact(card, starts[index] if index < len(starts) else 0))
-    except vobject.base.ParseError as error:
-        line = getattr(error, "lineNumber", None) or "?"
-        raise BadInput(f"line {line}: not a vCard ({error}); nothing imported") from None
+    for start, lines in _cards(decoded_lines(stream)):
+        try:
+            card = vobject.readOne("".join(text for _, text in lines))
+        except vobject.base.ParseError as error:
+            where = next((n for n, text in lines if not _CONTENT_LINE.match(text)), start)
+            reason = re.sub(r"^At line \d+: ", "", str(error))
+            raise BadInput(f"line {where}: not a vCard ({reason}); nothing imported") from None
+        contacts.append(_contact(card, start))
     return contacts
+
+
+# name[;parameters]:value, a folded continuation (starts with a blank), or an empty line.
+_CONTENT_LINE = re.compile(r"[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)?(?:;[^:]*)?:|[ \t]|\r?\n?$")
+
+
+def _cards(
+    lines: Iterable[tuple[int, str]],
+) -> Iterator[tuple[int, list[tuple[int, str]]]]:
+    """Each card's first line number and its lines, BEGIN:VCARD to END:VCARD."""
+    card: list[tuple[int, str]] = []
+    for number, text in lines:
+        word = text.strip().upper()
+        if not card:
+            if word == "BEGIN:VCARD":
+                card = [(number, text)]
+            elif word:
+                raise BadInput(
+                    f"line {number}: not a vCard (text outside BEGIN:VCARD … END:VCARD); "
+                    "nothing imported"
+                )
+            continue
+        if word == "BEGIN:VCARD":
+            raise BadInput(
+                f"line {card[0][0]}: a vCard without END:VCARD before the next one begins; "
+                "nothing imported"
+            )
+        card.append((number, text))
+        if word == "END:VCARD":
+            yield card[0][0], card
+            card = []
+    if card:
+        raise BadInput(f"line {card[0][0]}: a vCard without END:VCARD; nothing imported")
+
+
+def _card_uuid(uid: str | None) -> str | None:
+    """A UID that is a uuid (bare, urn:uuid: or braced) as rapport writes uuids; else None."""
+    try:
+        return _uuid(uid) if uid else None
+    except RecordError:
+        return None
 
 
 def _contact(card: Any, line: int) -> Contact:
@@ -472,7 +514,7 @@ def _contact(card: Any, line: int) -> Contact:
     return Contact(
         line=line,
         name=" ".join(names[0].split()),
-        uid=(_values(card, "uid") or [None])[0],
+        uuid=_card_uuid((_values(card, "uid") or [None])[0]),
         company=organisation,
         role=(_values(card, "title") or [None])[0],
         emails=tuple(dict.fromkeys(_values(card, "email"))),

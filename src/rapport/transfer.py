@@ -316,8 +316,8 @@ def import_contacts(
                 client = _match(session, contact)
                 if client is None:
                     client = new_client(contact.name, **details)
-                    if contact.uid and _is_uuid(contact.uid):
-                        client.uuid = contact.uid.lower()
+                    if contact.uuid:
+                        client.uuid = contact.uuid
                     session.add(client)
                     session.flush()
                     report.added += 1
@@ -339,27 +339,23 @@ def import_contacts(
     return report
 
 
-def _is_uuid(text: str) -> bool:
-    try:
-        formats._uuid(text)
-    except formats.RecordError:
-        return False
-    return True
-
-
 def _match(session: Any, contact: formats.Contact) -> Client | None:
-    """The client a card describes: by uuid (UID), else by name and company."""
-    if contact.uid and _is_uuid(contact.uid):
-        found = session.execute(select(Client).where(Client.uuid == contact.uid.lower())).scalar()
+    """The client a card describes: by uuid (UID), else by name and company.
+
+    As with `rapport add`, the same name at another company is another person; a client
+    or a card without a company matches by name alone.
+    """
+    if contact.uuid:
+        found = session.execute(select(Client).where(Client.uuid == contact.uuid)).scalar()
         if found is not None:
             return found
     wanted = names.keys(contact.name)
     same_name = [
         c for c in session.execute(select(Client)).scalars() if wanted & names.keys(c.name)
     ]
-    if len(same_name) > 1 and contact.company:
+    if contact.company:
         company = names.fold(contact.company)
-        same_name = [c for c in same_name if names.fold(c.company or "") == company]
+        same_name = [c for c in same_name if names.fold(c.company or company) == company]
     if len(same_name) > 1:
         raise BadInput(
             f"line {contact.line}: {contact.name!r} matches {len(same_name)} clients; "
