@@ -371,7 +371,9 @@ def test_changed_records_are_reported_then_updated(run, journal, story, tmp_path
     before = snapshot(journal)
     result = run("import", str(dump))
     assert result.exit_code == 0
-    assert "1 differ from the journal and were left alone (line 4); --update" in result.stderr
+    assert (
+        "1 record differs from the journal and was left alone (line 4); --update" in result.stderr
+    )
     assert snapshot(journal) == before
     result = run("import", str(dump), "--update")
     assert "0 new, 7 unchanged, 1 updated" in result.stderr
@@ -386,6 +388,28 @@ def test_dry_run_reports_and_writes_nothing(run, journal, story, tmp_path):
     assert result.exit_code == 0
     assert result.stderr.startswith(f"Dry run of {dump}, nothing written: would be 8 new")
     assert not other.exists()
+
+
+def test_dry_run_on_a_journal_with_records_reports_each_kind(run, journal, story, tmp_path):
+    lines = run("export").stdout.splitlines()
+    changed = json.loads(lines[3]) | {"note": "Lunch at the harbour"}
+    added = json.loads(lines[7]) | {"uuid": "0b0e0a8e-3333-4d3e-9a6a-2b2f3c4d5e6f", "text": "Rows"}
+    dump = tmp_path / "j.jsonl"
+    dump.write_text("\n".join([*lines[:3], json.dumps(changed), *lines[4:], json.dumps(added)]))
+    before = snapshot(journal)
+    result = run("import", str(dump), "--dry-run")
+    assert result.exit_code == 0, result.output
+    assert result.stderr.startswith(
+        f"Dry run of {dump}, nothing written: would be 1 new (1 fact), 7 unchanged, 0 updated"
+    ), result.stderr
+    assert "1 record differs from the journal and would be left alone (line 4)" in result.stderr
+    updating = run("import", str(dump), "--dry-run", "--update")
+    assert "would be 1 new (1 fact), 7 unchanged, 1 updated" in updating.stderr
+    cards = tmp_path / "c.vcf"
+    cards.write_text("BEGIN:VCARD\nVERSION:3.0\nFN:Konrad Brandt\nTITLE:CEO\nEND:VCARD\n")
+    contacts = run("import", str(cards), "--dry-run")
+    assert "0 new, 1 updated, 0 unchanged clients" in contacts.stderr, contacts.stderr
+    assert snapshot(journal) == before
 
 
 def valid_lines(run) -> list[str]:
@@ -724,7 +748,12 @@ CSV_HEADER = ",".join(formats.CSV_COLUMNS)
          "line 2: the record field 'cadence_days' must be a whole number"),
         (CSV_HEADER + "\nheader" + "," * (len(formats.CSV_COLUMNS) - 1) + "x\n",
          "line 2: the record is format 'x'"),
-        (CSV_HEADER + '\nclient,0b0e0a8e-1111-4d3e-9a6a-2b2f3c4d5e6f,"A\nB\n', "not CSV"),
+        (CSV_HEADER + '\nclient,0b0e0a8e-1111-4d3e-9a6a-2b2f3c4d5e6f,"A\nB\n',
+         "line 2: not CSV"),
+        # A record whose cells hold newlines is named by the line it starts on.
+        (CSV_HEADER + '\nclient,0b0e0a8e-1111-4d3e-9a6a-2b2f3c4d5e6f,"A\nB"\n\n'
+         'client,0b0e0a8e-2222-4d3e-9a6a-2b2f3c4d5e6f,"C\nD\nE",,,,,,x\n',
+         "line 5: the record field 'cadence_days' must be a whole number"),
     ],
 )  # fmt: skip
 def test_bad_csv(run, journal, tmp_path, body, message):

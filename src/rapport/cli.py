@@ -768,8 +768,11 @@ def _import_summary(source: str, report: Any) -> str:
         if all(p.startswith("line ") for p in places) and len(places) > 1:
             places = ["lines " + ", ".join(p.removeprefix("line ") for p in places)]
         more = ", …" if len(report.differing) > 10 else ""
+        count = len(report.differing)
+        records = f"{count} records differ" if count > 1 else "1 record differs"
+        left = "would be" if report.dry_run else "were" if count > 1 else "was"
         line += (
-            f"\n{len(report.differing)} differ from the journal and were left alone "
+            f"\n{records} from the journal and {left} left alone "
             f"({', '.join(places)}{more}); --update overwrites them"
         )
     return line

@@ -388,12 +388,16 @@ def _from_csv(row: dict[str | None, Any], raw: bool) -> Record:
 
 
 def read_csv(stream: IO[bytes], *, raw: bool = False) -> Iterator[tuple[str, Any]]:
+    """Records from rapport's CSV; each is named by the line it starts on (a quoted cell may
+    hold newlines, so one record can span several lines)."""
     lines = decoded_lines(stream)
-    numbers: list[int] = [0]
+    at = {"line": 0, "start": 0}  # the last line read; the first line of the current record
 
     def text() -> Iterator[str]:
         for number, line in lines:
-            numbers[0] = number
+            at["line"] = number
+            if not at["start"] and line.strip():
+                at["start"] = number
             yield line
 
     reader = csv.DictReader(text(), strict=True)
@@ -402,14 +406,17 @@ def read_csv(stream: IO[bytes], *, raw: bool = False) -> Iterator[tuple[str, Any
             raise BadInput(
                 "line 1: a rapport CSV starts with a header row naming 'type'; nothing imported"
             )
+        at["start"] = 0
         for row in reader:
-            where = f"line {numbers[0]}"
+            where = f"line {at['start']}"
+            at["start"] = 0
             try:
                 yield where, _from_csv(row, raw)
             except RecordError as error:
                 raise BadInput(f"{where}: the row {error}; nothing imported") from None
     except csv.Error as error:
-        raise BadInput(f"line {numbers[0]}: not CSV ({error}); nothing imported") from None
+        where = at["start"] or at["line"]
+        raise BadInput(f"line {where}: not CSV ({error}); nothing imported") from None
 
 
 READERS: dict[str, Callable[..., Iterator[tuple[str, Any]]]] = {
