@@ -184,7 +184,9 @@ def main() -> None:
     dump = ["sqlite3", "-json", str(db), "SELECT * FROM interaction ORDER BY at, uuid"]
     export_s = statistics.median(timed(export, env) for _ in range(3))
     dump_s = statistics.median(timed(dump, env) for _ in range(3))
-    export_kb = peak_kb(export, env)
+    export_kb = {
+        fmt: peak_kb([*export, "--format", fmt], env) for fmt in ("jsonl", "csv", "markdown")
+    }
     fresh = DATA / "import-target.db"
     for leftover in DATA.glob("import-target.db*"):
         leftover.unlink()
@@ -224,7 +226,8 @@ def main() -> None:
         f"| export @{big} vs sqlite3 -json | {export_s:.1f} s vs {dump_s:.1f} s "
         f"({export_s / dump_s:.2f}x) | ≤ 2x |",
     ]
-    lines.append(f"| export @{big} peak memory | {export_kb / 1024:.1f} MB | < 80 MB |")
+    for fmt, kb in export_kb.items():
+        lines.append(f"| export --format {fmt} @{big} peak memory | {kb / 1024:.1f} MB | < 80 MB |")
     lines.append(
         f"| import @{big} vs export | {import_s:.1f} s ({import_s / export_s:.2f}x) | < 10x |"
     )

@@ -6,12 +6,15 @@ import contextlib
 import io
 import json
 import os
+import pty
 import re
+import select
 import sqlite3
 import stat
 import subprocess
 import sys
 import tempfile
+import time
 import unicodedata
 import uuid
 from datetime import datetime, timedelta, timezone
@@ -20,10 +23,13 @@ from pathlib import Path
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from sqlalchemy import select as query_for
 
 from conftest import rapport_process, rows, run_in_terminal, snapshot
-from rapport import exporting, formats, journal, plainsql, transfer
+from rapport import corrections, exporting, formats, journal, plainsql, transfer
+from rapport.checks import KINDS, TOPICS
 from rapport.db import Database
+from rapport.models import Client
 
 # -- the law: export → import → export is the identity -----------------------------------
 
@@ -41,19 +47,28 @@ moments = st.datetimes(
 )
 
 
+optional_texts = st.one_of(st.none(), texts)
+details = st.fixed_dictionaries({
+    "role": optional_texts, "email": optional_texts, "phone": optional_texts,
+    "cadence_days": st.one_of(st.none(), st.integers(1, 3650)),
+})  # fmt: skip
+
+
 @st.composite
 def journals(draw):
     """A journal as calls to rapport's own functions: clients and what happened with them."""
     people = [" ".join(n.split()) for n in draw(names)]
-    people = [p for p in dict.fromkeys(people) if p]
+    people = [(p, draw(details), draw(st.booleans())) for p in dict.fromkeys(people) if p]
     entries = draw(
         st.lists(
             st.tuples(
-                st.sampled_from(["log", "impression", "fact", "follow"]),
+                st.sampled_from(["log", "impression", "fact", "follow", "todo"]),
                 st.integers(0, len(people) - 1),
                 texts,
                 moments,
                 st.one_of(st.none(), st.integers(-2, 2)),
+                st.sampled_from(KINDS),
+                st.sampled_from(TOPICS),
             ),
             max_size=12,
         )
@@ -61,28 +76,36 @@ def journals(draw):
     return people, entries
 
 
-def build(db: Database, people: list[str], entries: list[tuple]) -> None:
-    uuids = []
-    for person in people:
+def build(db: Database, people: list[tuple], entries: list[tuple]) -> None:
+    archived = []
+    for person, more, archive in people:
         # The same person spelled another way (Müller, Mueller) is refused: skip them.
         with contextlib.suppress(journal.BadInput):
-            uuids.append(journal.add_client(db, person, company=person[::-1], tags=["x"]).uuid)
-    for what, who, text, at, score in entries:
+            client = journal.add_client(db, person, company=person[::-1], tags=["x"], **more)
+            archived += [client.id] if archive else []
+    for what, who, text, at, score, kind, topic in entries:
         # Refer to clients by uuid-free exact names would be ambiguous for odd names; use ids.
-        query = people[who]
+        query = people[who][0]
         db.author = text[:20] if score else ""  # odd authors too: quotes, emoji, newlines
         try:
             if what == "log":
                 tags = ["ärger", "q3-plan"] if score else None
-                plainsql.log(db, query, text, at=at, mood=score, kind="lunch", tags=tags)
+                plainsql.log(db, query, text, at=at, mood=score, kind=kind, tags=tags)
             elif what == "impression":
                 journal.add_impression(db, query, text, at=at, score=score)
             elif what == "fact":
-                journal.add_fact(db, query, text, at=at, topic="hobby")
-            else:
+                journal.add_fact(db, query, text, at=at, topic=topic)
+            elif what == "follow":
                 plainsql.log(db, query, "call", at=at, follow_up=text, due=at.date())
+            else:  # a follow-up of its own, done when the score says so
+                _, todo = corrections.add_todo(db, query, text, at.date() if score else None)
+                if score and score > 0:
+                    corrections.mark_done(db, todo.uuid)
         except journal.BadInput:
             pass  # a generated name may resolve ambiguously; the law holds for what was written
+    with db.writing() as session:  # no command archives a client yet; import can
+        for client in session.execute(query_for(Client).where(Client.id.in_(archived))).scalars():
+            client.archived = True
 
 
 def exported(db: Database, fmt: str = "jsonl") -> str:
@@ -443,6 +466,8 @@ BAD = {
                      "line 1: the record is format 2; this rapport reads format 1"),
     "bad score": (lambda lines: lines[:6] + [lines[6].replace(b'"score":-2', b'"score":7')],
                   "line 7: the record field 'score' must be between -2 and 2"),
+    "note over 1 MB": (lambda lines: lines[:4] + [lines[4].replace(b"Lunch", b"L" * 1_100_000)],
+                       "line 5: the record field 'note' is 1.1 MB; rapport keeps texts up to 1 MB"),
 }  # fmt: skip
 
 
@@ -615,12 +640,54 @@ def test_broken_vcard_is_refused(run, journal, tmp_path):
 
 def complete(words: str) -> list[str]:
     env = {"_RAPPORT_COMPLETE": "complete_bash", "COMP_WORDS": words, "COMP_CWORD": "2"}
-    return rapport_process(env=env).stdout.decode().splitlines()
+    return [line for line in rapport_process(env=env).stdout.decode().splitlines() if line]
 
 
 def test_shell_completion_lists_client_names(run, story):
-    assert complete("rapport show Ja") == ["Jana Müller"]
-    assert complete("rapport log k") == ["konrad Brandt"]  # resolves like "Konrad Brandt"
+    # Escaped for bash, which puts a completion on the command line as it is written.
+    assert complete("rapport show Ja") == ["Jana\\ Müller"]
+    assert complete("rapport log k") == ["konrad\\ Brandt"]  # resolves like "Konrad Brandt"
+    assert complete("rapport impression Jana\\ M") == ["Jana\\ Müller"]
+    assert complete("rapport fact K") == ["Konrad\\ Brandt"]
+    assert complete("rapport show x") == []
+
+
+@pytest.mark.skipif(not Path("/bin/bash").exists(), reason="needs bash")
+def test_a_completed_name_is_one_word_in_a_real_bash(run, journal, story):
+    """Type `rapport fact ko<TAB> Rows` into bash: the fact is about Konrad Brandt."""
+    assert run("add", "Anna O'Neil (Berlin)").exit_code == 0
+    env = {**os.environ, "PATH": f"{Path(sys.executable).parent}:{os.environ['PATH']}",
+           "PS1": "$ ", "HOME": str(journal.parent), "INPUTRC": "/dev/null"}  # fmt: skip
+    main, child = pty.openpty()
+    shell = subprocess.Popen(["bash", "--norc", "--noprofile", "-i"], stdin=child, stdout=child,
+                             stderr=child, env=env, close_fds=True)  # fmt: skip
+    os.close(child)
+    seen = b""
+
+    def type_and_wait(keys: bytes, marker: bytes) -> None:
+        nonlocal seen
+        os.write(main, keys)
+        deadline = time.monotonic() + 30
+        while marker not in seen and time.monotonic() < deadline:
+            if select.select([main], [], [], 0.2)[0]:
+                seen += os.read(main, 4096)
+        assert marker in seen, seen.decode(errors="replace")
+
+    try:
+        type_and_wait(b"source <(rapport --show-completion bash); echo READY\n", b"READY\r\n")
+        type_and_wait(b"rapport fact ko\t", b"konrad\\ Brandt")
+        # $((…)) tells the command's status from the echo of what was typed.
+        type_and_wait(b"Rows --topic hobby; echo fact-$((6*7))-$?\n", b"fact-42-")
+        type_and_wait(b"rapport show Anna\t", b"Anna\\ O\\'Neil\\ \\(Berlin\\)")
+        type_and_wait(b" >/dev/null; echo show-$((6*7))-$?\n", b"show-42-")
+    finally:
+        shell.kill()
+        shell.wait()
+        os.close(main)
+    text = seen.decode(errors="replace")
+    assert "fact-42-0" in text and "show-42-0" in text, text
+    sql = "SELECT c.name FROM fact f JOIN client c ON c.id = f.client_id WHERE f.text = 'Rows'"
+    assert rows(journal, sql) == [("Konrad Brandt",)]
 
 
 def test_unicode_forms_survive(run, journal):

@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, timezone
 from typing import IO, Any
 
-from rapport.checks import KINDS, SCORE_RANGE, STAGES, TOPICS
+from rapport.checks import KINDS, MAX_TEXT_BYTES, SCORE_RANGE, STAGES, TOPICS
 from rapport.errors import BadInput
 
 FORMAT = 1
@@ -49,6 +49,11 @@ def _text(value: Any, *, empty: bool = False) -> str:
             raise RecordError("contains an unpaired surrogate, which is not text") from None
     if not empty and not value.strip():
         raise RecordError("must not be empty")
+    # The same limit as `log`: a character takes at most 4 bytes, so short texts skip encoding.
+    if len(value) * 4 > MAX_TEXT_BYTES and len(value.encode("utf-8")) > MAX_TEXT_BYTES:
+        raise RecordError(
+            f"is {len(value.encode('utf-8')) / 1e6:.1f} MB; rapport keeps texts up to 1 MB"
+        )
     return value
 
 

@@ -188,6 +188,7 @@ def hit_record(hit: Hit) -> Record:
     return {
         "type": hit.source,
         "uuid": hit.uuid,
+        "client_uuid": hit.client_uuid,
         "client_name": hit.client,
         "at": timestamp(hit.at),
         "label": hit.label,

@@ -50,6 +50,7 @@ def _quote_joined_words(query: str) -> str:
 class Hit:
     source: str  # interaction, impression, fact, follow-up
     uuid: str
+    client_uuid: str
     client: str
     at: datetime
     label: str  # the interaction's kind, the fact's topic, …
@@ -94,8 +95,8 @@ def search(
             ) from None
     hits = []
     for id, _, rank in ranked:
-        source, _, uuid, name, at, label, snippet = found[id]
-        hits.append(Hit(source, uuid, name, plainsql.utc(at), label, snippet, rank))
+        source, _, uuid, client_uuid, name, at, label, snippet = found[id]
+        hits.append(Hit(source, uuid, client_uuid, name, plainsql.utc(at), label, snippet, rank))
     return hits
 
 
@@ -140,7 +141,7 @@ def _ranking(params: dict[str, object], latest: bool) -> str:
 
 # The hits shown, with their snippets; :ids is a JSON list, so any --limit is one parameter.
 _DETAILS = " UNION ALL ".join(
-    f"SELECT '{source}', s.rowid, t.uuid, c.name, {at}, {label}, "
+    f"SELECT '{source}', s.rowid, t.uuid, c.uuid, c.name, {at}, {label}, "
     f"snippet(search_index, 0, char(2), char(3), '…', 16) FROM search_index s "
     f"JOIN {table} t ON t.id = s.rowid / 4 JOIN client c ON c.id = t.client_id "
     f"WHERE s.rowid % 4 = {code} AND search_index MATCH :query "
@@ -180,7 +181,8 @@ def _search_postgres(
         found = {row[1]: row for row in rows}
     hits = []
     for key, _, rank in ranked:
-        source, _, uuid, name, at, label, snippet, text = found[key]
+        source, _, uuid, client_uuid, name, at, label, snippet, text = found[key]
         snippet = pg.trimmed(snippet, text)
-        hits.append(Hit(source, uuid, name, plainsql.utc(at), label, snippet, float(rank)))
+        at = plainsql.utc(at)
+        hits.append(Hit(source, uuid, client_uuid, name, at, label, snippet, float(rank)))
     return hits

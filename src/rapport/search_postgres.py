@@ -180,7 +180,7 @@ _HEADLINE = "StartSel=\x02, StopSel=\x03, MaxWords=16, MinWords=14, ShortWord=2"
 def details(query: TsQuery) -> str:
     """The hits shown, with their snippets; :ids0 … :ids3 list their ids, kind by kind."""
     return " UNION ALL ".join(
-        f"SELECT '{source}', t.id * 4 + {code}, t.uuid, c.name, {at}, {label}, "
+        f"SELECT '{source}', t.id * 4 + {code}, t.uuid, c.uuid, c.name, {at}, {label}, "
         f"ts_headline('{SEARCH_CONFIG}', t.{column}, ({query.sql}), '{_HEADLINE}'), "
         f"t.{column} FROM {table} t JOIN client c ON c.id = t.client_id "
         f"WHERE t.id = ANY(:ids{code})"
