@@ -65,13 +65,16 @@ def test_bad_input_changes_nothing(run, settled, case):
 
 
 @pytest.mark.sqlite_only
-def test_a_non_database_file(run, journal):
-    journal.write_text("my notes\n")
-    journal.chmod(0o600)
-    before = digest(journal)
-    result = run("log", "x", "y")
+def test_a_non_database_file(run, tmp_path):
+    notes = tmp_path / "notes.txt"
+    notes.write_text("my notes\n")
+    notes.chmod(0o600)
+    before = digest(notes)
+    result = run("--db", str(notes), "log", "x", "y")
     assert result.exit_code == 1 and "not an SQLite database" in result.stderr
-    assert digest(journal) == before
+    assert len(result.stderr.splitlines()) == 1
+    assert digest(notes) == before
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["notes.txt"]  # no -wal, no -shm
 
 
 @pytest.mark.sqlite_only
@@ -86,8 +89,11 @@ def test_a_newer_database(run, settled):
 
 
 def test_a_directory(run, tmp_path):
+    (tmp_path / "kept.txt").write_text("mine")
     result = run("--db", str(tmp_path), "log", "x", "y")
     assert result.exit_code == 1 and "is a directory" in result.stderr
+    assert len(result.stderr.splitlines()) == 1
+    assert [(p.name, p.read_text()) for p in tmp_path.iterdir()] == [("kept.txt", "mine")]
 
 
 @pytest.mark.sqlite_only

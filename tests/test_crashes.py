@@ -162,6 +162,33 @@ def test_ctrl_c_during_an_import(lived_in, big_file):
         f"rapport: interrupted: nothing from {big_file} was imported; the journal is as it was\n"
     )
     assert state(journal) == ("ok", 1, 1)
+    done = start_import(journal, big_file)
+    assert done.wait(timeout=600) == 0
+    assert state(journal) == ("ok", 2, LINES)
+    assert rows(journal, "SELECT count(DISTINCT uuid) FROM interaction") == [(LINES,)]
+
+
+def test_ctrl_c_as_the_commit_finishes_does_not_undo_the_report(run, lived_in, tmp_path):
+    """A Ctrl-C that lands once the commit has begun waits for it: the import is whole,
+    and rapport says so rather than "nothing was imported"."""
+    from sqlalchemy import event
+    from sqlalchemy.orm import Session
+
+    source = tmp_path / "small.jsonl"
+    write_import(source, 500)
+
+    def interrupt(session: Session) -> None:
+        os.kill(os.getpid(), signal.SIGINT)  # a real signal, delivered as the commit ends
+
+    event.listen(Session, "after_commit", interrupt)
+    try:
+        result = run("import", str(source))
+    finally:
+        event.remove(Session, "after_commit", interrupt)
+    assert result.exit_code == 0, result.output
+    assert result.stderr.startswith(f"Imported {source}: 500 new")
+    assert state(lived_in) == ("ok", 2, 500)
+    assert signal.getsignal(signal.SIGINT) is signal.default_int_handler  # restored
 
 
 def limit_file_size(limit: int):

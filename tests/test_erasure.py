@@ -101,3 +101,46 @@ def test_forget_names_the_copies_rapport_made(run, journal_with_person):
     copy.write_bytes(journal_with_person.read_bytes())
     result = run("forget", "jurgen", "--yes")
     assert f"This copy made by rapport still holds them: {copy}" in result.stderr
+
+
+def test_no_trace_in_the_write_ahead_log_that_another_connection_keeps(run, journal_with_person):
+    import sqlite3
+
+    journal = journal_with_person
+    idle = sqlite3.connect(journal)  # open, outside any transaction: the WAL stays on disk
+    idle.execute("SELECT count(*) FROM client").fetchone()
+    try:
+        assert run("log", "jurgen", f"More about the {WORDS[0]}").exit_code == 0
+        wal = Path(f"{journal}-wal")
+        assert wal.exists() and any(s in wal.read_bytes() for s in spellings(WORDS[0]))
+        result = run("forget", "jurgen", "--yes")
+        assert result.exit_code == 0, result.output
+        assert "traces remain" not in result.stderr
+        assert wal.exists(), "the scan must read the write-ahead log too"
+        assert traces(journal) == []
+    finally:
+        idle.close()
+
+
+def test_no_trace_where_sqlite_does_not_secure_delete_by_default(
+    run, journal_with_person, monkeypatch
+):
+    # Some builds of SQLite zero deleted content by default, some do not: forget must not
+    # depend on the build it runs on.
+    from rapport import db
+
+    plain = db._pragmas
+    monkeypatch.setattr(db, "_pragmas", lambda: (*plain(), "PRAGMA secure_delete = OFF"))
+    assert run("log", "brandt", "written with secure_delete off").exit_code == 0
+    assert run("forget", "jurgen", "--yes").exit_code == 0
+    assert traces(journal_with_person) == []
+
+
+@pytest.mark.parametrize(("answer", "forgotten"), [(b"n\n", False), (b"y\n", True)])
+def test_forget_asks_at_a_terminal(journal_with_person, answer, forgotten):
+    from conftest import run_in_terminal
+
+    code, output = run_in_terminal(["forget", "jurgen"], answer, {})
+    assert (code == 0) is forgotten, output
+    assert f"Erase {PERSON} and everything about them, for good?" in output
+    assert (traces(journal_with_person) == []) is forgotten

@@ -653,11 +653,11 @@ def test_shell_completion_lists_client_names(run, story):
 
 
 @pytest.mark.skipif(not Path("/bin/bash").exists(), reason="needs bash")
-def test_a_completed_name_is_one_word_in_a_real_bash(run, journal, story):
+def test_a_completed_name_is_one_word_in_a_real_bash(run, journal, story, tmp_path):
     """Type `rapport fact ko<TAB> Rows` into bash: the fact is about Konrad Brandt."""
     assert run("add", "Anna O'Neil (Berlin)").exit_code == 0
     env = {**os.environ, "PATH": f"{Path(sys.executable).parent}:{os.environ['PATH']}",
-           "PS1": "$ ", "HOME": str(journal.parent), "INPUTRC": "/dev/null"}  # fmt: skip
+           "PS1": "$ ", "HOME": str(tmp_path), "INPUTRC": "/dev/null"}  # fmt: skip
     main, child = pty.openpty()
     shell = subprocess.Popen(["bash", "--norc", "--noprofile", "-i"], stdin=child, stdout=child,
                              stderr=child, env=env, close_fds=True)  # fmt: skip

@@ -8,6 +8,7 @@ import sqlite3
 import stat
 import subprocess
 import sys
+import time
 
 import pytest
 
@@ -22,10 +23,21 @@ for i in range(int(sys.argv[1])):
 """
 
 
+def interactions_in(path) -> int:
+    conn = sqlite3.connect(path)
+    try:
+        return conn.execute("SELECT count(*) FROM interaction").fetchone()[0]
+    finally:
+        conn.close()
+
+
 @pytest.mark.sqlite_only
 def test_backup_while_another_process_writes(run, journal, tmp_path):
     assert run("add", "A").exit_code == 0
     writer = subprocess.Popen([sys.executable, "-c", WRITER, "150"], env=os.environ)
+    deadline = time.monotonic() + 120
+    while interactions_in(journal) < 10 and time.monotonic() < deadline:
+        time.sleep(0.02)
     copies = []
     for n in range(3):
         target = tmp_path / f"copy{n}.db"
@@ -33,13 +45,34 @@ def test_backup_while_another_process_writes(run, journal, tmp_path):
         assert result.exit_code == 0, result.output
         assert result.stderr == f"Backed up to {target}\n"
         copies.append(target)
+    still_writing = writer.poll() is None
     assert writer.wait(timeout=300) == 0
+    assert still_writing, "the writer finished before the backups were taken"
+    counts = []
     for copy in copies:
         assert stat.S_IMODE(copy.stat().st_mode) == 0o600
         conn = sqlite3.connect(copy)
         assert conn.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
-        assert conn.execute("SELECT count(*) FROM interaction").fetchone()[0] <= 150
         conn.close()
+        counts.append(interactions_in(copy))
+    # Each copy is the journal at one moment, taken while the writer went on.
+    assert 10 <= counts[0] <= counts[1] <= counts[2] < 150, counts
+
+
+@pytest.mark.sqlite_only
+def test_a_backup_leaves_out_what_is_not_committed(run, journal, tmp_path):
+    assert run("add", "A").exit_code == 0
+    assert run("log", "a", "committed").exit_code == 0
+    writer = sqlite3.connect(journal, isolation_level=None)
+    writer.execute("BEGIN IMMEDIATE")
+    writer.execute("UPDATE interaction SET note = 'not yet committed'")
+    try:
+        result = run("backup", str(tmp_path / "copy.db"))
+    finally:
+        writer.execute("ROLLBACK")
+        writer.close()
+    assert result.exit_code == 0, result.output
+    assert rows(tmp_path / "copy.db", "SELECT note FROM interaction") == [("committed",)]
 
 
 @pytest.mark.sqlite_only
@@ -87,7 +120,11 @@ def test_db_path_and_info(run, journal, tmp_path):
     assert info["rows"] == {"clients": 1, "interactions": 1, "impressions": 0, "facts": 0,
                             "follow-ups": 0}  # fmt: skip
     assert info["bytes"] > 0 and info["backups"] == []
-    assert "rows:     1 clients, 1 interactions" in run("db", "info").stdout
+    assert "rows:     1 client, 1 interaction, 0 impressions" in run("db", "info").stdout
+    kept = tmp_path / "journal.db.schema2.bak"
+    kept.write_bytes(journal.read_bytes())
+    assert json.loads(run("db", "info", "--json").stdout)["backups"] == [str(kept)]
+    assert f"backups:  {kept}" in run("db", "info").stdout
 
 
 def damage(path) -> None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import shutil
+import signal
 import sqlite3
 import subprocess
 import sys
@@ -198,9 +199,7 @@ def test_the_fixture_script_still_writes_what_is_committed(tmp_path):
         assert all_rows(fresh) == all_rows(FIXTURES / f"schema{version}.db")
 
 
-@pytest.mark.slow
-def test_kill_9_during_a_migration_leaves_the_old_version_usable(tmp_path):
-    journal = tmp_path / "journal.db"
+def old_journal_with_many_rows(journal: Path) -> None:
     make_schema_1(journal)
     conn = sqlite3.connect(journal)
     conn.executemany(
@@ -212,19 +211,29 @@ def test_kill_9_during_a_migration_leaves_the_old_version_usable(tmp_path):
     conn.commit()
     conn.close()
     journal.chmod(0o600)
-    backup = tmp_path / "journal.db.schema1.bak"
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("trial", range(3))
+def test_kill_9_during_a_migration_leaves_the_old_version_usable(tmp_path, trial):
+    journal = tmp_path / "journal.db"
+    old_journal_with_many_rows(journal)
+    wal = tmp_path / "journal.db-wal"
     process = subprocess.Popen(
         [sys.executable, "-m", "rapport", "--db", str(journal), "clients"],
         stdout=subprocess.PIPE, stderr=subprocess.PIPE,
     )  # fmt: skip
+    # The migration is under way once its pages reach the write-ahead log: it is one
+    # transaction, so they are not committed until every row is migrated.
     deadline = time.monotonic() + 60
-    while not backup.exists() and time.monotonic() < deadline:
-        time.sleep(0.02)
-    time.sleep(0.3)  # the backup is written; the migration is under way
-    still_running = process.poll() is None
+    while not (wal.exists() and wal.stat().st_size > 0) and time.monotonic() < deadline:
+        time.sleep(0.005)
+    time.sleep(0.05 * trial)  # a little further into it each trial
+    mid_migration = process.poll() is None and wal.stat().st_size > 0
     process.kill()
     process.wait(timeout=60)
-    assert still_running, "the migration finished before it could be interrupted"
+    assert mid_migration, "the migration finished before it could be interrupted"
+    assert process.returncode == -signal.SIGKILL
     conn = sqlite3.connect(journal)
     assert conn.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
     assert conn.execute("PRAGMA user_version").fetchone()[0] == 1  # rolled back, whole

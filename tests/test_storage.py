@@ -205,10 +205,14 @@ def test_every_folder_rapport_creates_is_private(run, tmp_path):
     assert mode(tmp_path / "a" / "b") == 0o700
 
 
-@pytest.mark.parametrize("args", [["clients"], ["show", "a"], ["log", "a", "call"], ["export"]])
-def test_a_journal_readable_by_others_gets_a_warning(run, journal, args):
+@pytest.mark.parametrize(
+    ("args", "readable"),
+    [(["clients"], 0o644), (["show", "a"], 0o640), (["log", "a", "call"], 0o604),
+     (["export"], 0o660)],
+)  # fmt: skip
+def test_a_journal_readable_by_others_gets_a_warning(run, journal, args, readable):
     assert run("add", "A").exit_code == 0
-    journal.chmod(0o644)
+    journal.chmod(readable)
     result = run(*args)
     assert result.exit_code == 0
     warning = (

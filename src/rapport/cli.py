@@ -1213,7 +1213,10 @@ def db_info(ctx: typer.Context, as_json: JsonOption = False) -> None:
     typer.echo(f"path:     {report.path}")
     typer.echo(f"schema:   version {report.version}")
     typer.echo(f"size:     {report.size / 1024:.1f} KiB")
-    typer.echo("rows:     " + ", ".join(f"{n} {kind}" for kind, n in report.rows.items()))
+    singular = {plural: kind for kind, plural in PLURALS.items()}
+    typer.echo("rows:     " + ", ".join(
+        f"{n} {singular[kind] if n == 1 else kind}" for kind, n in report.rows.items()
+    ))  # fmt: skip
     backups = ", ".join(str(p) for p in report.backups) or (
         "the server's own (pg_dump); rapport keeps none" if report.server
         else "none beside the journal"

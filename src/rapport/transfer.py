@@ -7,9 +7,12 @@ line anywhere means nothing from the file is written. The way out is `exporting.
 from __future__ import annotations
 
 import itertools
+import signal
 import sqlite3
+import threading
 from collections import Counter
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import date
 from typing import TYPE_CHECKING, Any
@@ -79,7 +82,7 @@ def import_records(
         if len(ahead) < 2:
             return report
     try:
-        with db.writing() as session:
+        with _interrupts_wait() as commit_begins, db.writing() as session:
             batch = _Batch(session.connection(), report, update_existing)
             for where, raw in itertools.chain(ahead, lines):
                 kind, values = _check(where, raw)
@@ -88,9 +91,32 @@ def import_records(
             batch.flush()
             if dry_run:
                 raise _DryRun
+            commit_begins()
     except _DryRun:
         pass
     return report
+
+
+@contextmanager
+def _interrupts_wait() -> Iterator[Callable[[], None]]:
+    """Ctrl-C rolls an import back until its commit begins; from then on it waits.
+
+    Without this, an interrupt that lands while the commit finishes would report "nothing
+    was imported" over an import that is in the journal. Once called, the function this
+    yields defers SIGINT until the block is left: the import is then whole, and says so.
+    """
+    previous = None
+
+    def commit_begins() -> None:
+        nonlocal previous
+        if threading.current_thread() is threading.main_thread():
+            previous = signal.signal(signal.SIGINT, lambda *_: None)
+
+    try:
+        yield commit_begins
+    finally:
+        if previous is not None:
+            signal.signal(signal.SIGINT, previous)
 
 
 def _check(where: str, raw: Any) -> tuple[str, dict[str, Any]]:
