@@ -50,6 +50,7 @@ def test_concurrent_writers_lose_nothing(run, journal, processes, each):
         )
         for n in range(processes)
     ]  # fmt: skip
+    started = time.monotonic()
     outputs = [worker.communicate(timeout=600) for worker in workers]
     for worker, (_, err) in zip(workers, outputs, strict=True):
         assert worker.returncode == 0, err.decode()
@@ -57,6 +58,43 @@ def test_concurrent_writers_lose_nothing(run, journal, processes, each):
     assert rows(journal, "SELECT count(*) FROM interaction") == [(processes * each,)]
     assert rows(journal, "SELECT count(DISTINCT note) FROM interaction") == [(processes * each,)]
     assert integrity(journal) == "ok"
+    print(f"{processes} x {each}: {processes * each} rows, integrity ok, "
+          f"{time.monotonic() - started:.1f} s")  # fmt: skip
+
+
+# A shell loop of whole `rapport log` processes: each starts, opens the journal (and may
+# find another process opening it at the same moment), writes one entry and ends.
+LANE = """
+import subprocess, sys
+name, count = sys.argv[1], int(sys.argv[2])
+for i in range(count):
+    done = subprocess.run([sys.executable, "-m", "rapport", "log", "Shared Client",
+                           f"{name} note {i}", "--kind", "call"], capture_output=True)
+    sys.stderr.buffer.write(done.stderr)
+    if done.returncode:
+        sys.exit(done.returncode)
+"""
+
+
+@pytest.mark.slow
+def test_whole_rapport_log_processes_started_at_once_lose_nothing(run, journal):
+    assert run("add", "Shared Client").exit_code == 0
+    lanes, each = 8, 25
+    started = time.monotonic()
+    workers = [
+        subprocess.Popen([sys.executable, "-c", LANE, f"p{n}", str(each)],
+                         stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=os.environ)
+        for n in range(lanes)
+    ]  # fmt: skip
+    for worker in workers:
+        _, err = worker.communicate(timeout=600)
+        assert worker.returncode == 0, err.decode()
+        said = err.decode().splitlines()
+        assert len(said) == each and all(line.startswith("Logged call") for line in said), said
+    assert rows(journal, "SELECT count(DISTINCT note) FROM interaction") == [(lanes * each,)]
+    assert integrity(journal) == "ok"
+    print(f"{lanes} x {each} whole processes: {lanes * each} rows, integrity ok, "
+          f"{time.monotonic() - started:.1f} s")  # fmt: skip
 
 
 HOLDER = """
@@ -103,6 +141,7 @@ def test_a_writer_waits_two_seconds_for_a_lock(run, journal):
     holder.wait(timeout=30)
     assert done.returncode == 0, done.stderr
     assert waited >= 1.5
+    print(f"waited {waited:.2f} s for a 2 s lock, then wrote")
     assert rows(journal, "SELECT note FROM interaction") == [("while locked",)]
 
 
@@ -110,7 +149,9 @@ def test_a_lock_held_past_the_busy_timeout_is_a_clear_error(run, journal):
     assert run("add", "A").exit_code == 0
     before = snapshot(journal)
     holder = hold_lock(journal, 4.0)
+    started = time.monotonic()
     done = rapport_process("log", "A", "too late", env={"RAPPORT_BUSY_TIMEOUT": "1000"})
+    print(f"gave up after {time.monotonic() - started:.2f} s with a 1 s busy timeout")
     holder.wait(timeout=30)
     assert done.returncode == 1
     assert done.stderr.decode() == (

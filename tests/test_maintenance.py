@@ -121,7 +121,12 @@ def test_db_path_and_info(run, journal, tmp_path):
                             "follow-ups": 0}  # fmt: skip
     assert info["bytes"] > 0 and info["backups"] == []
     assert "rows:     1 client, 1 interaction, 0 impressions" in run("db", "info").stdout
-    kept = tmp_path / "journal.db.schema2.bak"
+
+
+@pytest.mark.sqlite_only
+def test_db_info_lists_the_copies_made_before_migrating(run, journal):
+    assert run("add", "A").exit_code == 0
+    kept = journal.with_name("journal.db.schema2.bak")
     kept.write_bytes(journal.read_bytes())
     assert json.loads(run("db", "info", "--json").stdout)["backups"] == [str(kept)]
     assert f"backups:  {kept}" in run("db", "info").stdout

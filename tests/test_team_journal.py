@@ -284,7 +284,7 @@ def test_a_schema_name_that_needs_quoting(run):
         assert run("--db", url, "add", "Anna").exit_code == 0
         assert run("--db", url, "check").stdout.endswith("\nok\n")
         info = run("--db", url, "db", "info")
-        assert info.exit_code == 0 and "rows:     1 clients" in info.stdout
+        assert info.exit_code == 0 and "rows:     1 client," in info.stdout
     finally:
         with _server_connection(SERVER) as conn:
             conn.execute('DROP SCHEMA "Team-A" CASCADE')
