@@ -48,7 +48,8 @@ CASES = {
     "empty note": (["log", "berg"], "   \n", "empty note"),
     "NUL in a note": (["log", "berg"], "a\x00b", "NUL byte"),
     "invalid UTF-8 on stdin": (["log", "berg"], b"\xff\xfe", "not UTF-8"),
-    "a 20 MB note": (["log", "berg"], "x" * 20_000_000, "is 20.0 MB; rapport keeps notes up to"),
+    "a 20 MB note": (["log", "berg"], "x" * 20_000_000,
+                     "is 20,000,000 bytes; rapport keeps notes up to 1 MiB, 1,048,576 bytes"),
 }  # fmt: skip
 
 

@@ -63,7 +63,12 @@ def test_stats(run, story):
     assert data["kinds"] == [
         {"kind": "lunch", "interactions": 2}, {"kind": "call", "interactions": 1}
     ]  # fmt: skip
-    assert data["most_contacted"][0] == {"client_name": "Konrad Brandt", "interactions": 2}
+    assert data["most_contacted"][0] | {"client_uuid": None} == {
+        "client_uuid": None,
+        "client_name": "Konrad Brandt",
+        "company": None,
+        "interactions": 2,
+    }
     assert data["least_contacted"][0]["interactions"] == 0
     assert data["average_gap_days"] == 10.0
     assert len(data["months"]) == 12
@@ -82,12 +87,14 @@ def test_stats_tells_apart_two_clients_of_one_name(run):
         assert run(*step).exit_code == 0, step
     data = json.loads(run("stats", "--json").stdout)
     assert data["clients"] == 2 and data["interactions"] == 3
-    assert data["most_contacted"] == [
-        {"client_name": "Anna Schmidt (Alpha)", "interactions": 2},
-        {"client_name": "Anna Schmidt (Beta)", "interactions": 1},
-    ]
+    most = data["most_contacted"]
+    assert [(c["client_name"], c["company"], c["interactions"]) for c in most] == [
+        ("Anna Schmidt", "Alpha", 2), ("Anna Schmidt", "Beta", 1)
+    ]  # fmt: skip
+    assert len({c["client_uuid"] for c in most}) == 2
     out = run("stats").stdout
     assert "2 clients · 3 contacts" in out and "average 1 day between" in out
+    assert "Anna Schmidt (Alpha)" in out and "Anna Schmidt (Beta)" in out
 
 
 def test_sparklines_in_show_and_clients(run, story):

@@ -325,11 +325,14 @@ def test_markdown_timeline_is_in_time_order_across_kinds(run, story):
 
 
 @pytest.mark.parametrize("fmt", ["jsonl", "json", "csv", "markdown"])
-def test_an_export_that_fails_writes_not_a_byte(run, story, fmt):
+def test_an_export_that_fails_writes_not_a_byte(run, story, fmt, tmp_path):
     result = run("export", "-f", fmt, "--client", "brandt", "--client", "nobody")
     assert result.exit_code == 2
     assert result.stdout == ""
     assert result.stderr == "rapport: no client matches 'nobody'\n"
+    missing = run("--db", str(tmp_path / "none.db"), "export", "-f", fmt)
+    assert missing.exit_code == 2 and missing.stdout == ""
+    assert "there is no journal at" in missing.stderr
 
 
 def test_output_file_is_private_and_atomic(run, story, tmp_path):
@@ -466,8 +469,9 @@ BAD = {
                      "line 1: the record is format 2; this rapport reads format 1"),
     "bad score": (lambda lines: lines[:6] + [lines[6].replace(b'"score":-2', b'"score":7')],
                   "line 7: the record field 'score' must be between -2 and 2"),
-    "note over 1 MB": (lambda lines: lines[:4] + [lines[4].replace(b"Lunch", b"L" * 1_100_000)],
-                       "line 5: the record field 'note' is 1.1 MB; rapport keeps texts up to 1 MB"),
+    "note over 1 MiB": (lambda lines: lines[:4] + [lines[4].replace(b"Lunch", b"L" * 1_048_577)],
+                        "line 5: the record field 'note' is 1,048,577 bytes; rapport keeps texts "
+                        "up to 1 MiB, 1,048,576 bytes"),
 }  # fmt: skip
 
 
@@ -613,7 +617,7 @@ def test_the_same_name_at_another_company_is_another_person(run, journal, tmp_pa
         ("BEGIN:VCARD\nVERSION:3.0\nFN:A\nEND:VCARD\nBEGIN:VCARD\nVERSION:3.0\nFN:B\n",
          "line 5: a vCard without END:VCARD"),
         ("BEGIN:VCARD\nVERSION:3.0\nFN:A\nBEGIN:VCARD\nFN:B\nEND:VCARD\n",
-         "line 1: a vCard without END:VCARD before the next one begins"),
+         "line 1: a vCard without END:VCARD"),
         ("Name,Phone\nAnna,1\n", "line 1: not a vCard (text outside BEGIN:VCARD … END:VCARD)"),
     ],
 )  # fmt: skip
@@ -624,6 +628,21 @@ def test_a_broken_vcard_names_its_line(run, journal, tmp_path, text, message):
     assert result.exit_code == 2
     assert result.stderr == f"rapport: {message}; nothing imported\n"
     assert not journal.exists()
+
+
+def test_folded_lines_and_a_card_inside_a_card_are_read(run, journal, tmp_path):
+    cards = tmp_path / "odd.vcf"
+    cards.write_text(
+        "begin:vcard\r\nversion:2.1\r\nFN:Agnès Martin\r\nNOTE:the folded line below\r\n"
+        " END:VCARD is text, not the card's end\r\nAGENT:\r\nBEGIN:VCARD\r\nVERSION:2.1\r\n"
+        "FN:Her Assistant\r\nEND:VCARD\r\nTEL:+33 1 2\r\nEND:VCARD\r\n\r\n"
+        "BEGIN:VCARD\r\nVERSION:3.0\r\nFN:Second\r\nEND:VCARD\r\n"
+    )
+    result = run("import", str(cards))
+    assert result.exit_code == 0, result.output
+    assert rows(journal, "SELECT name, phone FROM client ORDER BY name") == [
+        ("Agnès Martin", "+33 1 2"), ("Second", None)
+    ]  # fmt: skip
 
 
 def test_broken_vcard_is_refused(run, journal, tmp_path):
@@ -650,6 +669,7 @@ def test_shell_completion_lists_client_names(run, story):
     assert complete("rapport impression Jana\\ M") == ["Jana\\ Müller"]
     assert complete("rapport fact K") == ["Konrad\\ Brandt"]
     assert complete("rapport show x") == []
+    assert complete('rapport show "Ja') == ["Jana Müller"]  # bash closes the quote itself
 
 
 @pytest.mark.skipif(not Path("/bin/bash").exists(), reason="needs bash")
@@ -680,14 +700,17 @@ def test_a_completed_name_is_one_word_in_a_real_bash(run, journal, story, tmp_pa
         type_and_wait(b"Rows --topic hobby; echo fact-$((6*7))-$?\n", b"fact-42-")
         type_and_wait(b"rapport show Anna\t", b"Anna\\ O\\'Neil\\ \\(Berlin\\)")
         type_and_wait(b" >/dev/null; echo show-$((6*7))-$?\n", b"show-42-")
+        type_and_wait(b'rapport log "Konrad B\t', b'"Konrad Brandt" ')
+        type_and_wait(b"Quoted; echo log-$((6*7))-$?\n", b"log-42-")
     finally:
         shell.kill()
         shell.wait()
         os.close(main)
     text = seen.decode(errors="replace")
-    assert "fact-42-0" in text and "show-42-0" in text, text
+    assert "fact-42-0" in text and "show-42-0" in text and "log-42-0" in text, text
     sql = "SELECT c.name FROM fact f JOIN client c ON c.id = f.client_id WHERE f.text = 'Rows'"
     assert rows(journal, sql) == [("Konrad Brandt",)]
+    assert ("Quoted",) in rows(journal, "SELECT note FROM interaction")
 
 
 def test_unicode_forms_survive(run, journal):
@@ -821,6 +844,7 @@ CSV_HEADER = ",".join(formats.CSV_COLUMNS)
         (CSV_HEADER + '\nclient,0b0e0a8e-1111-4d3e-9a6a-2b2f3c4d5e6f,"A\nB"\n\n'
          'client,0b0e0a8e-2222-4d3e-9a6a-2b2f3c4d5e6f,"C\nD\nE",,,,,,x\n',
          "line 5: the record field 'cadence_days' must be a whole number"),
+        (CSV_HEADER + "\n\n   \n", "line 3: the record has unknown type '   '"),
     ],
 )  # fmt: skip
 def test_bad_csv(run, journal, tmp_path, body, message):

@@ -43,8 +43,9 @@ def check_text(text: str | None, what: str) -> str:
     size = len(text.encode("utf-8", "surrogatepass"))
     if size > MAX_TEXT_BYTES:
         raise BadInput(
-            f"the {what} is {size / 1e6:.1f} MB; rapport keeps notes up to 1 MB "
-            "(keep documents elsewhere and note where they are); nothing written"
+            f"the {what} is {size:,} bytes; rapport keeps notes up to 1 MiB, "
+            f"{MAX_TEXT_BYTES:,} bytes (keep documents elsewhere and note where they are); "
+            "nothing written"
         )
     return text
 

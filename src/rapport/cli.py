@@ -448,8 +448,10 @@ def fact(
     client_row, row = journal.add_fact(
         _open(ctx), client, text, topic=topic, at=_when(at), allow_future=future
     )
-    kind = {"other": "", "interest": "n interest"}.get(row.topic, f" {row.topic}")
-    _say(f"Noted a{kind} detail about {client_row.name}  [{short_id(row.uuid)}]")
+    detail = {"other": "a detail", "interest": "an interest detail"}.get(
+        row.topic, f"a {row.topic} detail"
+    )
+    _say(f"Noted {detail} about {client_row.name}  [{short_id(row.uuid)}]")
 
 
 @app.command()
@@ -605,8 +607,10 @@ def export(
         types=record_type or [],
     ).checked()
     db = _open(ctx)
-    for name in filters.clients:  # an unknown name stops the export before its first byte
-        plainsql.lookup(db, name)
+    # No journal, or a name that finds no one, stops the export before its first byte.
+    with db.connection() as conn:
+        for name in filters.clients:
+            plainsql.find_client(conn, name)
     with _output(output) as out:
         if fmt == "markdown":
             formats.write_markdown(exporting.sections(db, filters), out)
@@ -1224,6 +1228,17 @@ def db_info(ctx: typer.Context, as_json: JsonOption = False) -> None:
     typer.echo(f"backups:  {backups}")
 
 
+def _inside_quotes(words: str) -> bool:
+    """Whether the command line being completed ends inside an open quote."""
+    import shlex
+
+    try:
+        shlex.split(words)
+    except ValueError:  # "No closing quotation"
+        return True
+    return False
+
+
 def _escaping_bash_completions() -> Any:
     """The command `app` runs, but bash completions come escaped.
 
@@ -1242,6 +1257,8 @@ def _escaping_bash_completions() -> Any:
 
     class EscapedBashComplete(BashComplete):
         def format_completion(self, item: Any) -> str:
+            if _inside_quotes(os.environ.get("COMP_WORDS", "")):
+                return item.value  # after an opening quote, bash takes the name as it is
             return re.sub(r"([^\w@%+=:,./-])", r"\\\1", item.value)
 
     command = get_command(app)

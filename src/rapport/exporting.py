@@ -16,7 +16,7 @@ from dataclasses import dataclass, field, fields
 from datetime import datetime
 from typing import TYPE_CHECKING, Any, NamedTuple
 
-from rapport import formats, plainsql
+from rapport import formats, names, plainsql
 from rapport.checks import KINDS, check_choice
 from rapport.errors import BadInput
 from rapport.records import (
@@ -152,9 +152,7 @@ def sections(db: Database, filters: Filters) -> Iterator[Section]:
 
 
 def _by_name(client: plainsql.Client) -> tuple[str, str]:
-    from rapport.names import fold
-
-    return fold(client.name), client.uuid
+    return names.fold(client.name), client.uuid
 
 
 def _same(record: Record) -> Record:
@@ -319,7 +317,8 @@ class _Query:
         return (line for (line,) in conn.execute(sql, self.params))
 
 
-# One column list for the three kinds of timeline entry (Moment, after the sort keys).
+# The three kinds of timeline entry as one column list: type, at, the sort keys created_at
+# and uuid, then label, text and number (see Moment).
 _MOMENTS = {
     plainsql.Interaction: "'interaction', at, created_at, uuid, kind, note, mood",
     plainsql.Impression: "'impression', at, created_at, uuid, stage, text, score",

@@ -50,9 +50,9 @@ def _text(value: Any, *, empty: bool = False) -> str:
     if not empty and not value.strip():
         raise RecordError("must not be empty")
     # The same limit as `log`: a character takes at most 4 bytes, so short texts skip encoding.
-    if len(value) * 4 > MAX_TEXT_BYTES and len(value.encode("utf-8")) > MAX_TEXT_BYTES:
+    if len(value) * 4 > MAX_TEXT_BYTES and (size := len(value.encode("utf-8"))) > MAX_TEXT_BYTES:
         raise RecordError(
-            f"is {len(value.encode('utf-8')) / 1e6:.1f} MB; rapport keeps texts up to 1 MB"
+            f"is {size:,} bytes; rapport keeps texts up to 1 MiB, {MAX_TEXT_BYTES:,} bytes"
         )
     return value
 
@@ -401,7 +401,7 @@ def read_csv(stream: IO[bytes], *, raw: bool = False) -> Iterator[tuple[str, Any
     def text() -> Iterator[str]:
         for number, line in lines:
             at["line"] = number
-            if not at["start"] and line.strip():
+            if not at["start"] and line.rstrip("\r\n"):  # csv skips only empty lines
                 at["start"] = number
             yield line
 
@@ -477,26 +477,27 @@ _CONTENT_LINE = re.compile(r"[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)?(?:;[^:]*)?:|[ \t]
 def _cards(
     lines: Iterable[tuple[int, str]],
 ) -> Iterator[tuple[int, list[tuple[int, str]]]]:
-    """Each card's first line number and its lines, BEGIN:VCARD to END:VCARD."""
+    """Each card's first line number and its lines, BEGIN:VCARD to END:VCARD.
+
+    A card may hold another (vCard 2.1's AGENT); a folded line (it starts with a blank)
+    never begins or ends one.
+    """
     card: list[tuple[int, str]] = []
+    depth = 0
     for number, text in lines:
-        word = text.strip().upper()
+        word = "" if text[:1] in (" ", "\t") else text.rstrip().upper()
         if not card:
             if word == "BEGIN:VCARD":
-                card = [(number, text)]
-            elif word:
+                card, depth = [(number, text)], 1
+            elif text.strip():
                 raise BadInput(
                     f"line {number}: not a vCard (text outside BEGIN:VCARD … END:VCARD); "
                     "nothing imported"
                 )
             continue
-        if word == "BEGIN:VCARD":
-            raise BadInput(
-                f"line {card[0][0]}: a vCard without END:VCARD before the next one begins; "
-                "nothing imported"
-            )
         card.append((number, text))
-        if word == "END:VCARD":
+        depth += (word == "BEGIN:VCARD") - (word == "END:VCARD")
+        if depth == 0:
             yield card[0][0], card
             card = []
     if card:

@@ -8,7 +8,7 @@ from __future__ import annotations
 from collections import Counter
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, NamedTuple
 
 from sqlalchemy import func, select, text
 
@@ -120,12 +120,20 @@ def drift(db: Database) -> DriftReport:
 # -- stats ------------------------------------------------------------------------------------
 
 
+class Contacted(NamedTuple):
+    uuid: str
+    name: str
+    company: str | None
+    label: str  # the name, and the company when two clients share the name
+    interactions: int
+
+
 @dataclass
 class Stats:
     months: list[tuple[str, int]]  # (YYYY-MM, contacts), the last twelve months, oldest first
     kinds: list[tuple[str, int]]  # most frequent first
-    most: list[tuple[str, int]]  # clients with most contacts
-    least: list[tuple[str, int]]  # clients with fewest contacts (never contacted included)
+    most: list[Contacted]  # clients with most contacts
+    least: list[Contacted]  # clients with fewest contacts (never contacted included)
     clients: int
     interactions: int
     impressions: int
@@ -149,13 +157,14 @@ def _last_twelve_months() -> list[str]:
     return labels
 
 
-def _labelled(per_client: Sequence[Row[tuple[str, str, int]]]) -> list[tuple[str, int]]:
-    """(label, contacts) per client; two clients of one name are told apart by company."""
-    names = Counter(name for name, _, _ in per_client)
+def _contacted(per_client: Sequence[Row[tuple[str, str, str | None, int]]]) -> list[Contacted]:
+    """Each client's contacts; two clients of one name are told apart by company."""
+    names = Counter(name for _, name, _, _ in per_client)
     return [
-        (f"{name} ({company})" if names[name] > 1 and company else name, count)
-        for name, company, count in per_client
-    ]
+        Contacted(uuid, name, company,
+                  f"{name} ({company})" if names[name] > 1 and company else name, count)
+        for uuid, name, company, count in per_client
+    ]  # fmt: skip
 
 
 def stats(db: Database, *, top: int = 5) -> Stats:
@@ -163,7 +172,7 @@ def stats(db: Database, *, top: int = 5) -> Stats:
     first_month = date.fromisoformat(labels[0] + "-01")
     with db.reading() as session:
         per_client = session.execute(
-            select(Client.name, Client.company, func.count(Interaction.id))
+            select(Client.uuid, Client.name, Client.company, func.count(Interaction.id))
             .outerjoin(Interaction, Interaction.client_id == Client.id)
             .group_by(Client.id)
         ).all()
@@ -193,14 +202,14 @@ def stats(db: Database, *, top: int = 5) -> Stats:
         open_follow_ups = session.execute(
             select(func.count()).select_from(FollowUp).where(FollowUp.done_at.is_(None))  # type: ignore[union-attr]
         ).scalar()
-    ranked = sorted(_labelled(per_client), key=lambda item: (-item[1], item[0].casefold()))
+    ranked = sorted(_contacted(per_client), key=lambda c: (-c.interactions, c.label.casefold()))
     return Stats(
         months=[(label, months.get(label, 0)) for label in labels],
         kinds=sorted(((kind, count) for kind, count in kinds), key=lambda kv: (-kv[1], kv[0])),
-        most=[item for item in ranked if item[1]][:top],
-        least=sorted(ranked, key=lambda item: (item[1], item[0].casefold()))[:top],
+        most=[c for c in ranked if c.interactions][:top],
+        least=sorted(ranked, key=lambda c: (c.interactions, c.label.casefold()))[:top],
         clients=len(ranked),
-        interactions=sum(count for _, count in ranked),
+        interactions=sum(c.interactions for c in ranked),
         impressions=impressions or 0,
         facts=facts or 0,
         open_follow_ups=open_follow_ups or 0,

@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Any, Protocol
 from rapport.plainsql import Client, Fact, FollowUp, Impression, Interaction
 
 if TYPE_CHECKING:
-    from rapport.insight import DriftReport, Due, Stats
+    from rapport.insight import Contacted, DriftReport, Due, Stats
     from rapport.journal import ClientRow
     from rapport.plainsql import Briefing
     from rapport.search import Hit
@@ -244,6 +244,11 @@ def stats_json(report: Stats) -> Record:
         "average_gap_days": report.average_gap_days,
         "months": [{"month": month, "interactions": count} for month, count in report.months],
         "kinds": [{"kind": kind, "interactions": count} for kind, count in report.kinds],
-        "most_contacted": [{"client_name": n, "interactions": c} for n, c in report.most],
-        "least_contacted": [{"client_name": n, "interactions": c} for n, c in report.least],
+        "most_contacted": [_contacted(c) for c in report.most],
+        "least_contacted": [_contacted(c) for c in report.least],
     }
+
+
+def _contacted(client: Contacted) -> Record:
+    return {"client_uuid": client.uuid, "client_name": client.name, "company": client.company,
+            "interactions": client.interactions}  # fmt: skip

@@ -447,8 +447,8 @@ def stats_view(s: Stats) -> RenderableType:
     for title, items, width, style in (
         ("Contacts per month", s.months, 40, "cyan"),
         ("Kinds", s.kinds, 30, "magenta"),
-        ("Most contacted", s.most, 30, "green"),
-        ("Least contacted", s.least, 30, "red"),
+        ("Most contacted", [(c.label, c.interactions) for c in s.most], 30, "green"),
+        ("Least contacted", [(c.label, c.interactions) for c in s.least], 30, "red"),
     ):
         if items:
             parts += [Text(), _section(title, _bars(items, width=width, style=style))]

@@ -99,24 +99,24 @@ def import_records(
 
 @contextmanager
 def _interrupts_wait() -> Iterator[Callable[[], None]]:
-    """Ctrl-C rolls an import back until its commit begins; from then on it waits.
+    """Ctrl-C rolls an import back until its commit begins; from then on it is ignored.
 
     Without this, an interrupt that lands while the commit finishes would report "nothing
-    was imported" over an import that is in the journal. Once called, the function this
-    yields defers SIGINT until the block is left: the import is then whole, and says so.
+    was imported" over an import that is in the journal. The function this yields starts
+    ignoring SIGINT; leaving the block restores the handler there was: the import is then
+    whole, and says so.
     """
-    previous = None
+    previous: list[Any] = []  # the handler to restore, once one was replaced
 
     def commit_begins() -> None:
-        nonlocal previous
         if threading.current_thread() is threading.main_thread():
-            previous = signal.signal(signal.SIGINT, lambda *_: None)
+            previous.append(signal.signal(signal.SIGINT, signal.SIG_IGN))
 
     try:
         yield commit_begins
     finally:
-        if previous is not None:
-            signal.signal(signal.SIGINT, previous)
+        if previous:
+            signal.signal(signal.SIGINT, previous[0])
 
 
 def _check(where: str, raw: Any) -> tuple[str, dict[str, Any]]:
@@ -368,8 +368,9 @@ def import_contacts(
 def _match(session: Any, contact: formats.Contact) -> Client | None:
     """The client a card describes: by uuid (UID), else by name and company.
 
-    As with `rapport add`, the same name at another company is another person; a client
-    or a card without a company matches by name alone.
+    The same name at another company is another person, as with `rapport add`; a card
+    without a company, or a client without one, matches by name alone, so an address book
+    can fill in the company of a client added without it.
     """
     if contact.uuid:
         found = session.execute(select(Client).where(Client.uuid == contact.uuid)).scalar()
