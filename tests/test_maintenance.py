@@ -24,11 +24,7 @@ for i in range(int(sys.argv[1])):
 
 
 def interactions_in(path) -> int:
-    conn = sqlite3.connect(path)
-    try:
-        return conn.execute("SELECT count(*) FROM interaction").fetchone()[0]
-    finally:
-        conn.close()
+    return rows(path, "SELECT count(*) FROM interaction")[0][0]
 
 
 @pytest.mark.sqlite_only
