@@ -604,6 +604,11 @@ def test_the_same_name_at_another_company_is_another_person(run, journal, tmp_pa
     assert rows(journal, "SELECT company, email FROM client ORDER BY company") == [
         ("Firm A", "anna@a.example"), ("Firm B", "anna@b.example")
     ]  # fmt: skip
+    # Beside a namesake without a company, a card of Firm A still finds its own client.
+    assert run("add", "Anna Berg").exit_code == 0
+    cards.write_text("BEGIN:VCARD\nVERSION:3.0\nFN:Anna Berg\nORG:Firm A\nTITLE:CEO\nEND:VCARD\n")
+    assert "0 new, 1 updated" in run("import", str(cards)).stderr
+    assert rows(journal, "SELECT role FROM client WHERE company = 'Firm A'") == [("CEO",)]
 
 
 @pytest.mark.parametrize(

@@ -250,10 +250,13 @@ def test_check_and_info_on_the_server(run, journal):
     checked = run("check")
     assert checked.exit_code == 0
     assert checked.stdout.splitlines() == [
-        "integrity:    ok", "foreign keys: ok", "search index: ok", "schema:       version 3", "ok"
+        "integrity:    ok", "foreign keys: ok", "search index: ok",
+        f"schema:       version {migrations.SCHEMA_VERSION}", "ok",
     ]  # fmt: skip
     info = run("db", "info")
-    assert info.stdout.startswith(f"path:     {journal.url}\nschema:   version 3\n")
+    assert info.stdout.startswith(
+        f"path:     {journal.url}\nschema:   version {migrations.SCHEMA_VERSION}\n"
+    )
     assert info.stdout.endswith("backups:  the server's own (pg_dump); rapport keeps none\n")
     with _server_connection(SERVER, journal.schema) as conn:
         conn.execute("DROP INDEX fact_search")

@@ -136,10 +136,7 @@ def sections(db: Database, filters: Filters) -> Iterator[Section]:
     with db.connection() as conn:
         chosen = [plainsql.find_client(conn, name) for name in filters.clients]
         query = _Query(filters, [])
-        columns = ", ".join(f.name for f in fields(plainsql.Client))
-        everyone = chosen or [
-            plainsql.Client.of(row) for row in conn.execute(f"SELECT {columns} FROM client")
-        ]
+        everyone = chosen or [plainsql.Client.of(row) for row in query.clients(conn)]
         for client in sorted({c.id: c for c in everyone}.values(), key=_by_name):
             briefing = plainsql.brief(conn, client, limit=0)
             if "impression" not in types:

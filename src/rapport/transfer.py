@@ -382,7 +382,8 @@ def _match(session: Any, contact: formats.Contact) -> Client | None:
     ]
     if contact.company:
         company = names.fold(contact.company)
-        same_name = [c for c in same_name if names.fold(c.company or company) == company]
+        at_company = [c for c in same_name if names.fold(c.company or "") == company]
+        same_name = at_company or [c for c in same_name if not c.company]
     if len(same_name) > 1:
         raise BadInput(
             f"line {contact.line}: {contact.name!r} matches {len(same_name)} clients; "
