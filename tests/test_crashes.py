@@ -97,52 +97,68 @@ def big_file(tmp_path_factory) -> Path:
     return path
 
 
+NOTHING, EVERYTHING = ("ok", 1, 1), ("ok", 2, LINES)  # of the import, in `lived_in`
+
+
+def interrupt_import(journal: Path, source: Path, share: float, sig: int) -> tuple[int, bytes]:
+    """Start an import, send `sig` once it has read `share` of its file; its status and stderr.
+
+    Aimed by how far the import has read, not by a clock, so a busy machine aims as well as
+    a quiet one. A signal may still land after the commit (the process had not yet exited):
+    the caller asserts all or nothing and counts only what provably landed before.
+    """
+    process = start_import(journal, source)
+    wait_until_read(process, source, share)
+    with contextlib.suppress(ProcessLookupError):
+        process.send_signal(sig)
+    _, err = process.communicate(timeout=120)
+    return process.returncode, err
+
+
+def put_back(journal: Path, pristine: Path) -> None:
+    """The journal as it was before a trial whose import got through whole."""
+    for leftover in (Path(f"{journal}-wal"), Path(f"{journal}-shm")):
+        leftover.unlink(missing_ok=True)
+    shutil.copy(pristine, journal)
+
+
 @pytest.mark.slow
 def test_kill_9_at_random_moments_during_an_import(lived_in, big_file):
     journal = lived_in
-    # How long a whole import takes here, to aim the kills inside it.
-    started = time.monotonic()
-    calibration = start_import(journal.with_name("calibration.db"), big_file)
-    assert calibration.wait(timeout=600) == 0
-    duration = time.monotonic() - started
     rng = random.Random(20261127)
     pristine = journal.with_name("pristine.db")
     shutil.copy(journal, pristine)
     landed = 0
     for _ in range(20):
-        process = start_import(journal, big_file)
-        time.sleep(rng.uniform(0.2, 0.8) * duration)
-        wal = Path(f"{journal}-wal")
-        writing = process.poll() is None and wal.exists() and wal.stat().st_size > 0
-        process.kill()
-        process.wait(timeout=60)
-        if process.returncode == 0:
-            # A busy machine let this import finish before the kill: it is all there. Put
-            # the journal back as it was for the next trial, which this one does not count.
-            assert state(journal) == ("ok", 2, LINES)
-            for leftover in (wal, Path(f"{journal}-shm")):
-                leftover.unlink(missing_ok=True)
-            shutil.copy(pristine, journal)
-            continue
-        landed += writing and process.returncode == -signal.SIGKILL
-        # Nothing of the import, everything from before, and a sound file.
-        assert state(journal) == ("ok", 1, 1)
-    print(f"{landed} of 20 kills landed while the import was writing ({duration:.1f} s import)")
-    assert landed >= 15, f"only {landed} of 20 kills landed while the import was writing"
+        code, _ = interrupt_import(journal, big_file, rng.uniform(0.05, 0.95), signal.SIGKILL)
+        after = state(journal)
+        # All or nothing, whenever the kill landed, and a sound file.
+        assert after in (NOTHING, EVERYTHING), after
+        if after == NOTHING and code == -signal.SIGKILL:
+            landed += 1  # provably before the commit: none of it is there
+        else:
+            put_back(journal, pristine)  # the import finished first; this trial does not count
+    print(f"{landed} of 20 kills landed before the import's commit")
+    assert landed >= 15, f"only {landed} of 20 kills landed before the import's commit"
     done = start_import(journal, big_file)
     assert done.wait(timeout=600) == 0
-    assert state(journal) == ("ok", 2, LINES)
+    assert state(journal) == EVERYTHING
     assert rows(journal, "SELECT count(DISTINCT uuid) FROM interaction") == [(LINES,)]
 
 
 @pytest.mark.slow
 def test_kill_9_of_an_import_into_a_new_journal_leaves_nothing(tmp_path, big_file):
     journal = tmp_path / "new" / "journal.db"
-    process = start_import(journal, big_file)
-    wait_until_read(process, big_file)
-    process.kill()
-    process.wait(timeout=60)
-    assert not journal.exists()
+    for _ in range(5):  # a kill that lands after the import's end proves nothing: again
+        code, _ = interrupt_import(journal, big_file, 0.3, signal.SIGKILL)
+        if code == -signal.SIGKILL and not journal.exists():
+            break
+        assert code in (0, -signal.SIGKILL)  # the whole import, or nothing
+        assert state(journal) == ("ok", 1, LINES - 1)
+        for made in journal.parent.iterdir():
+            made.unlink()
+    else:
+        pytest.fail("no kill landed before the import's end in 5 trials")
     left = list(journal.parent.glob(".journal.db.*"))
     # The next import clears what the killed one left, then succeeds.
     assert start_import(journal, big_file).wait(timeout=600) == 0
@@ -153,18 +169,23 @@ def test_kill_9_of_an_import_into_a_new_journal_leaves_nothing(tmp_path, big_fil
 @pytest.mark.slow
 def test_ctrl_c_during_an_import(lived_in, big_file):
     journal = lived_in
-    process = start_import(journal, big_file)
-    wait_until_read(process, big_file)
-    process.send_signal(signal.SIGINT)
-    _, err = process.communicate(timeout=60)
-    assert process.returncode == 130
+    pristine = journal.with_name("pristine.db")
+    shutil.copy(journal, pristine)
+    for _ in range(5):  # a Ctrl-C after the commit is ignored (tested below): try again
+        code, err = interrupt_import(journal, big_file, 0.3, signal.SIGINT)
+        if code == 130:
+            break
+        assert code == 0 and state(journal) == EVERYTHING, err
+        put_back(journal, pristine)
+    else:
+        pytest.fail("no Ctrl-C landed before the import's commit in 5 trials")
     assert err.decode() == (
         f"rapport: interrupted: nothing from {big_file} was imported; the journal is as it was\n"
     )
-    assert state(journal) == ("ok", 1, 1)
+    assert state(journal) == NOTHING
     done = start_import(journal, big_file)
     assert done.wait(timeout=600) == 0
-    assert state(journal) == ("ok", 2, LINES)
+    assert state(journal) == EVERYTHING
     assert rows(journal, "SELECT count(DISTINCT uuid) FROM interaction") == [(LINES,)]
 
 
