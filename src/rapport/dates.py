@@ -106,10 +106,11 @@ def _clock(hour: int, minute: int, second: int, text: str) -> time:
 
 
 def _zone_name() -> str:
-    name = os.environ.get("TZ", "").lstrip(":")
-    if not name:
-        name = os.path.realpath("/etc/localtime")
-    return name.rpartition("zoneinfo/")[2] or "the local time zone"
+    """Europe/Berlin, from $TZ or the link /etc/localtime; else no name to give."""
+    name = os.environ.get("TZ", "").lstrip(":") or os.path.realpath("/etc/localtime")
+    if name.startswith("/"):
+        name = name.partition("zoneinfo/")[2]
+    return name or "the local time zone"
 
 
 def _offset_at(second: int) -> timedelta:
@@ -135,7 +136,7 @@ def from_wall_clock(wall: datetime, *, checked: bool = True) -> datetime:
     """Local wall-clock time as an aware UTC moment.
 
     When `checked` (the person typed the time), a time the clocks skip or pass twice is an
-    error that says so; otherwise the earlier reading is taken, as for a bare day's midnight.
+    error that says so; unchecked (a bare day's midnight), Python's first reading is taken.
     """
     try:
         first = wall.replace(fold=0).astimezone()
@@ -188,7 +189,7 @@ def _read(text: str, prefer: str, base: datetime) -> _Reading:
             )
     if typed[:4].isdigit():  # the rest of ISO 8601 that Python reads: 20261127, 2026-W48-5
         try:
-            return _from_iso(datetime.fromisoformat(typed), text)
+            return _reading(datetime.fromisoformat(typed), text, timed="T" in typed.upper())
         except ValueError:
             raise _bad(text) from None
     return _natural(typed, text, prefer, base)
@@ -200,7 +201,7 @@ def _month(year: int, month: int, text: str) -> _Reading:
     return _Reading(None, month=(year, month))
 
 
-def _from_iso(parsed: datetime, text: str, *, timed: bool = True) -> _Reading:
+def _reading(parsed: datetime, text: str, *, timed: bool) -> _Reading:
     if parsed.tzinfo is None:
         return _Reading(from_wall_clock(parsed, checked=timed), timed=timed)
     try:
@@ -225,7 +226,7 @@ def _iso(typed: str, text: str) -> _Reading:
         raise BadInput(
             f"cannot read the time in {text!r}: write it as 14:30, hours 0-23, minutes 0-59"
         ) from None
-    return _from_iso(parsed, text, timed=bool(rest))
+    return _reading(parsed, text, timed=bool(rest))
 
 
 def _dotted(typed: str, text: str, prefer: str, base: datetime) -> _Reading:
@@ -308,7 +309,7 @@ def _natural(typed: str, text: str, prefer: str, base: datetime) -> _Reading:
         given = re.search(r"\b\d{4}\b", typed)
         return _Reading(None, month=(parsed.year if given else 0, parsed.month))
     timed = wanted is not None or bool(_FINER_THAN_A_DAY.search(typed))
-    return _from_iso(parsed, text, timed=timed)
+    return _reading(parsed, text, timed=timed)
 
 
 def _moment_of(reading: _Reading, text: str) -> datetime:
