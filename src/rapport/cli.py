@@ -175,11 +175,21 @@ def _print_json(data: object) -> None:
 
 
 def _when(text: str | None) -> datetime | None:
+    """`--at`: one moment. An empty value is an error, as for every date option."""
     if text is None:
         return None
     from rapport import dates
 
     return dates.parse_when(text)
+
+
+def _since(text: str | None) -> datetime | None:
+    """`--since`: a day without a time starts at midnight, a month (2026-11) on its first day."""
+    if text is None:
+        return None
+    from rapport import dates
+
+    return dates.parse_since(text)
 
 
 def _complete_client(ctx: typer.Context, incomplete: str) -> list[str]:
@@ -340,7 +350,7 @@ def log(
     from rapport import dates, plainsql
 
     when = _when(at)
-    due_day = dates.parse_day(due) if due else None
+    due_day = dates.parse_day(due) if due is not None else None
     db = _open(ctx)
     # At a terminal, ask before the editor opens; in a script, plainsql.log finds the client
     # once, inside its transaction, and reports an unknown one itself.
@@ -485,7 +495,7 @@ def show(
     _pictures(svg, html, as_json)
     if limit is None:
         limit = 0 if as_json else TIMELINE_ON_SCREEN
-    brief_since = _when(since)
+    brief_since = _since(since)
     brief = plainsql.briefing(_open(ctx), client, limit=limit or None, since=brief_since)
     if as_json:
         from rapport.records import briefing_json
@@ -601,8 +611,8 @@ def export(
         raise BadInput(f"unknown format {fmt!r}; choose one of {', '.join(formats.EXPORT_FORMATS)}")
     filters = exporting.Filters(
         clients=client or [],
-        since=_when(since),
-        until=dates.parse_until(until) if until else None,
+        since=_since(since),
+        until=dates.parse_until(until) if until is not None else None,
         kinds=kind or [],
         types=record_type or [],
     ).checked()
@@ -821,7 +831,7 @@ def search(
     """
     from rapport.search import search as find
 
-    hits = find(_open(ctx), query, client=client, since=_when(since), latest=latest, limit=limit)
+    hits = find(_open(ctx), query, client=client, since=_since(since), latest=latest, limit=limit)
     if as_json:
         from rapport.records import hit_record
 
@@ -880,7 +890,7 @@ def todo(
     from rapport import corrections, dates
     from rapport.records import short_id
 
-    day = dates.parse_day(due_when) if due_when else None
+    day = dates.parse_day(due_when) if due_when is not None else None
     owner, item = corrections.add_todo(_open(ctx), client, text, day)
     due_text = f", due {item.due}" if item.due else ""
     _say(f"Follow-up for {owner.name}: {item.text}{due_text}  [{short_id(item.uuid)}]")
@@ -988,7 +998,7 @@ def edit(
 
     changes = corrections.Changes(
         text=note, at=_when(at), kind=kind, mood=mood, score=score, topic=topic,
-        due=dates.parse_day(due_when) if due_when else None, allow_future=future,
+        due=dates.parse_day(due_when) if due_when is not None else None, allow_future=future,
     )  # fmt: skip
     db = _open(ctx)
     if not changes.given():

@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, timezone
 from typing import IO, Any
 
+from rapport import dates
 from rapport.checks import KINDS, MAX_TEXT_BYTES, SCORE_RANGE, STAGES, TOPICS
 from rapport.errors import BadInput
 
@@ -81,9 +82,15 @@ def _moment(value: Any) -> datetime:
     text = _text(value)
     try:
         parsed = datetime.fromisoformat(text[:-1] + "+00:00" if text.endswith("Z") else text)
-        return (parsed if parsed.tzinfo else parsed.astimezone()).astimezone(timezone.utc)
+        if parsed.tzinfo:
+            return parsed.astimezone(timezone.utc)
     except (ValueError, OverflowError):
         raise RecordError(f"is not an ISO 8601 time: {value!r}") from None
+    # A time without an offset is local: one the clocks skip or pass twice is no time at all.
+    try:
+        return dates.from_wall_clock(parsed)
+    except BadInput as error:
+        raise RecordError(f"is {value!r}, but {error}") from None
 
 
 def _optional_moment(value: Any) -> datetime | None:
