@@ -30,6 +30,9 @@ from rapport import corrections, exporting, formats, journal, plainsql, transfer
 from rapport.checks import KINDS, TOPICS
 from rapport.db import Database
 from rapport.models import Client
+from rapport.names import line_problem
+
+BIDI = "\u061c\u200e\u200f\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069"
 
 # -- the law: export → import → export is the identity -----------------------------------
 
@@ -41,13 +44,33 @@ texts = st.one_of(
     st.text(st.characters(blacklist_characters="\x00", blacklist_categories=["Cs"]), max_size=40),
     st.text(min_size=200, max_size=2000, alphabet='abc äöü 😀\n,"'),
 ).filter(lambda t: t.strip() != "")
-names = st.lists(texts, min_size=1, max_size=4, unique_by=lambda n: " ".join(n.split()).casefold())
+
+
+def one_line(text: str) -> bool:
+    """What rapport takes as a name, company, role or author: no controls, 200 characters."""
+    return line_problem(text, "name") is None
+
+
+# Names, companies, roles and authors: one line, no control or bidi characters.
+lines = st.one_of(
+    st.sampled_from([t for t in TRICKY if one_line(t)]),
+    st.text(
+        st.characters(blacklist_categories=["Cs", "Cc"], blacklist_characters=BIDI), max_size=40
+    ),
+    st.text(min_size=100, max_size=200, alphabet='abc äöü 😀,"'),
+).filter(lambda t: t.strip() != "")
+names = st.lists(
+    lines,
+    min_size=1,
+    max_size=4,
+    unique_by=lambda n: " ".join(n.split()).casefold(),
+)
 moments = st.datetimes(
     min_value=datetime(2000, 1, 1), max_value=datetime(2026, 1, 1), timezones=st.just(timezone.utc)
 )
 
 
-optional_texts = st.one_of(st.none(), texts)
+optional_texts = st.one_of(st.none(), lines)
 details = st.fixed_dictionaries({
     "role": optional_texts, "email": optional_texts, "phone": optional_texts,
     "cadence_days": st.one_of(st.none(), st.integers(1, 3650)),
@@ -86,7 +109,8 @@ def build(db: Database, people: list[tuple], entries: list[tuple]) -> None:
     for what, who, text, at, score, kind, topic in entries:
         # Refer to clients by uuid-free exact names would be ambiguous for odd names; use ids.
         query = people[who][0]
-        db.author = text[:20] if score else ""  # odd authors too: quotes, emoji, newlines
+        author = " ".join(text[:20].split())  # odd authors too: quotes, emoji
+        db.author = author if score and one_line(author) else ""
         try:
             if what == "log":
                 tags = ["ärger", "q3-plan"] if score else None
