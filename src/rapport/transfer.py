@@ -511,6 +511,9 @@ def _match(
         )
     if earlier:
         return None
+    exact = [c for c in same if names.spelling(c.name) == names.spelling(contact.name)]
+    if len(same) > 1 and len(exact) == 1:
+        return exact[0]  # as `show` prefers the exact spelling
     if len(same) > 1:
         found = [names.Candidate(c.id, c.name, c.company, c.uuid) for c in same]
         raise BadInput(
