@@ -67,13 +67,6 @@ class Namesake:
         )
 
 
-def _refuse_namesake(where: str, what: str, other: str, merge: str) -> BadInput:
-    return BadInput(
-        f"{where}: {what} has the name and company of {other}, under another id; nothing "
-        f"imported; --allow-namesakes imports it beside the other{merge}"
-    )
-
-
 @dataclass
 class ImportReport:
     added: Counter[str] = field(default_factory=Counter)
@@ -239,8 +232,11 @@ class _Batch:
             new, old = short_id(row["uuid"]), short_id(other)
             this = f"{names.label(row['name'], row.get('company'))} [{new}]"
             if not self.allow_namesakes:
-                merge = f" (then 'rapport merge {new} {old}' joins the two)"
-                raise _refuse_namesake(where, this, f"{other_label} [{old}] {place}", merge)
+                raise BadInput(
+                    f"{where}: {this} has the name and company of {other_label} [{old}] "
+                    f"{place}, under another id; nothing imported; --allow-namesakes imports "
+                    f"it beside the other (then 'rapport merge {new} {old}' joins the two)"
+                )
             self.report.namesakes.append(
                 Namesake(where, names.label(row["name"], row.get("company")), row["uuid"], other)
             )
