@@ -23,7 +23,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 
 from rapport.errors import BadInput, UnknownClient
@@ -41,6 +41,8 @@ MAX_NAME = 200  # characters in a name, company, role or author
 
 def fold(text: str) -> str:
     """Case- and accent-free form: `Müller` → `muller`, `Weiß` → `weiss`, `İ`/`\u0131` → `i`."""
+    if text.isascii():  # most names: nothing to take apart (a lookup folds every client)
+        return " ".join(text.lower().split())
     decomposed = unicodedata.normalize("NFKD", text.casefold().translate(_UNSPLIT))
     stripped = "".join(ch for ch in decomposed if not unicodedata.combining(ch))
     return " ".join(stripped.split())
@@ -48,6 +50,8 @@ def fold(text: str) -> str:
 
 def keys(text: str) -> set[str]:
     """Every folded spelling of a name: with umlauts dropped and spelled out (ü → ue)."""
+    if text.isascii():
+        return {fold(text)}
     composed = unicodedata.normalize("NFC", text.casefold())
     return {fold(composed), fold(composed.translate(_GERMAN))}
 
@@ -149,47 +153,35 @@ def handle(chosen: Candidate, everyone: Sequence[Candidate]) -> str:
     return ids([chosen], everyone)[chosen.id]
 
 
-@dataclass(frozen=True)
-class _Forms:
-    """A candidate's spellings, worked out once per lookup."""
+def _steps(query: str, candidates: Sequence[Candidate]) -> Iterator[list[Candidate]]:
+    """The clients each step of `resolve` finds, in the order of the module's docstring.
 
-    candidate: Candidate
-    exact: tuple[str, str]  # name, `Name (Company)`
-    names: set[str]
-    companies: set[str]
-
-    @classmethod
-    def of(cls, c: Candidate) -> _Forms:
-        exact = (spelling(c.name), spelling(c.label))
-        return cls(c, exact, keys(c.name), keys(c.company or ""))
-
-
-def _steps(query: str) -> list[Callable[[_Forms], bool]]:
-    """The tests of `resolve`, in the order of the module's docstring."""
+    Each form of the candidates is worked out when a step first needs it: most lookups end
+    at the first steps, and folding every name is the costly part.
+    """
     exact = spelling(query)
+    spelled = [(c, spelling(c.name), spelling(c.label)) for c in candidates]
+    yield [c for c, name, full in spelled if exact in (name, full)]
     lower = exact.lower()
-    wanted = keys(query)
-    steps: list[Callable[[_Forms], bool]] = [
-        lambda f: exact in f.exact,
-        lambda f: lower in (f.exact[0].lower(), f.exact[1].lower()),
-    ]
+    yield [c for c, name, full in spelled if lower in (name.lower(), full.lower())]
     if _ID.fullmatch(lower):
-        steps.append(lambda f: f.candidate.uuid.startswith(lower))
-    steps += [
-        lambda f: bool(wanted & f.names),
-        lambda f: any(n.startswith(w) for n in f.names for w in wanted),
-        lambda f: any(w in k for k in f.names | f.companies for w in wanted if k),
+        yield [c for c in candidates if c.uuid.startswith(lower)]
+    wanted = keys(query)
+    folded = [(c, keys(c.name)) for c in candidates]
+    yield [c for c, names in folded if wanted & names]
+    yield [c for c, names in folded if any(n.startswith(w) for n in names for w in wanted)]
+    yield [
+        c
+        for c, names in folded
+        if any(w in k for k in names | keys(c.company or "") for w in wanted if k)
     ]
-    return steps
 
 
 def resolve(query: str, candidates: Sequence[Candidate]) -> Candidate:
     """The one client `query` means, or BadInput naming the candidates or close matches."""
     if not any(keys(query)):
         raise BadInput("give a client name or id")
-    forms = [_Forms.of(c) for c in candidates]
-    for matches in _steps(query):
-        found = [f.candidate for f in forms if matches(f)]
+    for found in _steps(query, candidates):
         if len(found) == 1:
             return found[0]
         if found:
