@@ -59,7 +59,8 @@ def test_same_person_twice_is_refused(run, journal):
     before = snapshot(journal)
     result = run("add", "jana mueller", "--company", "nordlicht")
     assert result.exit_code == 2
-    assert "Jana Müller (Nordlicht) is already in the journal" in result.stderr
+    (uuid,) = rows(journal, "SELECT uuid FROM client")[0]
+    assert f"Jana Müller (Nordlicht) [{uuid[:8]}] is already in the journal" in result.stderr
     assert snapshot(journal) == before
 
 

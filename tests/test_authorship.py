@@ -5,7 +5,9 @@ from __future__ import annotations
 import getpass
 import json
 
-from conftest import rows
+import pytest
+
+from conftest import rows, snapshot
 
 
 def test_the_author_comes_from_the_option_then_the_environment_then_the_login(
@@ -73,3 +75,34 @@ def test_an_export_from_before_authorship_imports_unattributed(run, tmp_path):
     result = run("--db", str(other), "import", "-", input="\n".join(older) + "\n")
     assert result.exit_code == 0, result.output
     assert rows(other, "SELECT author FROM interaction") == [("",)]
+
+
+@pytest.mark.parametrize("blank", ["", "   ", "\t"])
+def test_a_blank_author_is_not_given_whichever_way_it_comes(run, journal, monkeypatch, blank):
+    assert run("add", "Konrad Brandt").exit_code == 0
+    assert run("--author", blank, "log", "brandt", "Option").exit_code == 0  # → $RAPPORT_AUTHOR
+    monkeypatch.setenv("RAPPORT_AUTHOR", blank)
+    assert run("log", "brandt", "Environment").exit_code == 0  # → the login name
+    assert run("--author", blank, "log", "brandt", "Both").exit_code == 0
+    login = getpass.getuser()
+    assert rows(journal, "SELECT note, author FROM interaction ORDER BY id") == [
+        ("Option", "Tester"), ("Environment", login), ("Both", login),
+    ]  # fmt: skip
+
+
+def test_an_author_is_one_line_of_at_most_200_characters(run, journal, monkeypatch):
+    assert run("add", "Konrad Brandt").exit_code == 0
+    assert run("--author", "  Anna \n Berg ", "log", "brandt", "Pitch").exit_code == 0
+    assert run("--author", "A" * 200, "log", "brandt", "Call").exit_code == 0
+    assert rows(journal, "SELECT author FROM interaction ORDER BY id") == [
+        ("Anna Berg",),
+        ("A" * 200,),
+    ]
+    before = snapshot(journal)
+    for bad in ("Eve\x1b[31m", "Eve\x07", "Eve\u202e", "A" * 201):
+        monkeypatch.setenv("RAPPORT_AUTHOR", bad)
+        result = run("todo", "brandt", "Send the plan")
+        assert result.exit_code == 2, bad
+        assert result.stderr.startswith("rapport: the author ($RAPPORT_AUTHOR) ")
+        assert "\x1b" not in result.stderr and "\x07" not in result.stderr
+    assert snapshot(journal) == before

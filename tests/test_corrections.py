@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import subprocess
 
 import pytest
 
@@ -193,3 +194,37 @@ def test_edit_without_options_opens_the_editor_on_the_text(run, journal, story, 
     code, output = run_in_terminal(["edit", short], b"", {"EDITOR": str(editor)})
     assert code == 0, output
     assert rows(journal, "SELECT note FROM interaction") == [("Lunch at the harbour",)]
+
+
+QUOTED = 'Dwayne "The Rock" O\'Neil $HOME'  # an apostrophe, quotes and a dollar
+
+
+def test_the_merge_hint_is_a_command_a_shell_runs_as_written(run, journal):
+    assert run("add", QUOTED, "--company", "Rock & Co").exit_code == 0
+    assert run("add", "Dwayne Johnson", "--company", "Rock & Co").exit_code == 0
+    assert run("log", "Dwayne Johnson", "Lunch at the harbour").exit_code == 0
+    before = snapshot(journal)
+    clash = run("rename", "Dwayne Johnson", QUOTED)
+    assert clash.exit_code == 2 and snapshot(journal) == before
+    command = clash.stderr.rstrip("\n").split("to join the two: ")[1]
+    assert command == "rapport merge 'Dwayne Johnson' 'Dwayne \"The Rock\" O'\"'\"'Neil $HOME'"
+    words = subprocess.run(  # what sh makes of it
+        ["sh", "-c", f"set -- {command}; printf '%s\\n' \"$@\""], capture_output=True, text=True
+    ).stdout.splitlines()
+    assert words == ["rapport", "merge", "Dwayne Johnson", QUOTED]
+    merged = run(*words[1:], "--yes")
+    assert merged.exit_code == 0, merged.output
+    assert rows(journal, "SELECT name FROM client") == [(QUOTED,)]
+
+
+def test_the_merge_hint_names_namesakes_by_id(run, journal):
+    for company in ("X", "Y"):
+        assert run("add", "Konrad Brandt", "--company", company).exit_code == 0
+    assert run("add", "K. Brandt", "--company", "X").exit_code == 0
+    x = rows(journal, "SELECT uuid FROM client WHERE company = 'X' ORDER BY id")[0][0]
+    clash = run("rename", "K. Brandt", "Konrad Brandt")
+    assert clash.exit_code == 2
+    assert clash.stderr == (
+        f"rapport: Konrad Brandt (X) [{x[:8]}] is already in the journal; "
+        f"to join the two: rapport merge 'K. Brandt' {x[:8]}\n"
+    )

@@ -9,6 +9,7 @@ import os
 import pty
 import re
 import select
+import shlex
 import sqlite3
 import stat
 import subprocess
@@ -30,6 +31,9 @@ from rapport import corrections, exporting, formats, journal, plainsql, transfer
 from rapport.checks import KINDS, TOPICS
 from rapport.db import Database
 from rapport.models import Client
+from rapport.names import line_problem
+
+BIDI = "\u061c\u200e\u200f\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069"
 
 # -- the law: export → import → export is the identity -----------------------------------
 
@@ -41,13 +45,33 @@ texts = st.one_of(
     st.text(st.characters(blacklist_characters="\x00", blacklist_categories=["Cs"]), max_size=40),
     st.text(min_size=200, max_size=2000, alphabet='abc äöü 😀\n,"'),
 ).filter(lambda t: t.strip() != "")
-names = st.lists(texts, min_size=1, max_size=4, unique_by=lambda n: " ".join(n.split()).casefold())
+
+
+def one_line(text: str) -> bool:
+    """What rapport takes as a name, company, role or author: no controls, 200 characters."""
+    return line_problem(text, "name") is None
+
+
+# Names, companies, roles and authors: one line, no control or bidi characters.
+lines = st.one_of(
+    st.sampled_from([t for t in TRICKY if one_line(t)]),
+    st.text(
+        st.characters(blacklist_categories=["Cs", "Cc"], blacklist_characters=BIDI), max_size=40
+    ),
+    st.text(min_size=100, max_size=200, alphabet='abc äöü 😀,"'),
+).filter(lambda t: t.strip() != "")
+names = st.lists(
+    lines,
+    min_size=1,
+    max_size=4,
+    unique_by=lambda n: " ".join(n.split()).casefold(),
+)
 moments = st.datetimes(
     min_value=datetime(2000, 1, 1), max_value=datetime(2026, 1, 1), timezones=st.just(timezone.utc)
 )
 
 
-optional_texts = st.one_of(st.none(), texts)
+optional_texts = st.one_of(st.none(), lines)
 details = st.fixed_dictionaries({
     "role": optional_texts, "email": optional_texts, "phone": optional_texts,
     "cadence_days": st.one_of(st.none(), st.integers(1, 3650)),
@@ -86,7 +110,8 @@ def build(db: Database, people: list[tuple], entries: list[tuple]) -> None:
     for what, who, text, at, score, kind, topic in entries:
         # Refer to clients by uuid-free exact names would be ambiguous for odd names; use ids.
         query = people[who][0]
-        db.author = text[:20] if score else ""  # odd authors too: quotes, emoji, newlines
+        author = " ".join(text[:20].split())  # odd authors too: quotes, emoji
+        db.author = author if score and one_line(author) else ""
         try:
             if what == "log":
                 tags = ["ärger", "q3-plan"] if score else None
@@ -936,3 +961,165 @@ def test_a_large_import_fills_the_search_index_batch_by_batch(run, journal, tmp_
     assert rows(journal, "SELECT count(*) FROM search_index") == [(4500,)]
     hits = run("search", "4500", "--json")
     assert "Eintrag **4500**" in hits.stdout
+
+
+# -- namesakes and names that cannot be shown (issue 12) -----------------------------------
+
+
+def client_uuid(journal, company: str | None = None) -> list[str]:
+    return [
+        u for u, c in rows(journal, "SELECT uuid, company FROM client ORDER BY id") if c == company
+    ]
+
+
+@pytest.mark.parametrize("fmt", ["jsonl", "csv"])
+def test_an_import_refuses_a_namesake_unless_allowed(run, journal, tmp_path, fmt):
+    other = tmp_path / "other.db"
+    assert run("--db", str(other), "add", "konrad  brandt", "--company", "x").exit_code == 0
+    assert run("--db", str(other), "log", "brandt", "Lunch at the harbour").exit_code == 0
+    export = tmp_path / f"theirs.{fmt}"
+    assert run("--db", str(other), "export", "--format", fmt, "-o", str(export)).exit_code == 0
+    assert run("add", "Konrad Brandt", "--company", "X").exit_code == 0
+    ours, theirs = (
+        rows(journal, "SELECT uuid FROM client")[0][0],
+        rows(other, "SELECT uuid FROM client")[0][0],
+    )
+    before = snapshot(journal)
+    line = {"jsonl": 2, "csv": 3}[fmt]  # after the header (and in CSV the header record)
+    for dry in ([], ["--dry-run"]):
+        refused = run("import", str(export), *dry)
+        assert refused.exit_code == 2, refused.output
+        assert refused.stderr == (
+            f"rapport: line {line}: konrad brandt (x) [{theirs[:8]}] has the name and company of "
+            f"Konrad Brandt (X) [{ours[:8]}] in the journal, under another id; nothing imported; "
+            "--allow-namesakes imports it beside the other "
+            f"(then 'rapport merge {theirs[:8]} {ours[:8]}' joins the two)\n"
+        )
+        assert snapshot(journal) == before
+    allowed = run("import", str(export), "--allow-namesakes")
+    assert allowed.exit_code == 0, allowed.output
+    hint = allowed.stderr.splitlines()[-1]
+    assert hint == (
+        f"line {line}: konrad brandt (x) [{theirs[:8]}] has the name and company of [{ours[:8]}]; "
+        f"if they are one person: rapport merge {theirs[:8]} {ours[:8]}"
+    )
+    again = run("import", str(export))  # matched by uuid now: no namesake, nothing new
+    assert again.exit_code == 0 and "0 new" in again.stderr
+    command = shlex.split(hint.split(": ", 2)[-1])
+    assert command[:2] == ["rapport", "merge"]
+    assert run(*command[1:], "--yes").exit_code == 0
+    assert rows(journal, "SELECT uuid FROM client") == [(ours,)]
+    assert "Lunch at the harbour" in run("show", "Konrad Brandt").stdout
+
+
+def test_two_namesakes_in_one_file_are_refused_unless_allowed(run, journal):
+    first, second = "1a2b3c4d-0000-4000-8000-000000000001", "5e6f7a8b-0000-4000-8000-000000000002"
+    records = [
+        {"type": "header", "format": 1},
+        {"type": "client", "uuid": first, "name": "Jörg Weiß", "company": "Acme"},
+        {"type": "client", "uuid": second, "name": "Joerg Weiss", "company": "ACME"},
+    ]
+    text = "\n".join(json.dumps(r) for r in records) + "\n"
+    assert run("add", "Anna Berg").exit_code == 0
+    before = snapshot(journal)
+    refused = run("import", "-", input=text)
+    assert refused.exit_code == 2
+    assert refused.stderr.startswith(
+        "rapport: line 3: Joerg Weiss (ACME) [5e6f7a8b] has the name and company of "
+        "Jörg Weiß (Acme) [1a2b3c4d] on line 2, under another id; nothing imported"
+    )
+    assert snapshot(journal) == before
+    allowed = run("import", "-", "--allow-namesakes", input=text)
+    assert allowed.exit_code == 0
+    assert "rapport merge 5e6f7a8b 1a2b3c4d" in allowed.stderr
+    assert run("show", "Joerg Weiss").exit_code == 0 and run("show", "Jörg Weiß").exit_code == 0
+
+
+CARD = "BEGIN:VCARD\nVERSION:3.0\nFN:{name}\nORG:{org}\nEMAIL:{email}\nEND:VCARD\n"
+
+
+def test_two_cards_of_one_name_and_company_are_refused_unless_allowed(run, journal, tmp_path):
+    cards = tmp_path / "twins.vcf"
+    cards.write_text(
+        CARD.format(name="Thomas Müller", org="Siemens", email="t.mueller@a.example")
+        + CARD.format(name="Thomas Mueller", org="Siemens", email="thomas.mueller@b.example")
+    )
+    assert run("add", "Anna Berg").exit_code == 0
+    before = snapshot(journal)
+    refused = run("import", str(cards))
+    assert refused.exit_code == 2
+    assert refused.stderr == (
+        "rapport: line 7: the card of Thomas Mueller (Siemens) has the name and company of the "
+        "card on line 1; nothing imported; --allow-namesakes imports them as two clients\n"
+    )
+    assert snapshot(journal) == before
+    allowed = run("import", str(cards), "--allow-namesakes")
+    assert allowed.exit_code == 0, allowed.output
+    assert "2 new, 0 updated, 0 unchanged clients" in allowed.stderr
+    assert "if they are one person: rapport merge" in allowed.stderr
+    assert rows(journal, "SELECT email FROM client WHERE company = 'Siemens' ORDER BY id") == [
+        ("t.mueller@a.example",), ("thomas.mueller@b.example",)
+    ]  # fmt: skip
+    # Again: each card finds the client of its own spelling; a third spelling finds both,
+    # and the error lists each with its id.
+    again = run("import", str(cards))
+    assert again.exit_code == 0 and "0 new, 0 updated, 2 unchanged" in again.stderr
+    cards.write_text(CARD.format(name="THOMAS MUELLER", org="Siemens", email="t@c.example"))
+    ambiguous = run("import", str(cards))
+    assert ambiguous.exit_code == 2
+    muller, mueller = (u[:8] for u in client_uuid(journal, "Siemens"))
+    assert ambiguous.stderr == (
+        "rapport: line 1: 'THOMAS MUELLER' matches 2 clients: "
+        f"Thomas Mueller (Siemens) [{mueller}]; Thomas Müller (Siemens) [{muller}]; "
+        "give the card the company (ORG) of one, or merge them; nothing imported\n"
+    )
+
+
+BAD_RECORDS = {
+    "ESC in a client name": (
+        "jsonl",
+        '{"type":"header","format":1}\n'
+        '{"type":"client","uuid":"1a2b3c4d-0000-4000-8000-000000000001","name":"Bad\\u001bName"}\n',
+        "line 2: the client name 'Bad\\x1bName' holds the control character U+001B",
+    ),
+    "RLO in an author": (
+        "jsonl",
+        '{"type":"header","format":1}\n'
+        '{"type":"client","uuid":"1a2b3c4d-0000-4000-8000-000000000001","name":"Anna"}\n'
+        '{"type":"fact","uuid":"1a2b3c4d-0000-4000-8000-000000000002","client_uuid":'
+        '"1a2b3c4d-0000-4000-8000-000000000001","at":"2026-01-01T10:00:00+00:00",'
+        '"topic":"hobby","text":"Sails","author":"Eve \\u202eevE"}\n',
+        "line 3: the author 'Eve \\u202eevE' holds the bidi control U+202E",
+    ),
+    "BEL in a CSV company": (
+        "csv",
+        "type,uuid,name,company\r\nclient,1a2b3c4d-0000-4000-8000-000000000001,Anna,Firm\x07\r\n",
+        "line 2: the company 'Firm\\x07' holds the control character U+0007",
+    ),
+    "a long CSV name": (
+        "csv",
+        "type,uuid,name\r\nclient,1a2b3c4d-0000-4000-8000-000000000001," + "A" * 201 + "\r\n",
+        "line 2: the client name is 201 characters long; rapport keeps up to 200",
+    ),
+    "ESC in a card": (
+        "vcf",
+        CARD.format(name="Anna", org="Firm", email="a@b.example")
+        + CARD.format(name="Bad\x1b[2JName", org="Firm", email="b@b.example"),
+        "line 7: the client name 'Bad\\x1b[2JName' holds the control character U+001B",
+    ),
+}
+
+
+@pytest.mark.parametrize("fmt, text, message", BAD_RECORDS.values(), ids=BAD_RECORDS.keys())
+def test_an_import_refuses_names_with_control_characters(
+    run, journal, tmp_path, fmt, text, message
+):
+    assert run("add", "Konrad Brandt").exit_code == 0
+    before = snapshot(journal)
+    source = tmp_path / f"bad.{fmt}"
+    source.write_bytes(text.encode())
+    result = run("import", str(source))
+    assert result.exit_code == 2, result.output
+    assert result.stderr.startswith(f"rapport: {message};") and result.stderr.count("\n") == 1
+    assert "nothing imported" in result.stderr and "\x1b" not in result.stderr
+    assert snapshot(journal) == before

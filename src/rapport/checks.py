@@ -10,6 +10,7 @@ from datetime import datetime
 
 from rapport import dates
 from rapport.errors import BadInput
+from rapport.names import MAX_NAME, check_line
 
 KINDS = ("call", "meeting", "lunch", "email", "message", "event", "note")
 TOPICS = ("family", "hobby", "interest", "challenge", "preference", "birthday", "other")
@@ -83,15 +84,17 @@ def client_fields(
 ) -> dict[str, object]:
     """A new client's checked columns: everything that can be wrong is found before writing."""
 
-    def optional(value: str | None, what: str) -> str | None:
-        return check_text(value, what) if value and value.strip() else None
+    def optional(value: str | None, what: str, limit: int | None = MAX_NAME) -> str | None:
+        if not (value and value.strip()):
+            return None
+        return check_line(check_text(value, what), what, limit)
 
     return {
-        "name": " ".join(check_text(name, "client name").split()),
+        "name": check_line(" ".join(check_text(name, "client name").split()), "client name"),
         "company": optional(company, "company"),
         "role": optional(role, "role"),
-        "email": optional(email, "email"),
-        "phone": optional(phone, "phone"),
+        "email": optional(email, "email", None),
+        "phone": optional(phone, "phone", None),
         "tags": normalise_tags(tags),
         "cadence_days": cadence_days,
     }

@@ -680,10 +680,18 @@ def import_(
     raw: Annotated[
         bool, typer.Option("--raw", help="CSV was exported with --raw: take cells as written.")
     ] = False,
+    allow_namesakes: Annotated[
+        bool,
+        typer.Option(
+            "--allow-namesakes",
+            help="Import a client beside another of the same name and company (then merge).",
+        ),
+    ] = False,
 ) -> None:
     """Read records from an export, a CSV or an address book (vCard); all or nothing.
 
-    Records are matched by uuid: importing the same file twice adds nothing.
+    Records are matched by uuid: importing the same file twice adds nothing. A new client
+    with the name and company of another stops the import, unless --allow-namesakes.
 
     Example: rapport export --db old.db | rapport import -
     """
@@ -703,7 +711,9 @@ def import_(
         stream = stack.enter_context(_input(source))
         if fmt == "vcf":
             contacts = formats.read_vcards(stream)
-            card_report = transfer.import_contacts(db, contacts, dry_run=dry_run)
+            card_report = transfer.import_contacts(
+                db, contacts, dry_run=dry_run, allow_namesakes=allow_namesakes
+            )
             summary = _contacts_summary(source, card_report)
         else:
             reader = (
@@ -711,7 +721,11 @@ def import_(
             )
             try:
                 report = transfer.import_records(
-                    db, reader, update_existing=update, dry_run=dry_run
+                    db,
+                    reader,
+                    update_existing=update,
+                    dry_run=dry_run,
+                    allow_namesakes=allow_namesakes,
                 )
             except KeyboardInterrupt:
                 # The transaction rolled back on the way here: an import is all or nothing.
@@ -721,6 +735,11 @@ def import_(
                 ) from None
             summary = _import_summary(source, report)
     _say(summary)
+    namesakes = (card_report if fmt == "vcf" else report).namesakes
+    for namesake in namesakes[:10]:
+        _say(namesake.hint)
+    if len(namesakes) > 10:
+        _say(f"… and {len(namesakes) - 10} more clients beside a namesake")
 
 
 def _scratch_path(stack: ExitStack) -> Path:

@@ -5,6 +5,8 @@ merged. Each is one transaction; the search index follows through its triggers.
 from __future__ import annotations
 
 import re
+import shlex
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 from typing import TYPE_CHECKING, Any
@@ -197,16 +199,25 @@ def rename(db: Database, query: str, new_name: str) -> tuple[str, Client]:
     with db.writing(create=False) as session:
         client = find_client(session, query)
         old = client.name
-        wanted = names.keys(checked)
-        for other in candidates(session):
-            same_company = names.fold(other.company or "") == names.fold(client.company or "")
-            if other.id != client.id and wanted & names.keys(other.name) and same_company:
-                raise BadInput(
-                    f"{other.label} is already in the journal; "
-                    f"'rapport merge {old!r} {other.name!r}' joins the two"
-                )
+        everyone = candidates(session)
+        others = [c for c in everyone if c.id != client.id]
+        other = names.namesake(checked, client.company, others)
+        if other is not None:
+            this = next(c for c in everyone if c.id == client.id)
+            raise BadInput(
+                f"{other.label} [{names.ids([other], everyone)[other.id]}] is already in the "
+                f"journal; to join the two: {merge_command(this, other, everyone)}"
+            )
         client.name = checked
         return old, client
+
+
+def merge_command(
+    gone: names.Candidate, into: names.Candidate, everyone: Sequence[names.Candidate]
+) -> str:
+    """`rapport merge 'O'"'"'Neil' 'Liam O'"'"'Neil'`: a line a shell runs as written."""
+    words = [names.handle(gone, everyone), names.handle(into, everyone)]
+    return shlex.join(["rapport", "merge", *words])
 
 
 def _pair(session: Session, query: str, into_query: str) -> tuple[Client, Client]:

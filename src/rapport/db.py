@@ -47,16 +47,25 @@ def busy_timeout_ms() -> int:
 
 
 def current_author(option: str | None = None) -> str:
-    """Who is writing: --author, else $RAPPORT_AUTHOR, else the login name."""
-    chosen = option or os.environ.get("RAPPORT_AUTHOR")
-    if not chosen:
-        import getpass
+    """Who is writing: --author, else $RAPPORT_AUTHOR, else the login name.
 
-        try:
-            chosen = getpass.getuser()
-        except (OSError, KeyError):  # no login name, e.g. an unnamed uid in a container
-            chosen = ""
-    return " ".join(chosen.split())
+    A blank value is not given, whichever way it comes; one that holds a control character,
+    or is longer than a name may be, is refused before anything is opened.
+    """
+    from rapport.names import check_line, line_problem
+
+    given_by = (("--author", option), ("$RAPPORT_AUTHOR", os.environ.get("RAPPORT_AUTHOR")))
+    for source, given in given_by:
+        if given and given.strip():
+            return check_line(" ".join(given.split()), f"author ({source})")
+    import getpass
+
+    try:
+        login = " ".join(getpass.getuser().split())
+    except (OSError, KeyError):  # no login name, e.g. an unnamed uid in a container
+        return ""
+    # $LOGNAME or $USER may say anything; an unusable one leaves entries unattributed.
+    return login if line_problem(login, "author") is None else ""
 
 
 def default_path() -> Path:

@@ -39,8 +39,8 @@ if TYPE_CHECKING:
 
 
 def candidates(session: Session) -> list[names.Candidate]:
-    rows = session.execute(select(Client.id, Client.name, Client.company))
-    return [names.Candidate(id, name, company) for id, name, company in rows]
+    rows = session.execute(select(Client.id, Client.name, Client.company, Client.uuid))
+    return [names.Candidate(*row) for row in rows]
 
 
 def find_client(session: Session, query: str) -> Client:
@@ -51,7 +51,7 @@ def find_client(session: Session, query: str) -> Client:
 
 
 def lookup(db: Database, query: str) -> Client:
-    """Resolve a client name without writing: raises UnknownClient, NoJournal or BadInput."""
+    """Resolve a client name or id without writing: raises UnknownClient, NoJournal or BadInput."""
     with db.reading() as session:
         return find_client(session, query)
 

@@ -1,33 +1,64 @@
 """Finding a client from what the user typed: forgiving, but never guessing.
 
-`müller`, `Mueller`, `MULLER` and a decomposed `Mu\u0308ller` all find "Müller". Then a unique
-prefix of the name, then a unique substring of name or company. More than one candidate is
-an error that lists them; none is an error with close matches from rapidfuzz, which is only
-imported on that path.
+The order, first step that finds anyone wins:
+
+1. the exact spelling of a name, or of `Name (Company)` as messages print it (after Unicode
+   NFC, with runs of spaces as one);
+2. the same letters in another case (`konrad brandt`);
+3. a client id: the eight characters `add` prints, or any longer part of the uuid;
+4. the folded spelling: `müller`, `Mueller`, `MULLER`, a decomposed `Mu\u0308ller`, `weiss`
+   for "Weiß" and `yilmaz` for "Y\u0131lmaz" (a dotless i) all find their client;
+5. a unique prefix of the folded name, then a unique part of name or company.
+
+So an exact name wins even when it looks like an id (`Abba Cafe`), and an id wins over a name
+that merely folds to it. More than one candidate at a step is an error that lists each with
+its id; none is an error with close matches from rapidfuzz, which is only imported on that
+path.
+
+The same module says what a name may hold: one line of plain text, no control characters,
+no bidi overrides, at most `MAX_NAME` characters.
 """
 
 from __future__ import annotations
 
+import re
 import unicodedata
-from collections.abc import Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 
 from rapport.errors import BadInput, UnknownClient
 
 _GERMAN = str.maketrans({"ä": "ae", "ö": "oe", "ü": "ue"})
+# Letters that Unicode does not take apart into a base letter and an accent; folded by hand
+# as PostgreSQL's unaccent folds them (ß needs nothing: casefold makes it ss).
+_UNSPLIT = str.maketrans(
+    {"\u0131": "i", "ł": "l", "ø": "o", "đ": "d", "ħ": "h", "æ": "ae", "œ": "oe"}
+)
+_ID = re.compile(r"[0-9a-f][0-9a-f-]{7,35}")
+ID_LENGTH = 8  # as records.short_id prints it
+MAX_NAME = 200  # characters in a name, company, role or author
 
 
 def fold(text: str) -> str:
-    """Case- and accent-free form: `Müller` → `muller`, `Ørsted` → `ørsted`."""
-    decomposed = unicodedata.normalize("NFKD", text.casefold())
+    """Case- and accent-free form: `Müller` → `muller`, `Weiß` → `weiss`, `İ`/`\u0131` → `i`."""
+    if text.isascii():  # most names: nothing to take apart (a lookup folds every client)
+        return " ".join(text.lower().split())
+    decomposed = unicodedata.normalize("NFKD", text.casefold().translate(_UNSPLIT))
     stripped = "".join(ch for ch in decomposed if not unicodedata.combining(ch))
     return " ".join(stripped.split())
 
 
 def keys(text: str) -> set[str]:
     """Every folded spelling of a name: with umlauts dropped and spelled out (ü → ue)."""
+    if text.isascii():
+        return {fold(text)}
     composed = unicodedata.normalize("NFC", text.casefold())
     return {fold(composed), fold(composed.translate(_GERMAN))}
+
+
+def spelling(text: str) -> str:
+    """A name as typed, compared letter for letter: NFC, runs of whitespace as one space."""
+    return " ".join(unicodedata.normalize("NFC", text).split())
 
 
 @dataclass(frozen=True)
@@ -35,6 +66,7 @@ class Candidate:
     id: int
     name: str
     company: str | None
+    uuid: str = ""
 
     @property
     def label(self) -> str:
@@ -46,41 +78,139 @@ def label(name: str, company: str | None) -> str:
     return f"{name} ({company})" if company else name
 
 
-def refuse_duplicate(name: str, company: str | None, candidates: Sequence[Candidate]) -> None:
-    """BadInput when the same person (name and company, folded) is already a client."""
-    wanted = keys(name)
-    company_key = fold(company or "")
-    for other in candidates:
-        if wanted & keys(other.name) and fold(other.company or "") == company_key:
-            raise BadInput(f"{other.label} is already in the journal")
+# -- what a name may hold -----------------------------------------------------------------
+
+# Unicode's Bidi_Control characters: they reorder the text shown after them.
+_BIDI = frozenset("\u061c\u200e\u200f\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069")
+
+
+_RULE = "names, companies, roles and authors are one line of plain text"
+
+
+def _unsafe(ch: str) -> bool:
+    return unicodedata.category(ch) == "Cc" or ch in _BIDI
+
+
+def visible(text: str, limit: int = 60) -> str:
+    """`text` quoted, with control and bidi characters as escapes (`\\x1b`, `\\u202e`)."""
+    shown = "".join(ch.encode("unicode_escape").decode() if _unsafe(ch) else ch for ch in text)
+    if len(shown) > limit:
+        shown = shown[: limit - 1] + "…"
+    return f"'{shown}'"
+
+
+def line_problem(text: str, what: str, limit: int | None = MAX_NAME) -> str | None:
+    """Why `text` cannot be a name, company, role or author (one line, plain text), or None."""
+    bad = next((ch for ch in text if _unsafe(ch)), None)
+    if bad is not None:
+        kind = "bidi control" if bad in _BIDI else "control character"
+        return f"the {what} {visible(text)} holds the {kind} U+{ord(bad):04X}; {_RULE}"
+    if limit is not None and len(text) > limit:
+        return f"the {what} is {len(text):,} characters long; rapport keeps up to {limit}"
+    return None
+
+
+def check_line(text: str, what: str, limit: int | None = MAX_NAME) -> str:
+    """`text`, or BadInput when it holds a control character or is longer than `limit`."""
+    problem = line_problem(text, what, limit)
+    if problem is not None:
+        raise BadInput(f"{problem}; nothing written")
+    return text
+
+
+# -- finding a client ---------------------------------------------------------------------
+
+
+def ids(chosen: Iterable[Candidate], everyone: Sequence[Candidate]) -> dict[int, str]:
+    """For each chosen client, the shortest id (eight characters or more) that finds only it."""
+    uuids = [c.uuid for c in everyone]
+    shown = {}
+    for candidate in chosen:
+        length = ID_LENGTH
+        while length < len(candidate.uuid) and (
+            sum(u.startswith(candidate.uuid[:length]) for u in uuids) > 1
+        ):
+            length += 1
+        shown[candidate.id] = candidate.uuid[:length]
+    return shown
+
+
+def listing(found: Sequence[Candidate], everyone: Sequence[Candidate], most: int = 8) -> str:
+    """`Jörg Weiß (Acme) [1a2b3c4d]; Joerg Weiss [5e6f7a8b]`: candidates as they can be named."""
+    found = sorted(found, key=lambda c: (fold(c.label), c.uuid))
+    shown = ids(found[:most], everyone)
+    listed = "; ".join(f"{c.label} [{shown[c.id]}]" for c in found[:most])
+    return listed + (f" and {len(found) - most} more" if len(found) > most else "")
+
+
+def handle(chosen: Candidate, everyone: Sequence[Candidate]) -> str:
+    """What to type for this client: its name when that finds it, else its id."""
+    try:
+        if resolve(chosen.name, everyone).id == chosen.id:
+            return chosen.name
+    except BadInput:
+        pass
+    return ids([chosen], everyone)[chosen.id]
+
+
+def _steps(query: str, candidates: Sequence[Candidate]) -> Iterator[list[Candidate]]:
+    """The clients each step of `resolve` finds, in the order of the module's docstring.
+
+    Each form of the candidates is worked out when a step first needs it: most lookups end
+    at the first steps, and folding every name is the costly part.
+    """
+    exact = spelling(query)
+    spelled = [(c, spelling(c.name), spelling(c.label)) for c in candidates]
+    yield [c for c, name, full in spelled if exact in (name, full)]
+    lower = exact.lower()
+    yield [c for c, name, full in spelled if lower in (name.lower(), full.lower())]
+    if _ID.fullmatch(lower):
+        yield [c for c in candidates if c.uuid.startswith(lower)]
+    wanted = keys(query)
+    folded = [(c, keys(c.name)) for c in candidates]
+    yield [c for c, names in folded if wanted & names]
+    yield [c for c, names in folded if any(n.startswith(w) for n in names for w in wanted)]
+    yield [
+        c
+        for c, names in folded
+        if any(w in k for k in names | keys(c.company or "") for w in wanted if k)
+    ]
 
 
 def resolve(query: str, candidates: Sequence[Candidate]) -> Candidate:
     """The one client `query` means, or BadInput naming the candidates or close matches."""
-    wanted = keys(query)
-    if not any(wanted):
-        raise BadInput("give a client name")
-    indexed = [(c, keys(c.name), keys(c.company or "")) for c in candidates]
-    steps = (
-        lambda names, _: bool(wanted & names),
-        lambda names, _: any(n.startswith(w) for n in names for w in wanted),
-        lambda names, companies: any(w in k for k in names | companies for w in wanted if k),
-    )
-    for matches in steps:
-        found = [c for c, names, companies in indexed if matches(names, companies)]
+    if not any(keys(query)):
+        raise BadInput("give a client name or id")
+    for found in _steps(query, candidates):
         if len(found) == 1:
             return found[0]
         if found:
-            found.sort(key=lambda c: fold(c.label))
-            listed = "; ".join(c.label for c in found[:8])
-            more = f" and {len(found) - 8} more" if len(found) > 8 else ""
             raise BadInput(
-                f"{query!r} matches {len(found)} clients: {listed}{more}; say more of the name"
+                f"{query!r} matches {len(found)} clients: {listing(found, candidates)}; "
+                "name one by its id"
             )
     hint = suggest(query, candidates)
     raise UnknownClient(
         f"no client matches {query!r}" + (f"; did you mean {hint}?" if hint else "")
     )
+
+
+def namesake(name: str, company: str | None, candidates: Iterable[Candidate]) -> Candidate | None:
+    """A client with the same name and company (folded), if there is one."""
+    wanted = keys(name)
+    company_key = fold(company or "")
+    for other in candidates:
+        if wanted & keys(other.name) and fold(other.company or "") == company_key:
+            return other
+    return None
+
+
+def refuse_duplicate(name: str, company: str | None, candidates: Sequence[Candidate]) -> None:
+    """BadInput when the same person (name and company, folded) is already a client."""
+    other = namesake(name, company, candidates)
+    if other is not None:
+        shown = ids([other], candidates)[other.id]
+        raise BadInput(f"{other.label} [{shown}] is already in the journal")
 
 
 def suggest(query: str, candidates: Sequence[Candidate], limit: int = 3) -> str:

@@ -191,8 +191,8 @@ def bind(value: object) -> object:
 
 
 def candidates(conn: sqlite3.Connection) -> list[names.Candidate]:
-    rows = conn.execute("SELECT id, name, company FROM client")
-    return [names.Candidate(id, name, company) for id, name, company in rows]
+    rows = conn.execute("SELECT id, name, company, uuid FROM client")
+    return [names.Candidate(*row) for row in rows]
 
 
 def find_client(conn: sqlite3.Connection, query: str) -> Client:
@@ -204,7 +204,7 @@ def client_by_id(conn: sqlite3.Connection, client_id: int) -> Client:
 
 
 def lookup(db: Database, query: str) -> Client:
-    """Resolve a client name without writing: raises UnknownClient, NoJournal or BadInput."""
+    """Resolve a client name or id without writing: raises UnknownClient, NoJournal or BadInput."""
     with db.connection() as conn:
         return find_client(conn, query)
 

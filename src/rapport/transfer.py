@@ -22,7 +22,7 @@ from sqlalchemy import insert, select, update
 from rapport import dates, formats, names, plainsql
 from rapport.checks import normalise_tags
 from rapport.errors import BadInput
-from rapport.journal import new_client
+from rapport.journal import candidates, new_client
 from rapport.models import (
     Client,
     Fact,
@@ -30,6 +30,7 @@ from rapport.models import (
     Impression,
     Interaction,
 )
+from rapport.records import short_id
 
 if TYPE_CHECKING:
     from sqlalchemy import Connection, Table
@@ -48,6 +49,24 @@ TABLES: dict[str, Table] = {
 # -- import -------------------------------------------------------------------------------
 
 
+@dataclass(frozen=True)
+class Namesake:
+    """A client imported beside another of the same name and company (--allow-namesakes)."""
+
+    where: str
+    label: str
+    uuid: str
+    other_uuid: str
+
+    @property
+    def hint(self) -> str:
+        new, old = short_id(self.uuid), short_id(self.other_uuid)
+        return (
+            f"{self.where}: {self.label} [{new}] has the name and company of [{old}]; "
+            f"if they are one person: rapport merge {new} {old}"
+        )
+
+
 @dataclass
 class ImportReport:
     added: Counter[str] = field(default_factory=Counter)
@@ -55,6 +74,7 @@ class ImportReport:
     unchanged: int = 0
     differing: list[str] = field(default_factory=list)  # where records differ, not updated
     dry_run: bool = False
+    namesakes: list[Namesake] = field(default_factory=list)
 
     @property
     def new(self) -> int:
@@ -71,8 +91,14 @@ def import_records(
     *,
     update_existing: bool = False,
     dry_run: bool = False,
+    allow_namesakes: bool = False,
 ) -> ImportReport:
-    """Write every record or none; records are matched with the journal by uuid."""
+    """Write every record or none; records are matched with the journal by uuid.
+
+    A new client with the name and company (folded) of another under another uuid, in the
+    journal or earlier in the file, stops the import unless `allow_namesakes`: a second equal
+    client is one that no name can reach, and most often the same person exported twice.
+    """
     report = ImportReport(dry_run=dry_run)
     lines = iter(lines)
     ahead = list(itertools.islice(lines, 2))  # header and first record, or less
@@ -83,7 +109,7 @@ def import_records(
             return report
     try:
         with _interrupts_wait() as commit_begins, db.writing() as session:
-            batch = _Batch(session.connection(), report, update_existing)
+            batch = _Batch(session.connection(), report, update_existing, allow_namesakes)
             for where, raw in itertools.chain(ahead, lines):
                 kind, values = _check(where, raw)
                 if kind != "header":
@@ -136,10 +162,14 @@ class _Batch:
 
     SIZE = 2000
 
-    def __init__(self, conn: Connection, report: ImportReport, update_existing: bool) -> None:
+    def __init__(
+        self, conn: Connection, report: ImportReport, update_existing: bool, namesakes: bool
+    ) -> None:
         self.conn = conn
         self.report = report
         self.update_existing = update_existing
+        self.allow_namesakes = namesakes
+        self.people: dict[tuple[str, str], tuple[str, str, str]] | None = None  # see _namesake
         self.clients: dict[str, int] = dict(conn.execute(select(Client.uuid, Client.id)).all())  # type: ignore[arg-type]
         self.pending: dict[str, list[tuple[str, dict[str, Any]]]] = {t: [] for t in TABLES}
         self.size = 0
@@ -174,6 +204,9 @@ class _Batch:
             elif row["uuid"] in existing:
                 self._compare(table, existing[row["uuid"]], where, row)
             else:
+                _check_lines(where, kind, row)
+                if kind == "client":
+                    self._namesake(where, row)
                 row.setdefault("created_at", dates.now())
                 batch[row["uuid"]] = row
                 new.append((where, row))
@@ -182,6 +215,38 @@ class _Batch:
         if kind == "client" and new:
             ids = select(Client.uuid, Client.id).where(Client.uuid.in_([r["uuid"] for _, r in new]))
             self.clients.update(self.conn.execute(ids).all())  # type: ignore[arg-type]
+
+    def _namesake(self, where: str, row: dict[str, Any]) -> None:
+        """Refuse (or, allowed, report) a new client equal in name and company to another."""
+        if self.people is None:  # who is in the journal: (folded name, company) → them
+            self.people = {}
+            for uuid, name, company in self.conn.execute(
+                select(Client.uuid, Client.name, Client.company)
+            ):
+                self._know("in the journal", uuid, name, company)
+        company = names.fold(row.get("company") or "")
+        known = (self.people.get((k, company)) for k in names.keys(row["name"]))
+        found = [person for person in known if person and person[0] != row["uuid"]]
+        if found:
+            other, place, other_label = found[0]
+            new, old = short_id(row["uuid"]), short_id(other)
+            this = f"{names.label(row['name'], row.get('company'))} [{new}]"
+            if not self.allow_namesakes:
+                raise BadInput(
+                    f"{where}: {this} has the name and company of {other_label} [{old}] "
+                    f"{place}, under another id; nothing imported; --allow-namesakes imports "
+                    f"it beside the other (then 'rapport merge {new} {old}' joins the two)"
+                )
+            self.report.namesakes.append(
+                Namesake(where, names.label(row["name"], row.get("company")), row["uuid"], other)
+            )
+        self._know(f"on {where}", row["uuid"], row["name"], row.get("company"))
+
+    def _know(self, place: str, uuid: str, name: str, company: str | None) -> None:
+        assert self.people is not None
+        person = (uuid, place, names.label(name, company))
+        for key in names.keys(name):
+            self.people.setdefault((key, names.fold(company or "")), person)
 
     def _repeated(self, first: dict[str, Any], where: str, row: dict[str, Any]) -> None:
         if any(first.get(name) != value for name, value in row.items()):
@@ -243,6 +308,7 @@ class _Batch:
         if all(found[name] == value for name, value in row.items()):
             self.report.unchanged += 1
         elif self.update_existing and "id" in found:
+            _check_lines(where, table.name, row)
             self._guarded(where, update(table).where(table.c.id == found["id"]).values(row))
             self.report.updated += 1
         else:
@@ -313,6 +379,21 @@ class _Batch:
             raise BadInput(f"{where}: {reason}; nothing imported") from None
 
 
+_LINES = {"name": names.MAX_NAME, "company": names.MAX_NAME, "role": names.MAX_NAME,
+          "author": names.MAX_NAME, "email": None, "phone": None}  # fmt: skip
+
+
+def _check_lines(where: str, kind: str, row: dict[str, Any]) -> None:
+    """Names, companies, roles and authors hold no control characters, as `add` checks."""
+    for column, limit in _LINES.items():
+        if column == "author" or kind == "client":
+            value = row.get(column)
+            what = "client name" if column == "name" else column
+            problem = names.line_problem(value, what, limit) if value else None
+            if problem is not None:
+                raise BadInput(f"{where}: {problem}; nothing imported")
+
+
 # -- vCard --------------------------------------------------------------------------------
 
 
@@ -323,23 +404,28 @@ class ContactReport:
     unchanged: int = 0
     birthdays: int = 0
     dry_run: bool = False
+    namesakes: list[Namesake] = field(default_factory=list)
 
 
 def import_contacts(
-    db: Database, contacts: list[formats.Contact], *, dry_run: bool = False
+    db: Database,
+    contacts: list[formats.Contact],
+    *,
+    dry_run: bool = False,
+    allow_namesakes: bool = False,
 ) -> ContactReport:
-    """Create or update clients from address-book cards; a birthday becomes a fact."""
+    """Create or update clients from address-book cards; a birthday becomes a fact.
+
+    Two cards of one name and company in one file are two people (or one person twice):
+    refused unless `allow_namesakes`, which makes each its own client.
+    """
     report = ContactReport(dry_run=dry_run)
     try:
         with db.writing() as session:
+            made: dict[int, int] = {}  # client id → line of the card that made it here
             for contact in contacts:
-                details = {
-                    "company": contact.company,
-                    "role": contact.role,
-                    "email": ", ".join(contact.emails) or None,
-                    "phone": ", ".join(contact.phones) or None,
-                }
-                client = _match(session, contact)
+                details = _card_details(contact)
+                client = _match(session, contact, made, allow_namesakes)
                 if client is None:
                     client = new_client(contact.name, **details)
                     if contact.uuid:
@@ -347,6 +433,8 @@ def import_contacts(
                     session.add(client)
                     session.flush()
                     report.added += 1
+                    made[client.id] = contact.line
+                    _note_namesake(session, report, contact, client, made)
                 else:
                     # The address book is the source for contact details; never erase one.
                     changes = {k: v for k, v in details.items() if v and getattr(client, k) != v}
@@ -365,17 +453,27 @@ def import_contacts(
     return report
 
 
-def _match(session: Any, contact: formats.Contact) -> Client | None:
-    """The client a card describes: by uuid (UID), else by name and company.
+def _card_details(contact: formats.Contact) -> dict[str, str | None]:
+    """A card's client columns, checked as `add` checks them."""
+    details = {
+        "name": " ".join(contact.name.split()),
+        "company": contact.company,
+        "role": contact.role,
+        "email": ", ".join(contact.emails) or None,
+        "phone": ", ".join(contact.phones) or None,
+    }
+    _check_lines(f"line {contact.line}", "client", details)
+    del details["name"]
+    return details
+
+
+def _same_person(session: Any, contact: formats.Contact) -> list[Client]:
+    """Clients of the card's name and company (folded).
 
     The same name at another company is another person, as with `rapport add`; a card
     without a company, or a client without one, matches by name alone, so an address book
     can fill in the company of a client added without it.
     """
-    if contact.uuid:
-        found = session.execute(select(Client).where(Client.uuid == contact.uuid)).scalar()
-        if found is not None:
-            return found
     wanted = names.keys(contact.name)
     same_name = [
         c for c in session.execute(select(Client)).scalars() if wanted & names.keys(c.name)
@@ -384,12 +482,62 @@ def _match(session: Any, contact: formats.Contact) -> Client | None:
         company = names.fold(contact.company)
         at_company = [c for c in same_name if names.fold(c.company or "") == company]
         same_name = at_company or [c for c in same_name if not c.company]
-    if len(same_name) > 1:
+    return same_name
+
+
+def _match(
+    session: Any, contact: formats.Contact, made: dict[int, int], allow_namesakes: bool
+) -> Client | None:
+    """The client a card describes: by uuid (UID), else by name and company; None: a new one.
+
+    A client made by an earlier card of this import is a namesake, not a match.
+    """
+    if contact.uuid:
+        found = session.execute(select(Client).where(Client.uuid == contact.uuid)).scalar()
+        if found is not None:
+            return found
+    same = _same_person(session, contact)
+    company = names.fold(contact.company or "")
+    earlier = [c for c in same if c.id in made and names.fold(c.company or "") == company]
+    if earlier and not allow_namesakes:
         raise BadInput(
-            f"line {contact.line}: {contact.name!r} matches {len(same_name)} clients; "
-            "nothing imported"
+            f"line {contact.line}: the card of {names.label(contact.name, contact.company)} "
+            f"has the name and company of the card on line {made[earlier[0].id]}; nothing "
+            "imported; --allow-namesakes imports them as two clients"
         )
-    return same_name[0] if same_name else None
+    if earlier:
+        return None
+    exact = [c for c in same if names.spelling(c.name) == names.spelling(contact.name)]
+    if len(same) > 1 and len(exact) == 1:
+        return exact[0]  # as `show` prefers the exact spelling
+    if len(same) > 1:
+        found = [names.Candidate(c.id, c.name, c.company, c.uuid) for c in same]
+        raise BadInput(
+            f"line {contact.line}: {contact.name!r} matches {len(same)} clients: "
+            f"{names.listing(found, candidates(session))}; give the card the company (ORG) of one, "
+            "or merge them; nothing imported"
+        )
+    return same[0] if same else None
+
+
+def _note_namesake(
+    session: Any,
+    report: ContactReport,
+    contact: formats.Contact,
+    client: Client,
+    made: dict[int, int],
+) -> None:
+    """Report a client just made beside an earlier card's namesake (--allow-namesakes)."""
+    company = names.fold(contact.company or "")
+    earlier = [
+        c
+        for c in _same_person(session, contact)
+        if c.id in made and c.id != client.id and names.fold(c.company or "") == company
+    ]
+    if earlier:
+        label = names.label(client.name, client.company)
+        where = f"line {contact.line}"
+        report.namesakes.append(Namesake(where, label, client.uuid, earlier[0].uuid))
 
 
 def birthday_text(value: str) -> str:
