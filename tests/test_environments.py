@@ -208,8 +208,8 @@ def test_a_journal_name_that_is_not_utf8_is_bad_input(story, journal, tmp_path):
     by_option = rapport(b"--db", b"bad\xff.db", b"add", b"X", cwd=tmp_path)
     by_variable = rapport("add", "X", env={"RAPPORT_DB": os.fsdecode(b"bad\xff.db")}, cwd=tmp_path)
     assert (by_option.returncode, by_variable.returncode) == (2, 2)
-    assert by_option.stderr == b"rapport: the argument 'j\\xff.db' is not UTF-8; nothing written\n"
-    assert by_variable.stderr == b"rapport: RAPPORT_DB 'j\\xff.db' is not UTF-8; nothing written\n"
+    assert by_option.stderr == b"rapport: the argument 'bad\\xff.db' is not UTF-8; nothing written\n"
+    assert by_variable.stderr == b"rapport: RAPPORT_DB 'bad\\xff.db' is not UTF-8; nothing written\n"
     assert not list(tmp_path.glob("bad*"))
     assert snapshot(journal) == before
 
