@@ -27,6 +27,7 @@ def story(run):
         ("impression", "weiss", "Ruhig, genau", "--score", "1", "--at", "2025-03-01 18:00"),
         ("impression", "weiss", "Verlässlich", "--score", "2", "--at", "2025-06-01 18:00"),
         ("fact", "weiss", "Segelt einen Folkeboot", "--topic", "hobby"),
+        ("todo", "weiss", "Angebot → Einkauf", "--due", "2025-01-01"),
     ]:
         result = run(*step)
         assert result.exit_code == 0, (step, result.output)
@@ -208,8 +209,9 @@ def test_a_journal_name_that_is_not_utf8_is_bad_input(story, journal, tmp_path):
     by_option = rapport(b"--db", b"bad\xff.db", b"add", b"X", cwd=tmp_path)
     by_variable = rapport("add", "X", env={"RAPPORT_DB": os.fsdecode(b"bad\xff.db")}, cwd=tmp_path)
     assert (by_option.returncode, by_variable.returncode) == (2, 2)
-    assert by_option.stderr == b"rapport: the argument 'bad\\xff.db' is not UTF-8; nothing written\n"
-    assert by_variable.stderr == b"rapport: RAPPORT_DB 'bad\\xff.db' is not UTF-8; nothing written\n"
+    refused = "'bad\\xff.db' is not UTF-8; nothing written\n"
+    assert by_option.stderr.decode() == f"rapport: the argument {refused}"
+    assert by_variable.stderr.decode() == f"rapport: RAPPORT_DB {refused}"
     assert not list(tmp_path.glob("bad*"))
     assert snapshot(journal) == before
 

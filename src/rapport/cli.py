@@ -603,13 +603,7 @@ def export(
         str, typer.Option("--format", "-f", help="jsonl, json, csv or markdown.")
     ] = "jsonl",
     output: Annotated[
-        Path | None,
-        typer.Option(
-            "--output",
-            "-o",
-            help="Write to FILE (a new file is 0600 and appears only when complete) "
-            "instead of stdout.",
-        ),
+        Path | None, typer.Option("--output", "-o", help="Write to FILE (0600) instead of stdout.")
     ] = None,
     client: Annotated[
         list[str] | None,
