@@ -10,7 +10,7 @@ import gc
 import os
 import re
 import sys
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import ExitStack, contextmanager, suppress
 from pathlib import Path
 from typing import IO, TYPE_CHECKING, Annotated, Any
@@ -41,10 +41,17 @@ PLURALS = {"client": "clients", "interaction": "interactions", "impression": "im
 class RapportGroup(TyperGroup):
     """Turns every failure into one line on stderr and an exit code, in one place."""
 
-    def main(self, *args: Any, standalone_mode: bool = True, **kwargs: Any) -> Any:
+    def main(
+        self,
+        args: Sequence[str] | None = None,
+        *rest: Any,
+        standalone_mode: bool = True,
+        **kwargs: Any,
+    ) -> Any:
         kwargs.setdefault("prog_name", "rapport")
         try:
-            result = super().main(*args, standalone_mode=False, **kwargs)
+            _check_utf8(sys.argv[1:] if args is None else args)
+            result = super().main(args, *rest, standalone_mode=False, **kwargs)
             code = result if isinstance(result, int) else 0
         except RapportError as error:
             code = _fail(str(error), error.exit_code)
@@ -75,8 +82,23 @@ def _fail(message: str, code: int) -> int:
         import traceback
 
         traceback.print_exc()
-    typer.echo(f"rapport: {message}", err=True)
+    _say(f"rapport: {message}")
     return code
+
+
+def _check_utf8(args: Sequence[str]) -> None:
+    """An argument or setting that is not UTF-8 is bad input, as a note on stdin is.
+
+    Python hands such bytes over as lone surrogates, which would fail only when written.
+    """
+    given = [("the argument", arg) for arg in args]
+    given += [(name, value) for name, value in os.environ.items() if name.startswith("RAPPORT_")]
+    for what, text in given:
+        try:
+            text.encode("utf-8")
+        except UnicodeEncodeError:
+            shown = text.encode("utf-8", "surrogateescape").decode("utf-8", "backslashreplace")
+            raise BadInput(f"{what} '{shown}' is not UTF-8; nothing written") from None
 
 
 app = typer.Typer(
@@ -141,14 +163,17 @@ def _out(*, record: bool = False) -> Console:
 
 
 def _pictures(svg: Path | None, html: Path | None, as_json: bool) -> None:
-    """Check --svg / --html before anything is printed, so a bad path fails first."""
-    from rapport.files import create_private
+    """Check --svg / --html before anything is printed, so a bad path fails first.
+
+    Nothing is created or truncated here: the pictures are written once the view is.
+    """
+    from rapport.files import check_writable
 
     if (svg or html) and as_json:
         raise BadInput("--svg and --html save the terminal view; leave out --json")
     for path in (svg, html):
         if path is not None:
-            os.close(create_private(path))
+            check_writable(path)
 
 
 def _view(renderable: Any, svg: Path | None, html: Path | None, title: str) -> None:
@@ -156,22 +181,34 @@ def _view(renderable: Any, svg: Path | None, html: Path | None, title: str) -> N
     console = _out(record=bool(svg or html))
     console.print(renderable)
     if svg is not None:
-        console.save_svg(str(svg), title=title, clear=False)
-        _say(f"Saved {svg}")
+        _save(svg, console.export_svg(title=title, clear=False))
     if html is not None:
-        console.save_html(str(html), clear=False)
-        _say(f"Saved {html}")
+        _save(html, console.export_html(clear=False))
+
+
+def _save(path: Path, text: str) -> None:
+    from rapport.files import writing
+
+    with writing(path) as out:
+        out.write(text.encode("utf-8"))
+    _say(f"Saved {path}")
 
 
 def _say(message: str) -> None:
-    """A message for the person, not for a pipe: stderr."""
-    typer.echo(message, err=True)
+    """A message for the person, not for a pipe: stderr. One that cannot be written is
+    dropped (the standard streams see to that): the work it reports is done."""
+    if sys.stderr is not None:
+        sys.stderr.write(message + "\n")
+        sys.stderr.flush()
 
 
 def _print_json(data: object) -> None:
+    """JSON is UTF-8 whatever the terminal's encoding, as exports are."""
     import json
 
-    sys.stdout.write(json.dumps(data, ensure_ascii=False, indent=2) + "\n")
+    text = json.dumps(data, ensure_ascii=False, indent=2) + "\n"
+    sys.stdout.flush()
+    sys.stdout.buffer.write(text.encode("utf-8"))
 
 
 def _when(text: str | None) -> datetime | None:
@@ -633,32 +670,28 @@ def export(
 
 @contextmanager
 def _output(path: Path | None) -> Iterator[IO[str]]:
-    """UTF-8 text for an export: stdout, or a private file that appears only when complete."""
+    """UTF-8 text for an export: stdout, or through FILE as the shell's `>` would.
+
+    A regular file appears only when complete (files.writing); a device, FIFO or /dev/fd/N
+    is written directly.
+    """
     import io
 
-    if path is None:
+    with ExitStack() as stack:
+        if path is None:
+            sys.stdout.flush()
+            binary: IO[bytes] = sys.stdout.buffer
+        else:
+            from rapport.files import writing
+
+            binary = stack.enter_context(writing(path))
         # newline="" passes newlines through untouched: CSV wants its CRLF.
-        out = io.TextIOWrapper(typer.get_binary_stream("stdout"), encoding="utf-8", newline="")
+        out = io.TextIOWrapper(binary, encoding="utf-8", newline="")
         try:
             yield out
             out.flush()
         finally:
-            out.detach()  # stdout itself stays open
-        return
-    if path.is_dir():
-        raise BadInput(f"{path} is a directory; give a file name")
-    # 0600: an export holds personal data about other people. Written beside the target
-    # and renamed, so a failed export leaves no half file behind.
-    from rapport.files import create_private
-
-    partial = path.with_name(f".{path.name}.partial")
-    fd = create_private(partial)
-    try:
-        with open(fd, "w", encoding="utf-8", newline="") as out:
-            yield out
-        os.replace(partial, path)
-    finally:
-        partial.unlink(missing_ok=True)
+            out.detach()  # the stream below is closed by its owner, stdout not at all
 
 
 @app.command("import")
@@ -1304,7 +1337,10 @@ def main() -> None:
     by one at exit. By the time `app` returns, every journal is closed (each command's context
     closes it); once the output is flushed, nothing is left to do but end.
     """
+    from rapport.files import standard_streams
+
     gc.set_threshold(100_000, 50, 100)
+    standard_streams()  # closed descriptors, full disks, terminals that are not UTF-8
     run = _escaping_bash_completions() if os.environ.get("_RAPPORT_COMPLETE") else app
     try:
         code = run(standalone_mode=False)
@@ -1313,11 +1349,8 @@ def main() -> None:
     code = code if isinstance(code, int) else 0
     try:
         sys.stdout.flush()
-    except OSError as error:  # a full disk behind `> file`, or a closed pipe
-        if not isinstance(error, BrokenPipeError):
-            with suppress(OSError):
-                sys.stderr.write(f"rapport: cannot write the output: {error.strerror}\n")
-        code = code or 1
+    except RapportError as error:  # what is left of the output, behind a full disk or a pipe
+        code = _fail(str(error), code or error.exit_code)
     with suppress(OSError):
         sys.stderr.flush()
     os._exit(code)
