@@ -22,6 +22,7 @@ from typer._click.exceptions import ClickException, NoArgsIsHelpError
 from typer.core import TyperGroup
 
 from rapport import __version__
+from rapport.display import json_escaped, visible
 from rapport.errors import BadInput, Interrupted, NoJournal, RapportError, UnknownClient
 
 if TYPE_CHECKING:
@@ -75,7 +76,7 @@ def _fail(message: str, code: int) -> int:
         import traceback
 
         traceback.print_exc()
-    typer.echo(f"rapport: {message}", err=True)
+    typer.echo(f"rapport: {visible(message, layout=True)}", err=True)
     return code
 
 
@@ -135,9 +136,9 @@ def _open(ctx: typer.Context) -> Database:
 
 
 def _out(*, record: bool = False) -> Console:
-    from rich.console import Console
+    from rapport.render import console
 
-    return Console(highlight=False, record=record)
+    return console(record=record)
 
 
 def _pictures(svg: Path | None, html: Path | None, as_json: bool) -> None:
@@ -164,14 +165,14 @@ def _view(renderable: Any, svg: Path | None, html: Path | None, title: str) -> N
 
 
 def _say(message: str) -> None:
-    """A message for the person, not for a pipe: stderr."""
-    typer.echo(message, err=True)
+    """A message for the person, not for a pipe: stderr; user text in it shown safely."""
+    typer.echo(visible(message, layout=True), err=True)
 
 
 def _print_json(data: object) -> None:
     import json
 
-    sys.stdout.write(json.dumps(data, ensure_ascii=False, indent=2) + "\n")
+    sys.stdout.write(json_escaped(json.dumps(data, ensure_ascii=False, indent=2)) + "\n")
 
 
 def _when(text: str | None) -> datetime | None:
@@ -494,7 +495,7 @@ def show(
         return
     from rapport import render
 
-    _view(render.briefing(brief, brief_since), svg, html, f"rapport show {client}")
+    _view(render.briefing(brief, brief_since), svg, html, f"rapport show {visible(client)}")
 
 
 @app.command()
@@ -1010,7 +1011,7 @@ def _confirm(question: str, yes: bool) -> None:
         return
     if not sys.stdin.isatty():
         raise BadInput(f"{question.rstrip('?')}: pass --yes to confirm when not at a terminal")
-    if not typer.confirm(question, default=False, err=True):
+    if not typer.confirm(visible(question), default=False, err=True):
         raise typer.Abort()
 
 
