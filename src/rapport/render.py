@@ -53,8 +53,9 @@ def console(*, record: bool = False) -> Console:
     nothing); a tiny or huge one is clamped. With NO_COLOR set there are no escape codes at
     all, bold and dim included, at a terminal as in a pipe. Lines are not padded.
     """
+    stdout = sys.stdout  # None when closed: Rich then writes nowhere, and cli.py says so
     return Console(
-        file=_Trimmed(sys.stdout),
+        file=_Trimmed(stdout) if stdout is not None else None,
         width=_width(),
         highlight=False,
         record=record,
