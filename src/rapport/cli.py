@@ -22,6 +22,7 @@ from typer._click.exceptions import ClickException, NoArgsIsHelpError
 from typer.core import TyperGroup
 
 from rapport import __version__
+from rapport.display import json_escaped, visible
 from rapport.errors import BadInput, Interrupted, NoJournal, RapportError, UnknownClient
 
 if TYPE_CHECKING:
@@ -157,9 +158,9 @@ def _open(ctx: typer.Context) -> Database:
 
 
 def _out(*, record: bool = False) -> Console:
-    from rich.console import Console
+    from rapport.render import console
 
-    return Console(highlight=False, record=record)
+    return console(record=record)
 
 
 def _pictures(svg: Path | None, html: Path | None, as_json: bool) -> None:
@@ -195,10 +196,11 @@ def _save(path: Path, text: str) -> None:
 
 
 def _say(message: str) -> None:
-    """A message for the person, not for a pipe: stderr. One that cannot be written is
-    dropped (the standard streams see to that): the work it reports is done."""
+    """A message for the person, not for a pipe: stderr, user text in it shown safely. One
+    that cannot be written is dropped (the standard streams see to that): the work it reports
+    is done."""
     if sys.stderr is not None:
-        sys.stderr.write(message + "\n")
+        sys.stderr.write(visible(message, layout=True) + "\n")
         sys.stderr.flush()
 
 
@@ -206,7 +208,7 @@ def _print_json(data: object) -> None:
     """JSON is UTF-8 whatever the terminal's encoding, as exports are."""
     import json
 
-    text = json.dumps(data, ensure_ascii=False, indent=2) + "\n"
+    text = json_escaped(json.dumps(data, ensure_ascii=False, indent=2)) + "\n"
     sys.stdout.flush()
     sys.stdout.buffer.write(text.encode("utf-8"))
 
@@ -541,7 +543,7 @@ def show(
         return
     from rapport import render
 
-    _view(render.briefing(brief, brief_since), svg, html, f"rapport show {client}")
+    _view(render.briefing(brief, brief_since), svg, html, f"rapport show {visible(client)}")
 
 
 @app.command()
@@ -1072,7 +1074,7 @@ def _confirm(question: str, yes: bool) -> None:
         return
     if not sys.stdin.isatty():
         raise BadInput(f"{question.rstrip('?')}: pass --yes to confirm when not at a terminal")
-    if not typer.confirm(question, default=False, err=True):
+    if not typer.confirm(visible(question), default=False, err=True):
         raise typer.Abort()
 
 

@@ -551,9 +551,48 @@ def _score_suffix(score: int | None) -> str:
     return "" if score is None else f", score {score:+d}" if score else ", score 0"
 
 
-def _indented(text: str) -> str:
-    """A multi-line text inside a list item: continuation lines indented."""
-    return "\n  ".join(text.splitlines() or [""])
+# Escaped wherever they stand: code, emphasis, links, raw HTML and autolinks, tables,
+# strikethrough; `_` only where it could open or close emphasis (not inside a word, so
+# jana_m@example.com stays as it is); `&` only where it would start an entity.
+_MD_INLINE = r"[\\`*\[\]<|~]|(?<![^\W_])_|_(?![^\W_])|&(?=#?\w+;)"
+_MD_TEXT = re.compile(_MD_INLINE)
+_MD_HEADING = re.compile(f"{_MD_INLINE}|#")  # a `#` at a heading's end would close it
+# What makes a line a quote, heading, list item, thematic break or setext underline (`*`
+# and `_` are escaped anyway); `+49 40 1` or `-2 points` stays as it is.
+_MD_LINE_START = re.compile(
+    r">|#{1,6}(?=[ \t]|$)|[-+](?=[ \t]|$)|-(?=[- \t]*$)|=(?=[= \t]*$)|\d{1,9}(?=[.)]([ \t]|$))"
+)
+_MD_EDGE_SPACE = re.compile(r"^[ \t]+|[ \t]+$")
+_LINE_BREAK = re.compile(r"\r\n|\r|\n")  # markdown's; str.splitlines knows more
+
+
+def _references(chars: str) -> str:
+    return "".join(f"&#{ord(char)};" for char in chars)
+
+
+def _md_line(line: str, inline: re.Pattern[str] = _MD_TEXT) -> str:
+    line = inline.sub(lambda match: "\\" + match.group(), line)
+    if start := _MD_LINE_START.match(line):  # escape its first mark (after an item's number)
+        end = start.end() if start.group()[0].isdigit() else 0
+        line = line[:end] + "\\" + line[end:]
+    # Markdown drops a line's outer spaces and reads an indented line as code: keep them as
+    # character references, which render as the same characters.
+    return _MD_EDGE_SPACE.sub(lambda match: _references(match.group()), line)
+
+
+def _md(text: str, indent: str = "  ") -> str:
+    """User text as markdown that renders as exactly that text: what would make a heading,
+    list, quote, code block, HTML or table of it is escaped, and each line break is a hard
+    break (continuation lines `indent`ed, to stay inside their list item)."""
+    body = text.rstrip("\r\n")
+    lines = _LINE_BREAK.split(body)
+    # A hard break cannot end a paragraph: line breaks at the very end as references.
+    return ("\\\n" + indent).join(map(_md_line, lines)) + _references(text[len(body) :])
+
+
+def _md_heading(text: str) -> str:
+    """A heading holds one line: line breaks in it (only old journals have them) as spaces."""
+    return _md_line(" ".join(_LINE_BREAK.split(text)), _MD_HEADING)
 
 
 def write_markdown(sections: Iterable[Any], out: IO[str]) -> None:
@@ -565,17 +604,17 @@ def write_markdown(sections: Iterable[Any], out: IO[str]) -> None:
     for section in sections:
         b = section.briefing
         c = b.client
-        blocks = [f"## {c.name}\n"]  # separated by one blank line
-        about = [part for part in (c.role, c.company, c.email, c.phone) if part]
+        blocks = [f"## {_md_heading(c.name)}\n"]  # separated by one blank line
+        about = [_md(part, indent="") for part in (c.role, c.company, c.email, c.phone) if part]
         if about:
             blocks.append(" · ".join(about) + "\n")
         if c.tags:
-            blocks.append("Tags: " + ", ".join(c.tags.split(",")) + "\n")
+            blocks.append("Tags: " + ", ".join(_md(tag) for tag in c.tags.split(",")) + "\n")
         if c.cadence_days:
             blocks.append(f"Keep in touch every {c.cadence_days} days.\n")
         impressions = "".join(
             f"- **{title}** ({format_day(impression.at)}{_score_suffix(impression.score)}): "
-            f"{_indented(impression.text)}\n"
+            f"{_md(impression.text)}\n"
             for title, impression in (
                 ("First impression", b.first),
                 ("Latest impression", b.latest),
@@ -586,12 +625,12 @@ def write_markdown(sections: Iterable[Any], out: IO[str]) -> None:
             blocks.append(impressions)
         if b.facts:
             blocks.append("### Talking points\n\n" + "".join(
-                f"- *{fact.topic}*: {_indented(fact.text)} ({format_day(fact.at)})\n"
+                f"- *{_md(fact.topic)}*: {_md(fact.text)} ({format_day(fact.at)})\n"
                 for fact in b.facts
             ))  # fmt: skip
         if b.follow_ups:
             blocks.append("### Open follow-ups\n\n" + "".join(
-                f"- [ ] {_indented(todo.text)}"
+                f"- [ ] {_md(todo.text)}"
                 + (f" (due {todo.due.isoformat()})" if todo.due else "") + "\n"
                 for todo in b.follow_ups
             ))  # fmt: skip
@@ -604,10 +643,10 @@ def write_markdown(sections: Iterable[Any], out: IO[str]) -> None:
 
 
 def _timeline_line(moment: Any) -> str:
-    text = _indented(moment.text)
+    text, label = _md(moment.text), _md(moment.label)
     if moment.type == "interaction":
         mood = "" if moment.number is None else f", mood {moment.number:+d}".replace("+0", "0")
-        return f"{moment.label}{mood}: {text}"
+        return f"{label}{mood}: {text}"
     if moment.type == "impression":
-        return f"{moment.label} impression{_score_suffix(moment.number)}: {text}"
-    return f"learned ({moment.label}): {text}"
+        return f"{label} impression{_score_suffix(moment.number)}: {text}"
+    return f"learned ({label}): {text}"

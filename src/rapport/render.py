@@ -1,10 +1,14 @@
-"""Every Rich layout rapport prints. User text always goes in as `Text`, never as markup,
-so a note that says `[red]` prints `[red]`.
+"""Every Rich layout rapport prints. User text always goes in through `said` or `written`:
+as `Text`, never as markup, so a note that says `[red]` prints `[red]`; and with its control
+characters spelled out (rapport.display), so a note cannot clear the screen or turn a line
+around, and an SVG of it is well-formed XML.
 """
 
 from __future__ import annotations
 
+import os
 import re
+import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import datetime, timedelta
@@ -18,6 +22,7 @@ from rich.table import Table
 from rich.text import Text
 
 from rapport import dates
+from rapport.display import visible
 from rapport.plainsql import Fact, Impression, Interaction
 from rapport.records import short_id
 
@@ -26,6 +31,9 @@ if TYPE_CHECKING:
     from rapport.journal import ClientRow
     from rapport.plainsql import Briefing, Entry
     from rapport.search import Hit
+
+# Columns: below, no view fits at all; beyond, Rich would build lines of millions of spaces.
+MIN_WIDTH, MAX_WIDTH = 20, 1000
 
 KIND_STYLE = {
     "call": "cyan",
@@ -36,6 +44,80 @@ KIND_STYLE = {
     "event": "yellow",
     "note": "white",
 }
+
+
+def console(*, record: bool = False) -> Console:
+    """The Console for stdout.
+
+    COLUMNS that is not a positive number counts as unset (Rich would take 0 and print
+    nothing); a tiny or huge one is clamped. With NO_COLOR set there are no escape codes at
+    all, bold and dim included, at a terminal as in a pipe. Lines are not padded.
+    """
+    stdout = sys.stdout  # None when closed: Rich then writes nowhere, and cli.py says so
+    return Console(
+        file=_Trimmed(stdout) if stdout is not None else None,
+        width=_width(),
+        highlight=False,
+        record=record,
+        color_system=None if os.environ.get("NO_COLOR") else "auto",
+    )
+
+
+def _width() -> int:
+    """COLUMNS when it is a positive number, else the terminal's width (of stdin, stdout or
+    stderr, as Rich asks), else 80; kept between MIN_WIDTH and MAX_WIDTH."""
+    try:
+        width = int(os.environ.get("COLUMNS", ""))
+    except ValueError:
+        width = 0
+    for fd in (0, 1, 2):
+        if width > 0:
+            break
+        try:
+            width = os.get_terminal_size(fd).columns
+        except OSError:
+            continue
+    return min(max(width, MIN_WIDTH), MAX_WIDTH) if width > 0 else 80
+
+
+class _Trimmed:
+    """A stream that drops the spaces Rich pads each line with to the console's width: a
+    file or a pipe gets lines as long as their text. Escape codes at a line's end stay."""
+
+    _PADDING = re.compile(r"(?: |\x1b\[[0-9;]*m)+$", re.MULTILINE)
+    _CODE = re.compile(r"\x1b\[[0-9;]*m")
+
+    def __init__(self, stream: IO[str]) -> None:
+        self._stream = stream
+        self._partial = ""  # a line not yet ended: its padding may still come
+
+    def write(self, text: str) -> int:
+        lines, newline, self._partial = (self._partial + text).rpartition("\n")
+        if newline:
+            self._stream.write(self._trimmed(lines + newline))
+        return len(text)
+
+    def flush(self) -> None:
+        if self._partial:
+            self._stream.write(self._trimmed(self._partial))
+            self._partial = ""
+        self._stream.flush()
+
+    def _trimmed(self, text: str) -> str:
+        return self._PADDING.sub(lambda end: "".join(self._CODE.findall(end.group())), text)
+
+    def __getattr__(self, name: str) -> object:  # isatty, fileno, encoding: the stream's
+        return getattr(self._stream, name)
+
+
+def said(text: str | None, style: str = "") -> Text:
+    """User text on one line: a name, company, tag, topic, kind or author."""
+    return Text(visible(text or ""), style=style)
+
+
+def written(text: str, style: str = "") -> Text:
+    """A note, impression, fact or follow-up: its line breaks and tabs keep their meaning."""
+    return Text(visible(text, layout=True), style=style)
 
 
 def score_text(score: int | None) -> Text:
@@ -51,7 +133,7 @@ def last_contact_text(last: Interaction | None) -> Text:
         line.append("Never contacted", style="bold")
     else:
         line.append(f"Last contact {dates.relative_day(last.at)}", style="bold")
-        line.append(f", {last.kind} ({dates.format_day(last.at)})")
+        line.append(f", {visible(last.kind)} ({dates.format_day(last.at)})")
     return line
 
 
@@ -76,7 +158,7 @@ def _impression_panel(title: str, impression: Impression | None, border: str) ->
         body = Text("not recorded yet", style="dim italic")
         subtitle = None
     else:
-        body = Text(impression.text)
+        body = written(impression.text)
         subtitle = Text.assemble(
             dates.format_day(impression.at), " · ", score_text(impression.score)
         )
@@ -110,19 +192,18 @@ def drift_text(first: Impression | None, latest: Impression | None) -> Text | No
 
 def _header(b: Briefing) -> Group:
     c = b.client
-    title = Text(c.name, style="bold underline")
+    title = said(c.name, style="bold underline")
     about = ", ".join(part for part in (c.role, c.company) if part)
     if about:
         title.append("  ")
-        title.append(about, style="bold")
+        title.append_text(said(about, style="bold"))
     contact = " · ".join(part for part in (c.email, c.phone) if part)
     lines: list[RenderableType] = [title]
     if contact or c.tags:
-        extra = Text(contact, style="dim")
+        extra = said(contact, style="dim")
         if c.tags:
-            extra.append(
-                ("  " if contact else "") + "#" + " #".join(c.tags.split(",")), style="cyan"
-            )
+            tags = ("  " if contact else "") + "#" + " #".join(c.tags.split(","))
+            extra.append_text(said(tags, style="cyan"))
         lines.append(extra)
     contacts = Text(f" · {b.interaction_count} contact{'s' if b.interaction_count != 1 else ''}")
     lines.append(last_contact_text(b.last_contact) + contacts)
@@ -138,7 +219,7 @@ def _talking_points(b: Briefing) -> Table:
     table.add_column(overflow="fold")
     table.add_column(style="dim", no_wrap=True)
     for fact in b.facts:
-        table.add_row(fact.topic, Text(fact.text), dates.format_day(fact.at))
+        table.add_row(said(fact.topic), written(fact.text), dates.format_day(fact.at))
     return table
 
 
@@ -155,25 +236,25 @@ def _follow_ups(b: Briefing) -> Table:
             when = Text(f"{todo.due} overdue", style="bold red")
         else:
             when = Text(f"{todo.due} {dates.relative_day(todo.due)}")
-        table.add_row(when, Text(todo.text), short_id(todo.uuid))
+        table.add_row(when, written(todo.text), short_id(todo.uuid))
     return table
 
 
 def entry_cells(entry: Entry) -> tuple[Text, Text]:
     """What kind of entry it is, and what it says."""
     if isinstance(entry, Interaction):
-        label = Text(entry.kind, style=KIND_STYLE.get(entry.kind, ""))
-        body = Text(entry.note)
+        label = said(entry.kind, style=KIND_STYLE.get(entry.kind, ""))
+        body = written(entry.note)
         if entry.mood is not None:
             body.append("  mood ", style="dim")
             body.append_text(score_text(entry.mood))
     elif isinstance(entry, Impression):
         label = Text(f"{entry.stage} impr.", style="italic yellow")
-        body = Text.assemble(score_text(entry.score), " ", entry.text)
+        body = Text.assemble(score_text(entry.score), " ", written(entry.text))
     else:
         assert isinstance(entry, Fact)
-        label = Text(entry.topic, style="cyan")
-        body = Text(entry.text)
+        label = said(entry.topic, style="cyan")
+        body = written(entry.text)
     return label, body
 
 
@@ -189,7 +270,7 @@ def timeline(entries: list[Entry], hidden: int = 0) -> Table:
     table.add_column(style="dim", no_wrap=True)
     for entry in entries:
         label, body = entry_cells(entry)
-        author = [entry.author or "?"] if authored else []
+        author = [said(entry.author or "?")] if authored else []
         table.add_row(dates.format_day(entry.at), label, body, *author, short_id(entry.uuid))
     if hidden:
         more = Text(f"… {hidden} earlier; --limit 0 shows all", style="dim")
@@ -246,7 +327,7 @@ def clients_table(rows: list[ClientRow]) -> Table:
     for row in rows:
         last = Text("never", style="dim")
         if row.last_contact is not None:
-            last = Text(f"{dates.relative_day(row.last_contact)}, {row.last_kind}")
+            last = said(f"{dates.relative_day(row.last_contact)}, {row.last_kind}")
         trend = Text()
         if row.first_score is not None or row.latest_score is not None:
             trend = Text.assemble(score_text(row.first_score), " → ", score_text(row.latest_score))
@@ -260,9 +341,10 @@ def clients_table(rows: list[ClientRow]) -> Table:
                 if row.overdue_days > 0
                 else Text(f"in {-row.overdue_days}d", style="dim")
             )
-        who = Text(row.client.name, style="bold")
+        who = said(row.client.name, style="bold")
         if row.client.company:
-            who.append(f"\n{row.client.company}", style="dim")
+            who.append("\n")
+            who.append_text(said(row.client.company, style="dim"))
         table.add_row(who, last, str(row.interaction_count), trend, due)
     return table
 
@@ -300,13 +382,14 @@ def highlighted(snippet: str) -> Text:
 
     line = Text()
     for index, part in enumerate(snippet.replace(MARK_END, MARK_START).split(MARK_START)):
-        line.append(re.sub(r"\s+", " ", part), style="bold yellow" if index % 2 else "")
+        flat = re.sub(r"[ \t\r\n]+", " ", part)  # a snippet is one line; other controls show
+        line.append_text(said(flat, style="bold yellow" if index % 2 else ""))
     return line
 
 
 def search_results(query: str, hits: list[Hit]) -> RenderableType:
     if not hits:
-        return Text(f"Nothing found for {query!r}.", style="dim")
+        return said(f"Nothing found for {query!r}.", style="dim")
     table = Table(box=None, show_header=False, padding=(0, 1), pad_edge=False, expand=True)
     table.add_column(style="dim", no_wrap=True)
     table.add_column(style="bold", no_wrap=True)
@@ -315,7 +398,7 @@ def search_results(query: str, hits: list[Hit]) -> RenderableType:
     table.add_column(style="dim", no_wrap=True)
     for hit in hits:
         table.add_row(
-            dates.format_day(hit.at), Text(hit.client), Text(hit.label, style="cyan"),
+            dates.format_day(hit.at), said(hit.client), said(hit.label, style="cyan"),
             highlighted(hit.snippet), short_id(hit.uuid),
         )  # fmt: skip
     return table
@@ -339,8 +422,8 @@ def due_view(report: Due) -> RenderableType:
                 when = Text(f"{due} {dates.relative_day(due)}")
             table.add_row(
                 when,
-                Text(item.client.name),
-                Text(item.follow_up.text),
+                said(item.client.name),
+                written(item.follow_up.text),
                 short_id(item.follow_up.uuid),
             )
         parts.append(_section("Follow-ups", table))
@@ -362,11 +445,11 @@ def due_view(report: Due) -> RenderableType:
                 else ""
             )
             table.add_row(
-                Text(row.client.name), state, f"every {row.client.cadence_days} days; {last}"
+                said(row.client.name), state, said(f"every {row.client.cadence_days} days; {last}")
             )
         parts.append(_section("Keep in touch", table))
     if report.never_contacted:
-        names = Text(", ").join(Text(row.client.name) for row in report.never_contacted)
+        names = Text(", ").join(said(row.client.name) for row in report.never_contacted)
         parts.append(_section("Never contacted", names))
     if not parts:
         return Text(
@@ -378,9 +461,9 @@ def due_view(report: Due) -> RenderableType:
     return Group(*spaced[:-1])
 
 
-def _short(text: str, width: int = 60) -> str:
-    flat = " ".join(text.split())
-    return flat if len(flat) <= width else flat[: width - 1].rstrip() + "…"
+def _short(text: str, width: int = 60) -> Text:
+    flat = re.sub(r"[ \t\r\n]+", " ", text).strip()
+    return said(flat if len(flat) <= width else flat[: width - 1].rstrip() + "…")
 
 
 def _impression_cell(impression: Impression) -> Text:
@@ -410,7 +493,7 @@ def drift_view(report: DriftReport) -> RenderableType:
             moved = Text(f"{arrow} {change:+d}" if change else "= 0", style=f"bold {style}")
             moved.append("\n" + "█" * abs(change), style=style)
         table.add_row(
-            Text(row.client.name), _impression_cell(row.first), _impression_cell(row.latest), moved
+            said(row.client.name), _impression_cell(row.first), _impression_cell(row.latest), moved
         )
     summary = Text()
     if report.scored:
@@ -428,7 +511,7 @@ def _bars(items: list[tuple[str, int]], width: int = 40, style: str = "cyan") ->
     table.add_column(no_wrap=True)
     peak = max((count for _, count in items), default=0) or 1
     for label, count in items:
-        table.add_row(Text(label), str(count), Text("█" * round(count / peak * width), style=style))
+        table.add_row(said(label), str(count), Text("█" * round(count / peak * width), style=style))
     return table
 
 
