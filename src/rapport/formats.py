@@ -11,7 +11,7 @@ import csv
 import json
 import re
 import uuid as uuid_module
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Container, Iterable, Iterator
 from dataclasses import dataclass
 from datetime import date, datetime, timezone
 from typing import IO, Any
@@ -226,13 +226,14 @@ def check_record(record: Any) -> tuple[str, dict[str, Any]]:
         raise RecordError("is not a JSON object")
     kind = record.get("type")
     if kind == "header":
-        if record.get("format") != FORMAT:
-            raise RecordError(
-                f"is format {record.get('format')!r}; this rapport reads format {FORMAT}"
-            )
+        version = record.get("format")
+        if type(version) is not int or version != FORMAT:  # neither 1.0 nor true is 1 here
+            raise RecordError(f"is format {version!r}; this rapport reads format {FORMAT}")
+        _no_other_fields(record, ("type", "format"), "the header")
         return "header", {}
     if kind not in SCHEMA:
         raise RecordError(f"has unknown type {kind!r}; expected one of {', '.join(TYPES)}")
+    _no_other_fields(record, SCHEMA[kind], f"a {kind}")
     values = {}
     for name, field in SCHEMA[kind].items():
         value = record.get(name)
@@ -246,6 +247,13 @@ def check_record(record: Any) -> tuple[str, dict[str, Any]]:
         except RecordError as error:
             raise RecordError(f"field {name!r} {error}") from None
     return kind, values
+
+
+def _no_other_fields(record: dict[str, Any], fields: Container[str], what: str) -> None:
+    """A field rapport does not know (a typo, another program's) would be dropped unseen."""
+    for name in record:
+        if name != "type" and name not in fields:
+            raise RecordError(f"has the field {name!r}, which {what} record does not have")
 
 
 # -- writing ------------------------------------------------------------------------------
@@ -335,11 +343,31 @@ def decoded_lines(stream: IO[bytes]) -> Iterator[tuple[int, str]]:
             ) from None
 
 
+class _RepeatedKey(ValueError):
+    """A JSON object names a key twice; json.loads would keep the last value unseen."""
+
+
+def _unique_keys(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    record = dict(pairs)
+    if len(record) != len(pairs):
+        seen: set[str] = set()
+        for key, _ in pairs:
+            if key in seen:
+                raise _RepeatedKey(f"the key {key!r} appears twice in one object")
+            seen.add(key)
+    return record
+
+
+_decode_json = json.JSONDecoder(object_pairs_hook=_unique_keys).decode
+
+
 def _json(text: str, where: str) -> Any:
     try:
-        return json.loads(text)
+        return _decode_json(text)
     except json.JSONDecodeError as error:
         raise BadInput(f"{where}: not JSON ({error.msg}); nothing imported") from None
+    except _RepeatedKey as error:
+        raise BadInput(f"{where}: {error}; nothing imported") from None
     except ValueError as error:  # e.g. an integer of thousands of digits
         raise BadInput(f"{where}: not a value rapport reads ({error}); nothing imported") from None
 
@@ -353,9 +381,11 @@ def read_jsonl(stream: IO[bytes]) -> Iterator[tuple[str, Any]]:
 def read_json(stream: IO[bytes]) -> Iterator[tuple[str, Any]]:
     text = "".join(line for _, line in decoded_lines(stream))
     try:
-        document = json.loads(text)
+        document = _decode_json(text)
     except json.JSONDecodeError as error:
         raise BadInput(f"line {error.lineno}: not JSON ({error.msg}); nothing imported") from None
+    except _RepeatedKey as error:
+        raise BadInput(f"{error}; nothing imported") from None
     except ValueError as error:
         raise BadInput(f"not a value rapport reads ({error}); nothing imported") from None
     if not isinstance(document, dict) or not isinstance(document.get("records"), list):
@@ -373,6 +403,12 @@ def _from_csv(row: dict[str | None, Any], raw: bool) -> Record:
     if None in row:
         raise RecordError("has more cells than the header row has columns")
     kind = row.get("type", "")
+    # A filled cell in a column the record's type does not have would be dropped unseen.
+    fields: Container[str] = ("format",) if kind == "header" else SCHEMA.get(kind, {})
+    for name, cell in row.items():
+        if cell and name != "type" and name not in fields and fields:
+            what = "the header" if kind == "header" else f"a {kind}"
+            raise RecordError(f"has a value in the column {name!r}, which {what} does not have")
     if kind == "header":
         cell = row.get("format") or ""
         return {"type": "header", "format": int(cell) if _INTEGER.fullmatch(cell) else cell}
@@ -382,7 +418,8 @@ def _from_csv(row: dict[str | None, Any], raw: bool) -> Record:
         if field.csv == "tags":
             record[name] = cell.split()
         elif field.csv == "bool":
-            record[name] = {"true": True, "false": False}.get(cell, cell or False)
+            # Excel writes TRUE and FALSE when it saves the file again.
+            record[name] = {"true": True, "false": False}.get(cell.lower(), cell or False)
         elif field.csv == "int":
             record[name] = int(cell) if _INTEGER.fullmatch(cell) else (cell or None)
         elif field.csv == "user":
@@ -411,6 +448,7 @@ def read_csv(stream: IO[bytes], *, raw: bool = False) -> Iterator[tuple[str, Any
             raise BadInput(
                 "line 1: a rapport CSV starts with a header row naming 'type'; nothing imported"
             )
+        _check_columns(reader.fieldnames)
         at["start"] = 0
         for row in reader:
             where = f"line {at['start']}"
@@ -422,6 +460,23 @@ def read_csv(stream: IO[bytes], *, raw: bool = False) -> Iterator[tuple[str, Any
     except csv.Error as error:
         where = at["start"] or at["line"]
         raise BadInput(f"line {where}: not CSV ({error}); nothing imported") from None
+
+
+def _check_columns(columns: list[str]) -> None:
+    """Each column once, and only columns rapport writes: the rest would be dropped unseen."""
+    seen: set[str] = set()
+    for column in columns:
+        if column in seen:
+            raise BadInput(f"line 1: the column {column!r} appears twice; nothing imported")
+        if column not in _KNOWN_COLUMNS:
+            raise BadInput(
+                f"line 1: unknown column {column!r}; rapport's columns are "
+                f"{', '.join(CSV_COLUMNS)}; nothing imported"
+            )
+        seen.add(column)
+
+
+_KNOWN_COLUMNS = frozenset(CSV_COLUMNS)
 
 
 READERS: dict[str, Callable[..., Iterator[tuple[str, Any]]]] = {
@@ -451,7 +506,7 @@ def _values(card: Any, key: str) -> list[str]:
 
 
 def read_vcards(stream: IO[bytes]) -> list[Contact]:
-    """Contacts from a vCard 3 or 4 file (an address book export).
+    """Contacts from a vCard 2.1, 3 or 4 file (an address book or a phone's export).
 
     The cards are found here and handed to vobject one by one, so an error names the line
     of the file it is on (vobject's own line numbers are off in 0.9.9).
@@ -459,19 +514,67 @@ def read_vcards(stream: IO[bytes]) -> list[Contact]:
     import vobject
 
     contacts = []
-    for start, lines in _cards(decoded_lines(stream)):
+    for start, lines in _cards(_soft_breaks_joined(decoded_lines(stream))):
         try:
             card = vobject.readOne("".join(text for _, text in lines))
         except vobject.base.ParseError as error:
             where = next((n for n, text in lines if not _CONTENT_LINE.match(text)), start)
             reason = re.sub(r"^At line \d+: ", "", str(error))
             raise BadInput(f"line {where}: not a vCard ({reason}); nothing imported") from None
+        except (UnicodeDecodeError, LookupError):
+            raise _undecodable(lines, start) from None
         contacts.append(_contact(card, start))
     return contacts
 
 
 # name[;parameters]:value, a folded continuation (starts with a blank), or an empty line.
 _CONTENT_LINE = re.compile(r"[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)?(?:;[^:]*)?:|[ \t]|\r?\n?$")
+# vCard 2.1 marks a quoted-printable value with ENCODING=QUOTED-PRINTABLE or the bare word.
+_QUOTED_PRINTABLE = re.compile(r"[^:;]+;(?:[^:]*;)?(?:ENCODING=)?QUOTED-PRINTABLE[;:]", re.I)
+
+
+def _soft_breaks_joined(lines: Iterable[tuple[int, str]]) -> Iterator[tuple[int, str]]:
+    """Lines, with vCard 2.1's quoted-printable soft line breaks undone.
+
+    Phones (Nokia, Android) break a long quoted-printable value with `=` at the end of a
+    line; the next line goes on with the value, even when it starts with a blank or looks
+    like `END:VCARD`. Dropping the `=` and the line break is what quoted-printable means
+    by it, so the joined line decodes to the same value and keeps its first line's number.
+    """
+    pending: tuple[int, str] | None = None
+    for number, text in lines:
+        if pending is not None:
+            if text.strip():
+                number, text = pending[0], pending[1].rstrip("\r\n")[:-1] + text
+            else:  # a blank line ends the card's value, whatever came before
+                yield pending
+        pending = None
+        if _QUOTED_PRINTABLE.match(text) and text.rstrip("\r\n").endswith("="):
+            pending = (number, text)
+            continue
+        yield number, text
+    if pending is not None:
+        yield pending
+
+
+def _undecodable(lines: list[tuple[int, str]], start: int) -> BadInput:
+    """The line whose quoted-printable value is not text in its CHARSET (UTF-8 if none)."""
+    import vobject
+
+    for number, text in lines:
+        if _QUOTED_PRINTABLE.match(text):
+            charset = re.search(r";CHARSET=([^;:]+)", text.split(":", 1)[0], re.I)
+            name = charset.group(1) if charset else "UTF-8"
+            try:
+                vobject.base.textLineToContentLine(text.rstrip("\r\n"))
+            except LookupError:
+                return BadInput(f"line {number}: unknown CHARSET {name!r}; nothing imported")
+            except ValueError:
+                return BadInput(
+                    f"line {number}: the quoted-printable value is not {name} text "
+                    "(a CHARSET= parameter names the encoding); nothing imported"
+                )
+    return BadInput(f"line {start}: a vCard value in an unknown encoding; nothing imported")
 
 
 def _cards(
