@@ -390,6 +390,12 @@ def read_json(stream: IO[bytes]) -> Iterator[tuple[str, Any]]:
         raise BadInput(f"not a value rapport reads ({error}); nothing imported") from None
     if not isinstance(document, dict) or not isinstance(document.get("records"), list):
         raise BadInput('line 1: expected {"format": 1, "records": [...]}; nothing imported')
+    other = next((key for key in document if key not in ("format", "records")), None)
+    if other is not None:  # what it holds would be dropped unseen
+        raise BadInput(
+            f'the document has the key {other!r}; rapport reads "format" and "records"; '
+            "nothing imported"
+        )
     yield "the header", {"type": "header", "format": document.get("format")}
     # A JSON document has no lines to speak of once parsed: records are counted instead.
     for number, record in enumerate(document["records"], start=1):
