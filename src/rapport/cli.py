@@ -620,8 +620,9 @@ def clients(
 
     if tag is not None:
         tag = normalise_tags([tag])  # an empty or malformed tag is no filter: refuse it
+    db = _open(ctx)
     try:
-        rows = journal.client_rows(_open(ctx), sort=sort, tag=tag)
+        rows = journal.client_rows(db, sort=sort, tag=tag)
     except NoJournal:
         rows = []  # nobody yet; listing them should not create the file
     if as_json:
@@ -629,15 +630,32 @@ def clients(
 
         _print_json(client_rows_json(rows))
         return
-    if not rows and tag is not None:
-        _say(f"No client has the tag {tag!r}.")  # a filter that finds no one is no error
-        return
     if not rows:
-        _say('No clients yet. Add one: rapport add "Name" --company "Company"')
+        _say(_nobody_listed(db, tag))  # a filter that finds no one is no error
         return
     from rapport import render
 
     _out().print(render.clients_table(rows))
+
+
+def _nobody_listed(db: Database, tag: str | None) -> str:
+    """Why `clients` lists no one: say what was filtered, not that the journal is empty."""
+    from rapport import journal
+
+    try:
+        hidden = journal.archived_clients(db, tag=tag)
+    except NoJournal:
+        hidden = 0
+    archived = (
+        f"{hidden} archived client, which is not listed"
+        if hidden == 1
+        else f"{hidden} archived clients, which are not listed"
+    )
+    if tag is not None:
+        return f"No client has the tag {tag!r}" + (f" but {archived}." if hidden else ".")
+    if hidden:
+        return f"No clients to list; the journal holds {archived}."
+    return 'No clients yet. Add one: rapport add "Name" --company "Company"'
 
 
 @app.command()
