@@ -244,3 +244,24 @@ def test_a_real_process_with_a_bom_on_stdin(journal):
     done = rapport_process("log", "brandt", input=BOM + b"From Notepad")
     assert done.returncode == 0, done.stderr
     assert rows(journal, "SELECT note FROM interaction") == [("From Notepad",)]
+
+
+def test_a_csv_saved_again_by_a_german_excel(run, tmp_path):
+    """Semicolons, a byte-order mark and TRUE/FALSE: what Excel writes in German."""
+    import csv
+    import io
+
+    assert run("add", "Konrad Brandt", "--company", "Brandt; Vogel", "-t", "vip").exit_code == 0
+    assert run("log", "brandt", "Lunch, then a walk; long", "--kind", "lunch").exit_code == 0
+    exported = run("export", "-f", "csv").stdout
+    german = io.StringIO()
+    writer = csv.writer(german, delimiter=";", lineterminator="\r\n")
+    for row in csv.reader(io.StringIO(exported, newline="")):
+        writer.writerow([{"true": "TRUE", "false": "FALSE"}.get(cell, cell) for cell in row])
+    assert "FALSE" in german.getvalue()
+    dump = tmp_path / "excel.csv"
+    dump.write_bytes(BOM + german.getvalue().encode("utf-8"))
+    other = str(tmp_path / "other.db")
+    result = run("--db", other, "import", str(dump))
+    assert result.exit_code == 0, result.output
+    assert run("--db", other, "export").stdout == run("export").stdout

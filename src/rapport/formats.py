@@ -8,6 +8,7 @@ checked against SCHEMA before anything is written. vCard contacts are read here 
 from __future__ import annotations
 
 import csv
+import itertools
 import json
 import re
 import uuid as uuid_module
@@ -439,16 +440,17 @@ def read_csv(stream: IO[bytes], *, raw: bool = False) -> Iterator[tuple[str, Any
     """Records from rapport's CSV; each is named by the line it starts on (a quoted cell may
     hold newlines, so one record can span several lines)."""
     lines = decoded_lines(stream)
+    first = next(lines, None)
     at = {"line": 0, "start": 0}  # the last line read; the first line of the current record
 
     def text() -> Iterator[str]:
-        for number, line in lines:
+        for number, line in itertools.chain([first] if first else [], lines):
             at["line"] = number
             if not at["start"] and line.rstrip("\r\n"):  # csv skips only empty lines
                 at["start"] = number
             yield line
 
-    reader = csv.DictReader(text(), strict=True)
+    reader = csv.DictReader(text(), strict=True, delimiter=_delimiter(first[1] if first else ""))
     try:
         if reader.fieldnames is None or "type" not in reader.fieldnames:
             raise BadInput(
@@ -466,6 +468,12 @@ def read_csv(stream: IO[bytes], *, raw: bool = False) -> Iterator[tuple[str, Any
     except csv.Error as error:
         where = at["start"] or at["line"]
         raise BadInput(f"line {where}: not CSV ({error}); nothing imported") from None
+
+
+def _delimiter(header: str) -> str:
+    """`;` for a header row written with semicolons, as Excel saves CSV in German (and other)
+    locales; no column rapport writes holds either character, so the row tells."""
+    return ";" if ";" in header and "," not in header else ","
 
 
 def _check_columns(columns: list[str]) -> None:
