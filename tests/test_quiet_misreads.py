@@ -265,3 +265,19 @@ def test_a_csv_saved_again_by_a_german_excel(run, tmp_path):
     result = run("--db", other, "import", str(dump))
     assert result.exit_code == 0, result.output
     assert run("--db", other, "export").stdout == run("export").stdout
+
+
+def test_crlf_from_a_windows_pipe_is_a_line_end(run, journal):
+    assert run("add", "Konrad Brandt").exit_code == 0
+    assert run("log", "brandt", input=b"line one\r\nline two\r\n").exit_code == 0
+    assert rows(journal, "SELECT note FROM interaction") == [("line one\nline two",)]
+
+
+def test_a_vcard_company_on_two_lines_is_kept_on_one(run, journal):
+    card = (
+        "BEGIN:VCARD\r\nVERSION:2.1\r\nFN:Ann\r\n"
+        "ORG;ENCODING=QUOTED-PRINTABLE:Brandt=0D=0A& Vogel;Sales\r\n"
+        "TITLE:  Head  of   Sales \r\nEND:VCARD\r\n"
+    )
+    assert run("import", "-f", "vcf", "-", input=card).exit_code == 0
+    assert clients(journal) == [("Ann", "Brandt & Vogel, Sales", "Head of Sales", None)]

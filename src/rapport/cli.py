@@ -336,12 +336,14 @@ def _read_note(note: str | None, heading: str, what: str = "note") -> str:
     if note == "-" or not sys.stdin.isatty():
         data = typer.get_binary_stream("stdin").read()
         try:
-            # Notepad and PowerShell start UTF-8 with a byte-order mark; it is not text.
-            return data.removeprefix(b"\xef\xbb\xbf").decode("utf-8")
+            # Notepad and PowerShell start UTF-8 with a byte-order mark; it is not text. Their
+            # CRLF line ends become the \n that an argument or the editor gives.
+            text = data.removeprefix(b"\xef\xbb\xbf").decode("utf-8")
         except UnicodeDecodeError as error:
             raise BadInput(
                 f"the {what} on stdin is not UTF-8 (byte {error.start}); nothing written"
             ) from None
+        return text.replace("\r\n", "\n")
     from rapport.editor import note_from_editor
 
     return note_from_editor(heading)

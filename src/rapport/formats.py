@@ -640,13 +640,14 @@ def _contact(card: Any, line: int) -> Contact:
     if "org" in card.contents:
         value = card.org.value
         parts = value if isinstance(value, list) else [value]
-        organisation = ", ".join(p.strip() for p in parts if p and p.strip()) or None
+        # One line, as `add` keeps a name: a quoted-printable =0D=0A would break a table.
+        organisation = ", ".join(" ".join(p.split()) for p in parts if p and p.strip()) or None
     return Contact(
         line=line,
         name=" ".join(names[0].split()),
         uuid=_card_uuid((_values(card, "uid") or [None])[0]),
         company=organisation,
-        role=(_values(card, "title") or [None])[0],
+        role=" ".join((_values(card, "title") or [""])[0].split()) or None,
         emails=tuple(dict.fromkeys(_values(card, "email"))),
         # vCard 4 may write a number as a URI: tel:+49-40-555
         phones=tuple(dict.fromkeys(p.removeprefix("tel:") for p in _values(card, "tel"))),
