@@ -39,6 +39,14 @@ def settled(run, journal):
     return journal
 
 
+UUID = "0b0e0a8e-1111-4d3e-9a6a-2b2f3c4d5e6f"
+HEADER = '{"type":"header","format":1}\n'
+CLIENT = f'{{"type":"client","uuid":"{UUID}","name":"A"'  # the closing brace to come
+ROW = f"client,{UUID},A"
+# A card as a phone writes it, whose quoted-printable bytes are Latin-1 (=E4 is ä).
+VCARD_21 = ("BEGIN:VCARD\r\nVERSION:2.1\r\nFN;CHARSET=%s;ENCODING=QUOTED-PRINTABLE:J=E4=\r\n"
+            "ger\r\nEND:VCARD\r\n")  # fmt: skip
+
 CASES = {
     "invalid date": (["log", "berg", "x", "--at", "45th of Smarch"], None, "cannot read the date"),
     "ambiguous date": (["log", "berg", "x", "--at", "03/04/2026"], None, "is ambiguous"),
@@ -50,6 +58,34 @@ CASES = {
     "invalid UTF-8 on stdin": (["log", "berg"], b"\xff\xfe", "not UTF-8"),
     "a 20 MB note": (["log", "berg"], "x" * 20_000_000,
                      "is 20,000,000 bytes; rapport keeps notes up to 1 MiB, 1,048,576 bytes"),
+    # Inputs that were taken and quietly turned into something else.
+    "empty fact from stdin": (["fact", "berg", "-"], "\ufeff  \n", "empty fact"),
+    "an empty tag filters nothing": (["clients", "--tag", ""], None, "bad tag ''"),
+    "an empty --client filters nothing": (["search", "hello", "--client", " "], None,
+                                          "give a client name after --client"),
+    "a JSONL field rapport does not know": (["import", "-"], HEADER + CLIENT + ',"compnay":"X"}',
+                                            "line 2: the record has the field 'compnay'"),
+    "a JSON key named twice": (["import", "-"], HEADER + CLIENT + ',"name":"B"}',
+                               "line 2: the key 'name' appears twice in one object"),
+    "a JSON document with another key": (["import", "-f", "json", "-"],
+                                         '{"format":1,"records":[],"contacts":[{"name":"A"}]}',
+                                         "the document has the key 'contacts'"),
+    "a format that is 1.0": (["import", "-"], '{"type":"header","format":1.0}\n',
+                             "line 1: the record is format 1.0"),
+    "a CSV column rapport does not know": (["import", "-f", "csv", "-"],
+                                           f"type,uuid,name,notes\r\n{ROW},x\r\n",
+                                           "line 1: unknown column 'notes'"),
+    "a CSV column twice": (["import", "-f", "csv", "-"],
+                           f"type,uuid,name,name\r\n{ROW},B\r\n",
+                           "line 1: the column 'name' appears twice"),
+    "a CSV cell its type lacks": (["import", "-f", "csv", "-"],
+                                  f"type,uuid,name,note\r\n{ROW},hi\r\n",
+                                  "line 2: the row has a value in the column 'note', which a "
+                                  "client does not have"),
+    "a vCard 2.1 value not in its CHARSET": (["import", "-f", "vcf", "-"], VCARD_21 % "UTF-8",
+                                             "line 3: the quoted-printable value is not UTF-8"),
+    "a vCard 2.1 CHARSET unknown": (["import", "-f", "vcf", "-"], VCARD_21 % "KLINGON",
+                                    "line 3: unknown CHARSET 'KLINGON'"),
 }  # fmt: skip
 
 

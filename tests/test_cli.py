@@ -80,3 +80,29 @@ def test_a_journal_that_cannot_be_created_is_exit_1_one_line(run, tmp_path):
     assert re.fullmatch(
         r"rapport: cannot create the journal .*j\.db: Not a directory\n", result.stderr
     )
+
+
+def _command_paths(command, path=()):
+    """Every command and group under `command`, as the words that reach it."""
+    yield path
+    for name, sub in getattr(command, "commands", {}).items():
+        yield from _command_paths(sub, (*path, name))
+
+
+def test_help_names_every_value_with_a_word(run):
+    """`--at DATE`, `CLIENT`, not Typer's `--at <str>`, `{client}` or `<list[str]>`."""
+    from typer.main import get_command
+
+    paths = list(_command_paths(get_command(app)))
+    assert len(paths) > len(COMMANDS)  # the walk found every command, groups too
+    for path in paths:
+        result = run(*path, "--help")
+        assert result.exit_code == 0, result.output
+        shown = result.stdout
+        assert not re.search(r"<[^<>\s]+>|\{[^{}\s]+\}", shown), f"rapport {' '.join(path)}"
+        assert shown.startswith(f"Usage: rapport {' '.join(path)}".replace("  ", " "))
+    usage = run("log", "--help").stdout
+    assert usage.startswith("Usage: rapport log [OPTIONS] CLIENT [NOTE]\n")
+    assert re.search(r"^  --at DATE ", usage, re.M)
+    assert re.search(r"^  -t, --tag TAG ", usage, re.M)
+    assert re.search(r"^  CLIENT +Who:", usage, re.M)

@@ -71,3 +71,23 @@ def test_tag_filter_is_literal(run, three):
     assert run("clients", "--json", "--tag", "%").exit_code == 2  # not a tag at all
     assert json.loads(run("clients", "--json", "--tag", "_gency").stdout) == []
     assert len(json.loads(run("clients", "--json", "--tag", "AGENCY").stdout)) == 1
+
+
+def test_archived_clients_are_not_called_no_clients(run, journal):
+    """A journal whose clients are all archived is not empty, and says so."""
+    archived = (
+        '{"type":"client","uuid":"0b0e0a8e-1111-4d3e-9a6a-2b2f3c4d5e6f","name":"Ann",'
+        '"tags":["vip"],"archived":true}\n'
+    )
+    assert run("import", "-", input=archived).exit_code == 0
+    result = run("clients")
+    assert result.exit_code == 0, result.output
+    assert result.stdout == ""
+    assert result.stderr == (
+        "No clients to list; the journal holds 1 archived client, which is not listed.\n"
+    )
+    tagged = run("clients", "--tag", "vip")
+    assert (
+        tagged.stderr == "No client has the tag 'vip' but 1 archived client, which is not listed.\n"
+    )
+    assert run("clients", "--tag", "other").stderr == "No client has the tag 'other'.\n"

@@ -19,7 +19,7 @@ import typer
 
 # Typer vendors Click; its exceptions live here.
 from typer._click.exceptions import ClickException, NoArgsIsHelpError
-from typer.core import TyperGroup
+from typer.core import TyperArgument, TyperCommand, TyperGroup
 
 from rapport import __version__
 from rapport.display import json_escaped, visible
@@ -78,6 +78,52 @@ class RapportGroup(TyperGroup):
         return code
 
 
+class RapportCommand(TyperCommand):
+    """Help that names each value with a word (NAME, DATE, N), as Click's own help does.
+
+    Typer 0.29 writes the Python type instead (`<str>`, `<list[str]>`) and wraps required
+    arguments in braces (`{client}`). Options name their values with metavar=; arguments
+    are named here, by their metavar or their name in capitals.
+    """
+
+    def collect_usage_pieces(self, ctx: Any) -> list[str]:
+        pieces = [self.options_metavar] if self.options_metavar else []
+        for param in self.get_params(ctx):
+            if isinstance(param, TyperArgument):
+                word = _argument_word(param)
+                pieces.append(word if param.required else f"[{word}]")
+            else:
+                pieces.extend(param.get_usage_pieces(ctx))
+        return pieces
+
+    def format_options(self, ctx: Any, formatter: Any) -> None:
+        arguments, options = [], []
+        for param in self.get_params(ctx):
+            record = param.get_help_record(ctx)
+            if record is None:
+                continue
+            if isinstance(param, TyperArgument):
+                arguments.append((_argument_word(param), record[1]))
+            else:
+                options.append(record)
+        for title, rows in (("Arguments", arguments), ("Options", options)):
+            if rows:
+                with formatter.section(title):
+                    formatter.write_dl(rows)
+
+
+def _argument_word(argument: TyperArgument) -> str:
+    word = argument.metavar or (argument.name or "value").upper()
+    return word if argument.nargs == 1 else f"{word}..."
+
+
+class RapportTyper(typer.Typer):
+    """A Typer whose commands are RapportCommands unless they say otherwise."""
+
+    def command(self, *args: Any, cls: type[TyperCommand] | None = None, **kwargs: Any) -> Any:
+        return super().command(*args, cls=cls or RapportCommand, **kwargs)
+
+
 def _fail(message: str, code: int) -> int:
     if os.environ.get(DEBUG_VAR) and sys.exc_info()[0] is not None:
         import traceback
@@ -102,7 +148,7 @@ def _check_utf8(args: Sequence[str]) -> None:
             raise BadInput(f"{what} '{shown}' is not UTF-8; nothing written") from None
 
 
-app = typer.Typer(
+app = RapportTyper(
     cls=RapportGroup,
     name="rapport",
     help="A relationship journal: write down first impressions, log every contact, "
@@ -128,13 +174,18 @@ def main_options(
         str | None,
         typer.Option(
             "--db",
+            metavar="FILE|URL",
             help="Journal file, or a postgresql://user@host/database URL for a team journal "
             "[default: $RAPPORT_DB, else your data folder].",
         ),
     ] = None,
     author: Annotated[
         str | None,
-        typer.Option("--author", help="Who writes [default: $RAPPORT_AUTHOR, else your login]."),
+        typer.Option(
+            "--author",
+            metavar="NAME",
+            help="Who writes [default: $RAPPORT_AUTHOR, else your login].",
+        ),
     ] = None,
     version: Annotated[
         bool,
@@ -260,7 +311,9 @@ def _complete_client(ctx: typer.Context, incomplete: str) -> list[str]:
 # Shared option declarations, so every command spells them the same way.
 AtOption = Annotated[
     str | None,
-    typer.Option("--at", help="When it happened: ISO 8601 or 'yesterday 15:00', 'gestern'."),
+    typer.Option(
+        "--at", metavar="DATE", help="When it happened: ISO 8601 or 'yesterday 15:00', 'gestern'."
+    ),
 ]
 FutureOption = Annotated[
     bool, typer.Option("--future", help="Allow a date in the future (a planned contact).")
@@ -269,13 +322,16 @@ JsonOption = Annotated[
     bool, typer.Option("--json", help="Print JSON instead (fields: docs/export-format.md).")
 ]
 SvgOption = Annotated[
-    Path | None, typer.Option("--svg", help="Also save what is shown as an SVG picture.")
+    Path | None,
+    typer.Option("--svg", metavar="FILE", help="Also save what is shown as an SVG picture."),
 ]
 HtmlOption = Annotated[
-    Path | None, typer.Option("--html", help="Also save what is shown as an HTML page.")
+    Path | None,
+    typer.Option("--html", metavar="FILE", help="Also save what is shown as an HTML page."),
 ]
 TagOption = Annotated[
-    list[str] | None, typer.Option("--tag", "-t", help="A tag; repeat for several.")
+    list[str] | None,
+    typer.Option("--tag", "-t", metavar="TAG", help="A tag; repeat for several."),
 ]
 
 
@@ -286,13 +342,18 @@ TagOption = Annotated[
 def add(
     ctx: typer.Context,
     name: Annotated[str, typer.Argument(help="The person's name.")],
-    company: Annotated[str | None, typer.Option("--company", "-c")] = None,
-    role: Annotated[str | None, typer.Option("--role", "-r")] = None,
-    email: Annotated[str | None, typer.Option("--email")] = None,
-    phone: Annotated[str | None, typer.Option("--phone")] = None,
+    company: Annotated[
+        str | None, typer.Option("--company", "-c", metavar="COMPANY", help="Where they work.")
+    ] = None,
+    role: Annotated[
+        str | None, typer.Option("--role", "-r", metavar="ROLE", help="What they do there.")
+    ] = None,
+    email: Annotated[str | None, typer.Option("--email", metavar="EMAIL")] = None,
+    phone: Annotated[str | None, typer.Option("--phone", metavar="PHONE")] = None,
     tag: TagOption = None,
     every: Annotated[
-        str | None, typer.Option("--every", help="Keep in touch every 30d, 2w, 3m, 1y.")
+        str | None,
+        typer.Option("--every", metavar="PERIOD", help="Keep in touch every 30d, 2w, 3m, 1y."),
     ] = None,
 ) -> None:
     """Add a client.
@@ -317,18 +378,21 @@ def add(
     _say(f"Added {label(client.name, client.company)}  [{short_id(client.uuid)}]")
 
 
-def _read_note(note: str | None, heading: str) -> str:
-    """The note: the argument, else piped stdin (or `-`), else the user's editor."""
+def _read_note(note: str | None, heading: str, what: str = "note") -> str:
+    """The text: the argument, else piped stdin (or `-`), else the user's editor."""
     if note is not None and note != "-":
         return note
     if note == "-" or not sys.stdin.isatty():
         data = typer.get_binary_stream("stdin").read()
         try:
-            return data.decode("utf-8")
+            # Notepad and PowerShell start UTF-8 with a byte-order mark; it is not text. Their
+            # CRLF line ends become the \n that an argument or the editor gives.
+            text = data.removeprefix(b"\xef\xbb\xbf").decode("utf-8")
         except UnicodeDecodeError as error:
             raise BadInput(
-                f"the note on stdin is not UTF-8 (byte {error.start}); nothing written"
+                f"the {what} on stdin is not UTF-8 (byte {error.start}); nothing written"
             ) from None
+        return text.replace("\r\n", "\n")
     from rapport.editor import note_from_editor
 
     return note_from_editor(heading)
@@ -366,16 +430,27 @@ def log(
     ] = None,
     kind: Annotated[
         str,
-        typer.Option("--kind", "-k", help="call, meeting, lunch, email, message, event, note."),
+        typer.Option(
+            "--kind",
+            "-k",
+            metavar="KIND",
+            help="call, meeting, lunch, email, message, event, note.",
+        ),
     ] = "note",
     at: AtOption = None,
-    mood: Annotated[int | None, typer.Option("--mood", "-m", help="How it went, -2 to +2.")] = None,
+    mood: Annotated[
+        int | None, typer.Option("--mood", "-m", metavar="N", help="How it went, -2 to +2.")
+    ] = None,
     tag: TagOption = None,
     follow_up: Annotated[
-        str | None, typer.Option("--follow-up", "-f", help="Something you promised to do.")
+        str | None,
+        typer.Option("--follow-up", "-f", metavar="TEXT", help="Something you promised to do."),
     ] = None,
     due: Annotated[
-        str | None, typer.Option("--due", help="When the follow-up is due: 'friday', 2026-12-01.")
+        str | None,
+        typer.Option(
+            "--due", metavar="DATE", help="When the follow-up is due: 'friday', 2026-12-01."
+        ),
     ] = None,
     create: Annotated[
         bool, typer.Option("--create", help="Create the client if nobody matches.")
@@ -437,9 +512,12 @@ def log(
 def impression(
     ctx: typer.Context,
     client: Annotated[str, typer.Argument(help="Who.", autocompletion=_complete_client)],
-    text: Annotated[str, typer.Argument(help="How you see them now.")],
+    text: Annotated[
+        str | None,
+        typer.Argument(help="How you see them now. Omit to read stdin, or to open $EDITOR."),
+    ] = None,
     score: Annotated[
-        int | None, typer.Option("--score", "-s", help="-2 (wary) to +2 (warm).")
+        int | None, typer.Option("--score", "-s", metavar="N", help="-2 (wary) to +2 (warm).")
     ] = None,
     at: AtOption = None,
     first: Annotated[
@@ -459,8 +537,10 @@ def impression(
     from rapport import journal
     from rapport.records import short_id
 
+    db = _open(ctx)
+    text = _text_of(db, client, text, f"Impression of {client}", "impression")
     recorded = journal.add_impression(
-        _open(ctx),
+        db,
         client,
         text,
         score=score,
@@ -473,15 +553,31 @@ def impression(
     _say(f"{verb} impression of {recorded.client.name}  [{short_id(recorded.impression.uuid)}]")
 
 
+def _text_of(db: Database, client: str, text: str | None, heading: str, what: str) -> str:
+    """The text as `log` reads its note; before an editor opens, the client must be found."""
+    if text is None and sys.stdin.isatty():
+        from rapport import plainsql
+
+        plainsql.lookup(db, client)  # fails as the command would: no one, or several
+    return _read_note(text, heading, what)
+
+
 @app.command()
 def fact(
     ctx: typer.Context,
     client: Annotated[str, typer.Argument(help="Who.", autocompletion=_complete_client)],
-    text: Annotated[str, typer.Argument(help="What you learned about them as a person.")],
+    text: Annotated[
+        str | None,
+        typer.Argument(
+            help="What you learned about them as a person. Omit to read stdin, or to open $EDITOR."
+        ),
+    ] = None,
     topic: Annotated[
         str,
         typer.Option(
-            "--topic", help="family, hobby, interest, challenge, preference, birthday, other."
+            "--topic",
+            metavar="TOPIC",
+            help="family, hobby, interest, challenge, preference, birthday, other.",
         ),
     ] = "other",
     at: AtOption = None,
@@ -494,8 +590,10 @@ def fact(
     from rapport import journal
     from rapport.records import short_id
 
+    db = _open(ctx)
+    text = _text_of(db, client, text, f"Fact about {client}", "fact")
     client_row, row = journal.add_fact(
-        _open(ctx), client, text, topic=topic, at=_when(at), allow_future=future
+        db, client, text, topic=topic, at=_when(at), allow_future=future
     )
     detail = {"other": "a detail", "interest": "an interest detail"}.get(
         row.topic, f"a {row.topic} detail"
@@ -515,11 +613,15 @@ def show(
     limit: Annotated[
         int | None,
         typer.Option(
-            "--limit", "-n", help="Timeline entries to show; 0 for all [default: 10; JSON: all]."
+            "--limit",
+            "-n",
+            metavar="N",
+            help="Timeline entries to show; 0 for all [default: 10; JSON: all].",
         ),
     ] = None,
     since: Annotated[
-        str | None, typer.Option("--since", help="Only the timeline since: '3 months ago'.")
+        str | None,
+        typer.Option("--since", metavar="DATE", help="Only the timeline since: '3 months ago'."),
     ] = None,
     as_json: JsonOption = False,
     svg: SvgOption = None,
@@ -550,10 +652,13 @@ def show(
 def clients(
     ctx: typer.Context,
     sort: Annotated[
-        str, typer.Option("--sort", help="name, last (recent first), count or overdue.")
+        str,
+        typer.Option(
+            "--sort", metavar="ORDER", help="name, last (recent first), count or overdue."
+        ),
     ] = "name",
     tag: Annotated[
-        str | None, typer.Option("--tag", "-t", help="Only clients with this tag.")
+        str | None, typer.Option("--tag", "-t", metavar="TAG", help="Only clients with this tag.")
     ] = None,
     as_json: JsonOption = False,
 ) -> None:
@@ -562,9 +667,13 @@ def clients(
     Example: rapport clients --sort overdue
     """
     from rapport import journal
+    from rapport.checks import normalise_tags
 
+    if tag is not None:
+        tag = normalise_tags([tag])  # an empty or malformed tag is no filter: refuse it
+    db = _open(ctx)
     try:
-        rows = journal.client_rows(_open(ctx), sort=sort, tag=tag)
+        rows = journal.client_rows(db, sort=sort, tag=tag)
     except NoJournal:
         rows = []  # nobody yet; listing them should not create the file
     if as_json:
@@ -573,11 +682,31 @@ def clients(
         _print_json(client_rows_json(rows))
         return
     if not rows:
-        _say('No clients yet. Add one: rapport add "Name" --company "Company"')
+        _say(_nobody_listed(db, tag))  # a filter that finds no one is no error
         return
     from rapport import render
 
     _out().print(render.clients_table(rows))
+
+
+def _nobody_listed(db: Database, tag: str | None) -> str:
+    """Why `clients` lists no one: say what was filtered, not that the journal is empty."""
+    from rapport import journal
+
+    try:
+        hidden = journal.archived_clients(db, tag=tag)
+    except NoJournal:
+        hidden = 0
+    archived = (
+        f"{hidden} archived client, which is not listed"
+        if hidden == 1
+        else f"{hidden} archived clients, which are not listed"
+    )
+    if tag is not None:
+        return f"No client has the tag {tag!r}" + (f" but {archived}." if hidden else ".")
+    if hidden:
+        return f"No clients to list; the journal holds {archived}."
+    return 'No clients yet. Add one: rapport add "Name" --company "Company"'
 
 
 @app.command()
@@ -612,28 +741,42 @@ def demo(
 def export(
     ctx: typer.Context,
     fmt: Annotated[
-        str, typer.Option("--format", "-f", help="jsonl, json, csv or markdown.")
+        str, typer.Option("--format", "-f", metavar="FORMAT", help="jsonl, json, csv or markdown.")
     ] = "jsonl",
     output: Annotated[
-        Path | None, typer.Option("--output", "-o", help="Write to FILE (0600) instead of stdout.")
+        Path | None,
+        typer.Option(
+            "--output", "-o", metavar="FILE", help="Write to FILE (0600) instead of stdout."
+        ),
     ] = None,
     client: Annotated[
         list[str] | None,
         typer.Option(
             "--client",
             "-c",
+            metavar="CLIENT",
             help="Only this client; repeat for several.",
             autocompletion=_complete_client,
         ),
     ] = None,
-    since: Annotated[str | None, typer.Option("--since", help="Entries from this time on.")] = None,
-    until: Annotated[str | None, typer.Option("--until", help="Entries up to this time.")] = None,
+    since: Annotated[
+        str | None, typer.Option("--since", metavar="DATE", help="Entries from this time on.")
+    ] = None,
+    until: Annotated[
+        str | None, typer.Option("--until", metavar="DATE", help="Entries up to this time.")
+    ] = None,
     kind: Annotated[
-        list[str] | None, typer.Option("--kind", "-k", help="Only interactions of this kind.")
+        list[str] | None,
+        typer.Option("--kind", "-k", metavar="KIND", help="Only interactions of this kind."),
     ] = None,
     record_type: Annotated[
         list[str] | None,
-        typer.Option("--type", "-t", help="client, interaction, impression, fact, follow-up."),
+        typer.Option(
+            "--type",
+            "-t",
+            metavar="TYPE",
+            help="client, interaction, impression, fact, follow-up.",
+        ),
     ] = None,
     raw: Annotated[
         bool, typer.Option("--raw", help="CSV: leave cells starting with = + - @ as written.")
@@ -699,12 +842,15 @@ def _output(path: Path | None) -> Iterator[IO[str]]:
 @app.command("import")
 def import_(
     ctx: typer.Context,
-    source: Annotated[
-        str, typer.Argument(help="A file, or - for stdin.", metavar="[FILE|-]")
-    ] = "-",
+    source: Annotated[str, typer.Argument(help="A file, or - for stdin.", metavar="FILE|-")] = "-",
     fmt: Annotated[
         str | None,
-        typer.Option("--format", "-f", help="jsonl, json, csv or vcf [default: from FILE's name]."),
+        typer.Option(
+            "--format",
+            "-f",
+            metavar="FORMAT",
+            help="jsonl, json, csv or vcf [default: from FILE's name].",
+        ),
     ] = None,
     update: Annotated[
         bool, typer.Option("--update", help="Overwrite records that differ from the journal.")
@@ -850,6 +996,7 @@ def _import_summary(source: str, report: Any) -> str:
 
 
 def _contacts_summary(source: str, report: Any) -> str:
+    source = "stdin" if source == "-" else source
     counts = (
         f"{report.added} new, {report.updated} updated, {report.unchanged} unchanged clients; "
         f"{report.birthdays} birthday{'s' if report.birthdays != 1 else ''} noted"
@@ -870,13 +1017,23 @@ def search(
     ],
     client: Annotated[
         str | None,
-        typer.Option("--client", "-c", help="Only this client.", autocompletion=_complete_client),
+        typer.Option(
+            "--client",
+            "-c",
+            metavar="CLIENT",
+            help="Only this client.",
+            autocompletion=_complete_client,
+        ),
     ] = None,
-    since: Annotated[str | None, typer.Option("--since", help="Only entries since then.")] = None,
+    since: Annotated[
+        str | None, typer.Option("--since", metavar="DATE", help="Only entries since then.")
+    ] = None,
     latest: Annotated[
         bool, typer.Option("--latest", help="Newest first instead of best match.")
     ] = False,
-    limit: Annotated[int, typer.Option("--limit", "-n", help="At most this many results.")] = 20,
+    limit: Annotated[
+        int, typer.Option("--limit", "-n", metavar="N", help="At most this many results.")
+    ] = 20,
     as_json: JsonOption = False,
 ) -> None:
     """Search notes, impressions, facts and follow-ups; accents and case do not matter.
@@ -885,22 +1042,31 @@ def search(
     """
     from rapport.search import search as find
 
+    if client is not None and not client.strip():
+        raise BadInput("give a client name after --client")  # else it would filter nothing
     hits = find(_open(ctx), query, client=client, since=_since(since), latest=latest, limit=limit)
     if as_json:
         from rapport.records import hit_record
 
         _print_json([hit_record(hit) for hit in hits])
         return
-    from rapport import render
+    from rapport import dates, render
 
-    _out().print(render.search_results(query, hits))
+    # With nothing found, say where rapport looked: a filter may be why.
+    scope = (f" about {client!r}" if client else "") + (
+        f" since {dates.format_day(after)}" if after else ""
+    )
+    _out().print(render.search_results(query, hits, scope))
 
 
 @app.command()
 def due(
     ctx: typer.Context,
     within: Annotated[
-        str, typer.Option("--within", "-w", help="Also what falls due in the next 7d, 2w, …")
+        str,
+        typer.Option(
+            "--within", "-w", metavar="PERIOD", help="Also what falls due in the next 7d, 2w, …"
+        ),
     ] = "0d",
     as_json: JsonOption = False,
 ) -> None:
@@ -934,7 +1100,8 @@ def todo(
     client: Annotated[str, typer.Argument(help="Who it is for.", autocompletion=_complete_client)],
     text: Annotated[str, typer.Argument(help="What you want to do.")],
     due_when: Annotated[
-        str | None, typer.Option("--due", help="When: 'friday', 'in 2 weeks', 2026-12-01.")
+        str | None,
+        typer.Option("--due", metavar="DATE", help="When: 'friday', 'in 2 weeks', 2026-12-01."),
     ] = None,
 ) -> None:
     """Add a follow-up without logging a contact.
@@ -1029,18 +1196,27 @@ def edit(
     note: Annotated[
         str | None,
         typer.Option(
-            "--note", "--text", help="New text of the note, impression, fact or follow-up."
+            "--note",
+            "--text",
+            metavar="TEXT",
+            help="New text of the note, impression, fact or follow-up.",
         ),
     ] = None,
     at: AtOption = None,
-    kind: Annotated[str | None, typer.Option("--kind", "-k", help="New kind of contact.")] = None,
-    mood: Annotated[int | None, typer.Option("--mood", "-m", help="New mood, -2 to +2.")] = None,
-    score: Annotated[
-        int | None, typer.Option("--score", "-s", help="New impression score.")
+    kind: Annotated[
+        str | None, typer.Option("--kind", "-k", metavar="KIND", help="New kind of contact.")
     ] = None,
-    topic: Annotated[str | None, typer.Option("--topic", help="New topic of a fact.")] = None,
+    mood: Annotated[
+        int | None, typer.Option("--mood", "-m", metavar="N", help="New mood, -2 to +2.")
+    ] = None,
+    score: Annotated[
+        int | None, typer.Option("--score", "-s", metavar="N", help="New impression score.")
+    ] = None,
+    topic: Annotated[
+        str | None, typer.Option("--topic", metavar="TOPIC", help="New topic of a fact.")
+    ] = None,
     due_when: Annotated[
-        str | None, typer.Option("--due", help="New due day of a follow-up.")
+        str | None, typer.Option("--due", metavar="DATE", help="New due day of a follow-up.")
     ] = None,
     future: FutureOption = False,
 ) -> None:
@@ -1232,7 +1408,7 @@ def check(ctx: typer.Context) -> None:
         raise typer.Exit(1)
 
 
-db_app = typer.Typer(help="Where the journal is and what it holds.", no_args_is_help=True)
+db_app = RapportTyper(help="Where the journal is and what it holds.", no_args_is_help=True)
 app.add_typer(db_app, name="db")
 
 

@@ -8,18 +8,26 @@ import subprocess
 import tempfile
 from pathlib import Path
 
-from rapport.errors import RapportError
+from rapport.errors import BadInput, RapportError
 
-COMMENT = "#"
+# The first of these that starts no line of the text being edited marks the template's
+# comments, as git's core.commentChar=auto does: a note line "# agenda" stays a note line.
+COMMENTS = "#;%@!$&|"
+
+
+def comment_marker(text: str) -> str:
+    starts = {line[:1] for line in text.splitlines()}
+    return next((marker for marker in COMMENTS if marker not in starts), COMMENTS[0])
 
 
 def note_from_editor(heading: str, initial: str = "") -> str:
-    """Open the user's editor on a template; lines starting with # are dropped."""
+    """Open the user's editor on a template; its comment lines are dropped."""
     command = os.environ.get("VISUAL") or os.environ.get("EDITOR") or "vi"
+    comment = comment_marker(initial)
     template = (
-        f"{initial}\n{COMMENT} {heading}\n"
-        f"{COMMENT} Write the note above. Lines starting with '{COMMENT}' are ignored;\n"
-        f"{COMMENT} an empty note aborts and nothing is written.\n"
+        f"{initial}\n{comment} {heading}\n"
+        f"{comment} Write the note above. Lines starting with '{comment}' are ignored;\n"
+        f"{comment} an empty note aborts and nothing is written.\n"
     )
     # mkstemp creates the file 0600: the note is about a third party.
     fd, name = tempfile.mkstemp(prefix="rapport-", suffix=".md")
@@ -35,8 +43,16 @@ def note_from_editor(heading: str, initial: str = "") -> str:
             raise RapportError(
                 f"the editor exited with status {finished.returncode}; nothing written"
             )
-        text = path.read_text(encoding="utf-8")
+        data = path.read_bytes()
     finally:
         path.unlink(missing_ok=True)
-    lines = [line for line in text.splitlines() if not line.startswith(COMMENT)]
+    try:
+        # An editor that saves UTF-8 with a byte-order mark (Notepad does) adds no text.
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError as error:
+        raise BadInput(
+            f"the editor saved the note in another encoding than UTF-8 (byte {error.start + 1}); "
+            "nothing written"
+        ) from None
+    lines = [line for line in text.splitlines() if not line.startswith(comment)]
     return "\n".join(lines).strip()

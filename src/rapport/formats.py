@@ -8,10 +8,11 @@ checked against SCHEMA before anything is written. vCard contacts are read here 
 from __future__ import annotations
 
 import csv
+import itertools
 import json
 import re
 import uuid as uuid_module
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Container, Iterable, Iterator
 from dataclasses import dataclass
 from datetime import date, datetime, timezone
 from typing import IO, Any
@@ -233,13 +234,14 @@ def check_record(record: Any) -> tuple[str, dict[str, Any]]:
         raise RecordError("is not a JSON object")
     kind = record.get("type")
     if kind == "header":
-        if record.get("format") != FORMAT:
-            raise RecordError(
-                f"is format {record.get('format')!r}; this rapport reads format {FORMAT}"
-            )
+        version = record.get("format")
+        if type(version) is not int or version != FORMAT:  # neither 1.0 nor true is 1 here
+            raise RecordError(f"is format {version!r}; this rapport reads format {FORMAT}")
+        _no_other_fields(record, ("type", "format"), "the header")
         return "header", {}
     if kind not in SCHEMA:
         raise RecordError(f"has unknown type {kind!r}; expected one of {', '.join(TYPES)}")
+    _no_other_fields(record, SCHEMA[kind], f"a {kind}")
     values = {}
     for name, field in SCHEMA[kind].items():
         value = record.get(name)
@@ -253,6 +255,13 @@ def check_record(record: Any) -> tuple[str, dict[str, Any]]:
         except RecordError as error:
             raise RecordError(f"field {name!r} {error}") from None
     return kind, values
+
+
+def _no_other_fields(record: dict[str, Any], fields: Container[str], what: str) -> None:
+    """A field rapport does not know (a typo, another program's) would be dropped unseen."""
+    for name in record:
+        if name != "type" and name not in fields:
+            raise RecordError(f"has the field {name!r}, which {what} record does not have")
 
 
 # -- writing ------------------------------------------------------------------------------
@@ -342,11 +351,31 @@ def decoded_lines(stream: IO[bytes]) -> Iterator[tuple[int, str]]:
             ) from None
 
 
+class _RepeatedKey(ValueError):
+    """A JSON object names a key twice; json.loads would keep the last value unseen."""
+
+
+def _unique_keys(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    record = dict(pairs)
+    if len(record) != len(pairs):
+        seen: set[str] = set()
+        for key, _ in pairs:
+            if key in seen:
+                raise _RepeatedKey(f"the key {key!r} appears twice in one object")
+            seen.add(key)
+    return record
+
+
+_decode_json = json.JSONDecoder(object_pairs_hook=_unique_keys).decode
+
+
 def _json(text: str, where: str) -> Any:
     try:
-        return json.loads(text)
+        return _decode_json(text)
     except json.JSONDecodeError as error:
         raise BadInput(f"{where}: not JSON ({error.msg}); nothing imported") from None
+    except _RepeatedKey as error:
+        raise BadInput(f"{where}: {error}; nothing imported") from None
     except ValueError as error:  # e.g. an integer of thousands of digits
         raise BadInput(f"{where}: not a value rapport reads ({error}); nothing imported") from None
 
@@ -360,13 +389,21 @@ def read_jsonl(stream: IO[bytes]) -> Iterator[tuple[str, Any]]:
 def read_json(stream: IO[bytes]) -> Iterator[tuple[str, Any]]:
     text = "".join(line for _, line in decoded_lines(stream))
     try:
-        document = json.loads(text)
+        document = _decode_json(text)
     except json.JSONDecodeError as error:
         raise BadInput(f"line {error.lineno}: not JSON ({error.msg}); nothing imported") from None
+    except _RepeatedKey as error:
+        raise BadInput(f"{error}; nothing imported") from None
     except ValueError as error:
         raise BadInput(f"not a value rapport reads ({error}); nothing imported") from None
     if not isinstance(document, dict) or not isinstance(document.get("records"), list):
         raise BadInput('line 1: expected {"format": 1, "records": [...]}; nothing imported')
+    other = next((key for key in document if key not in ("format", "records")), None)
+    if other is not None:  # what it holds would be dropped unseen
+        raise BadInput(
+            f'the document has the key {other!r}; rapport reads "format" and "records"; '
+            "nothing imported"
+        )
     yield "the header", {"type": "header", "format": document.get("format")}
     # A JSON document has no lines to speak of once parsed: records are counted instead.
     for number, record in enumerate(document["records"], start=1):
@@ -380,6 +417,12 @@ def _from_csv(row: dict[str | None, Any], raw: bool) -> Record:
     if None in row:
         raise RecordError("has more cells than the header row has columns")
     kind = row.get("type", "")
+    # A filled cell in a column the record's type does not have would be dropped unseen.
+    fields: Container[str] = ("format",) if kind == "header" else SCHEMA.get(kind, {})
+    for name, cell in row.items():
+        if cell and name != "type" and name not in fields and fields:
+            what = "the header" if kind == "header" else f"a {kind}"
+            raise RecordError(f"has a value in the column {name!r}, which {what} does not have")
     if kind == "header":
         cell = row.get("format") or ""
         return {"type": "header", "format": int(cell) if _INTEGER.fullmatch(cell) else cell}
@@ -389,7 +432,8 @@ def _from_csv(row: dict[str | None, Any], raw: bool) -> Record:
         if field.csv == "tags":
             record[name] = cell.split()
         elif field.csv == "bool":
-            record[name] = {"true": True, "false": False}.get(cell, cell or False)
+            # Excel writes TRUE and FALSE when it saves the file again.
+            record[name] = {"true": True, "false": False}.get(cell.lower(), cell or False)
         elif field.csv == "int":
             record[name] = int(cell) if _INTEGER.fullmatch(cell) else (cell or None)
         elif field.csv == "user":
@@ -403,21 +447,23 @@ def read_csv(stream: IO[bytes], *, raw: bool = False) -> Iterator[tuple[str, Any
     """Records from rapport's CSV; each is named by the line it starts on (a quoted cell may
     hold newlines, so one record can span several lines)."""
     lines = decoded_lines(stream)
+    first = next(lines, None)
     at = {"line": 0, "start": 0}  # the last line read; the first line of the current record
 
     def text() -> Iterator[str]:
-        for number, line in lines:
+        for number, line in itertools.chain([first] if first else [], lines):
             at["line"] = number
             if not at["start"] and line.rstrip("\r\n"):  # csv skips only empty lines
                 at["start"] = number
             yield line
 
-    reader = csv.DictReader(text(), strict=True)
+    reader = csv.DictReader(text(), strict=True, delimiter=_delimiter(first[1] if first else ""))
     try:
         if reader.fieldnames is None or "type" not in reader.fieldnames:
             raise BadInput(
                 "line 1: a rapport CSV starts with a header row naming 'type'; nothing imported"
             )
+        _check_columns(reader.fieldnames)
         at["start"] = 0
         for row in reader:
             where = f"line {at['start']}"
@@ -429,6 +475,29 @@ def read_csv(stream: IO[bytes], *, raw: bool = False) -> Iterator[tuple[str, Any
     except csv.Error as error:
         where = at["start"] or at["line"]
         raise BadInput(f"line {where}: not CSV ({error}); nothing imported") from None
+
+
+def _delimiter(header: str) -> str:
+    """`;` for a header row written with semicolons, as Excel saves CSV in German (and other)
+    locales; no column rapport writes holds either character, so the row tells."""
+    return ";" if ";" in header and "," not in header else ","
+
+
+def _check_columns(columns: list[str]) -> None:
+    """Each column once, and only columns rapport writes: the rest would be dropped unseen."""
+    seen: set[str] = set()
+    for column in columns:
+        if column in seen:
+            raise BadInput(f"line 1: the column {column!r} appears twice; nothing imported")
+        if column not in _KNOWN_COLUMNS:
+            raise BadInput(
+                f"line 1: unknown column {column!r}; rapport's columns are "
+                f"{', '.join(CSV_COLUMNS)}; nothing imported"
+            )
+        seen.add(column)
+
+
+_KNOWN_COLUMNS = frozenset(CSV_COLUMNS)
 
 
 READERS: dict[str, Callable[..., Iterator[tuple[str, Any]]]] = {
@@ -458,7 +527,7 @@ def _values(card: Any, key: str) -> list[str]:
 
 
 def read_vcards(stream: IO[bytes]) -> list[Contact]:
-    """Contacts from a vCard 3 or 4 file (an address book export).
+    """Contacts from a vCard 2.1, 3 or 4 file (an address book or a phone's export).
 
     The cards are found here and handed to vobject one by one, so an error names the line
     of the file it is on (vobject's own line numbers are off in 0.9.9).
@@ -466,19 +535,67 @@ def read_vcards(stream: IO[bytes]) -> list[Contact]:
     import vobject
 
     contacts = []
-    for start, lines in _cards(decoded_lines(stream)):
+    for start, lines in _cards(_soft_breaks_joined(decoded_lines(stream))):
         try:
             card = vobject.readOne("".join(text for _, text in lines))
         except vobject.base.ParseError as error:
             where = next((n for n, text in lines if not _CONTENT_LINE.match(text)), start)
             reason = re.sub(r"^At line \d+: ", "", str(error))
             raise BadInput(f"line {where}: not a vCard ({reason}); nothing imported") from None
+        except (UnicodeDecodeError, LookupError):
+            raise _undecodable(lines, start) from None
         contacts.append(_contact(card, start))
     return contacts
 
 
 # name[;parameters]:value, a folded continuation (starts with a blank), or an empty line.
 _CONTENT_LINE = re.compile(r"[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)?(?:;[^:]*)?:|[ \t]|\r?\n?$")
+# vCard 2.1 marks a quoted-printable value with ENCODING=QUOTED-PRINTABLE or the bare word.
+_QUOTED_PRINTABLE = re.compile(r"[^:;]+;(?:[^:]*;)?(?:ENCODING=)?QUOTED-PRINTABLE[;:]", re.I)
+
+
+def _soft_breaks_joined(lines: Iterable[tuple[int, str]]) -> Iterator[tuple[int, str]]:
+    """Lines, with vCard 2.1's quoted-printable soft line breaks undone.
+
+    Phones (Nokia, Android) break a long quoted-printable value with `=` at the end of a
+    line; the next line goes on with the value, even when it starts with a blank or looks
+    like `END:VCARD`. Dropping the `=` and the line break is what quoted-printable means
+    by it, so the joined line decodes to the same value and keeps its first line's number.
+    """
+    pending: tuple[int, str] | None = None
+    for number, text in lines:
+        if pending is not None:
+            if text.strip():
+                number, text = pending[0], pending[1].rstrip("\r\n")[:-1] + text
+            else:  # a blank line ends the card's value, whatever came before
+                yield pending
+        pending = None
+        if _QUOTED_PRINTABLE.match(text) and text.rstrip("\r\n").endswith("="):
+            pending = (number, text)
+            continue
+        yield number, text
+    if pending is not None:
+        yield pending
+
+
+def _undecodable(lines: list[tuple[int, str]], start: int) -> BadInput:
+    """The line whose quoted-printable value is not text in its CHARSET (UTF-8 if none)."""
+    import vobject
+
+    for number, text in lines:
+        if _QUOTED_PRINTABLE.match(text):
+            charset = re.search(r";CHARSET=([^;:]+)", text.split(":", 1)[0], re.I)
+            name = charset.group(1) if charset else "UTF-8"
+            try:
+                vobject.base.textLineToContentLine(text.rstrip("\r\n"))
+            except LookupError:
+                return BadInput(f"line {number}: unknown CHARSET {name!r}; nothing imported")
+            except ValueError:
+                return BadInput(
+                    f"line {number}: the quoted-printable value is not {name} text "
+                    "(a CHARSET= parameter names the encoding); nothing imported"
+                )
+    return BadInput(f"line {start}: a vCard value in an unknown encoding; nothing imported")
 
 
 def _cards(
@@ -530,13 +647,14 @@ def _contact(card: Any, line: int) -> Contact:
     if "org" in card.contents:
         value = card.org.value
         parts = value if isinstance(value, list) else [value]
-        organisation = ", ".join(p.strip() for p in parts if p and p.strip()) or None
+        # One line, as `add` keeps a name: a quoted-printable =0D=0A would break a table.
+        organisation = ", ".join(" ".join(p.split()) for p in parts if p and p.strip()) or None
     return Contact(
         line=line,
         name=" ".join(names[0].split()),
         uuid=_card_uuid((_values(card, "uid") or [None])[0]),
         company=organisation,
-        role=(_values(card, "title") or [None])[0],
+        role=" ".join((_values(card, "title") or [""])[0].split()) or None,
         emails=tuple(dict.fromkeys(_values(card, "email"))),
         # vCard 4 may write a number as a URI: tel:+49-40-555
         phones=tuple(dict.fromkeys(p.removeprefix("tel:") for p in _values(card, "tel"))),

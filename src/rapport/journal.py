@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import func, select
 
@@ -176,6 +176,20 @@ class ClientRow:
 SORTS = ("name", "last", "count", "overdue")
 
 
+def _has_tag(tag: str) -> Any:
+    wanted = normalise_tags([tag])
+    return ("," + Client.tags + ",").contains(f",{wanted},", autoescape=True)
+
+
+def archived_clients(db: Database, *, tag: str | None = None) -> int:
+    """How many clients `clients` leaves out as archived, so an empty list can say why."""
+    query = select(func.count()).where(Client.archived.is_(True))  # type: ignore[attr-defined]
+    if tag:
+        query = query.where(_has_tag(tag))
+    with db.reading() as session:
+        return session.execute(query).scalar_one()
+
+
 def client_rows(db: Database, *, sort: str = "name", tag: str | None = None) -> list[ClientRow]:
     sort = check_choice(sort, SORTS, "sort")
     latest_interaction = (
@@ -205,8 +219,7 @@ def client_rows(db: Database, *, sort: str = "name", tag: str | None = None) -> 
         latest_impression.scalar_subquery(),
     ).where(Client.archived.is_(False))  # type: ignore[attr-defined]
     if tag:
-        wanted = normalise_tags([tag])
-        query = query.where(("," + Client.tags + ",").contains(f",{wanted},", autoescape=True))
+        query = query.where(_has_tag(tag))
     with db.reading() as session:
         scores: dict[int, list[int]] = {}
         for client_id, score in session.execute(

@@ -387,9 +387,9 @@ def highlighted(snippet: str) -> Text:
     return line
 
 
-def search_results(query: str, hits: list[Hit]) -> RenderableType:
+def search_results(query: str, hits: list[Hit], scope: str = "") -> RenderableType:
     if not hits:
-        return said(f"Nothing found for {query!r}.", style="dim")
+        return said(f"Nothing found for {query!r}{scope}.", style="dim")
     table = Table(box=None, show_header=False, padding=(0, 1), pad_edge=False, expand=True)
     table.add_column(style="dim", no_wrap=True)
     table.add_column(style="bold", no_wrap=True)
