@@ -1044,7 +1044,8 @@ def search(
 
     if client is not None and not client.strip():
         raise BadInput("give a client name after --client")  # else it would filter nothing
-    hits = find(_open(ctx), query, client=client, since=_since(since), latest=latest, limit=limit)
+    after = _since(since)
+    hits = find(_open(ctx), query, client=client, since=after, latest=latest, limit=limit)
     if as_json:
         from rapport.records import hit_record
 
