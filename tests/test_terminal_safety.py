@@ -169,7 +169,7 @@ def test_the_svg_title_holds_what_was_typed_safely(run, evil, tmp_path):
     assert "\\x1b" in svg.read_text(encoding="utf-8")
 
 
-def test_json_and_exports_keep_the_exact_text(run, evil, tmp_path, monkeypatch):
+def test_json_and_exports_keep_the_exact_text(run, evil, journal, tmp_path, monkeypatch):
     for args in (["show", "ross", "--json"], ["clients", "--json"], ["search", "kaffee", "--json"]):
         out = run(*args).stdout
         assert not RAW.search(out), ascii(out)  # JSON escapes them: \u001b, \u202e …
@@ -177,10 +177,24 @@ def test_json_and_exports_keep_the_exact_text(run, evil, tmp_path, monkeypatch):
     brief = json.loads(run("show", "ross", "--json").stdout)
     assert brief["client"]["name"] == NAME and brief["client"]["company"] == COMPANY
     assert NOTE in [entry.get("note") for entry in brief["timeline"]]
-    # An export read into a new journal and exported again: the same text, byte for byte.
+    exported = run("export").stdout
+    assert json.dumps(NAME, ensure_ascii=False)[1:-1] in exported
+    # Names are one line of plain text now: an older journal's name with controls is kept
+    # and exported as it is, but no journal takes it in again.
+    copy = tmp_path / "copy.db"
+    refused = run("--db", str(copy), "import", "-", input=exported)
+    assert refused.exit_code == 2 and "holds the control character U+001B" in refused.stderr
+    assert not copy.exists()
+    # Notes, impressions, facts and follow-ups: read into a new journal and exported again,
+    # the same text, byte for byte.
+    _older_journal(
+        journal, "UPDATE client SET name = 'Eve Ross', company = NULL, role = NULL WHERE name = ?",
+        NAME,
+    )  # fmt: skip
+    _older_journal(journal, "UPDATE interaction SET author = 'Eve'")
     first = run("export").stdout
-    assert json.dumps(NAME, ensure_ascii=False)[1:-1] in first
-    monkeypatch.setenv("RAPPORT_DB", str(tmp_path / "copy.db"))
+    assert json.dumps(NOTE, ensure_ascii=False)[1:-1] in first
+    monkeypatch.setenv("RAPPORT_DB", str(copy))
     imported = run("import", "-", input=first)
     assert imported.exit_code == 0, imported.stderr
     again = run("export").stdout
