@@ -31,6 +31,14 @@ def fold_letters(text: str) -> str:
     return text.translate(_LETTERS)
 
 
+_CHANGED = re.compile(f"[{WIDE}{FULLWIDTH}{''.join(SEARCH_FOLDS)}]")
+
+
+def sqlite_changes(text: str) -> bool:
+    """Whether the SQLite index holds `text` other than as written (a quick scan)."""
+    return _CHANGED.search(text) is not None
+
+
 def is_wide(text: str) -> bool:
     """Whether the text has a character of a script written without spaces."""
     return _WIDE.search(text) is not None

@@ -283,7 +283,16 @@ def _search_body(value: str) -> str:
         f"rtrim(substr('{folded}', 3 * k - 2, 3))) FROM f WHERE k <= {len(letters)}) "
         f"SELECT t FROM f WHERE k = {len(letters) + 1})"
     )
-    return f"CASE WHEN {value} GLOB '*[{letters}]*' THEN {fold} ELSE {split} END"
+    # Most text is held as written: plain ASCII (as many bytes as characters), or without a
+    # letter to fold (instr is a quick byte scan) and a character from U+2E80 on, where the
+    # wide and full-width ones are (GLOB with a long class is slow: it decodes the class
+    # at every character).
+    some = " OR ".join(f"instr({value}, '{letter}')" for letter in letters)
+    return (
+        f"CASE WHEN length(CAST({value} AS BLOB)) = length({value}) THEN {value} "
+        f"WHEN {some} THEN {fold} "
+        f"WHEN {value} GLOB '*[{chr(0x2E80)}-{chr(0x10FFFF)}]*' THEN {split} ELSE {value} END"
+    )
 
 
 def _postgres_class(ranges: tuple[tuple[int, int], ...]) -> str:

@@ -132,7 +132,7 @@ def search(
 
 def _in_own_words(snippet: str, text: str) -> str:
     """FTS5's snippet of the folded text, as the same stretch of what the user wrote."""
-    if folding.sqlite_search_text(text) != text:
+    if folding.sqlite_changes(text):
         restored = folding.restore(snippet, text, folding.sqlite_piece)
         if restored is not None:
             return restored
