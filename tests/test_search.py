@@ -1,5 +1,7 @@
 """`rapport search`: FTS5 over notes, impressions, facts and follow-ups, kept in sync."""
 
+# ruff: noqa: RUF001  (dotless i, full-width letters, CJK commas: the spellings under test)
+
 from __future__ import annotations
 
 import json
@@ -218,3 +220,172 @@ def test_snippets_mark_where_they_cut_the_text(snippet, text, shown):
     from rapport.search_postgres import trimmed
 
     assert trimmed(snippet, text) == shown
+
+
+# -- folding: both engines find the same entries, whatever the spelling ----------------------
+
+
+@pytest.fixture
+def spellings(run):
+    for step in [
+        ("add", "Jörg Weiß"),
+        ("add", "Ayşe Yılmaz"),
+        ("log", "weiß", "Traf Herrn Weiß in der Straße", "--at", "2025-06-01 12:00"),
+        ("log", "weiß", "Mail von Jörg Weiss", "--at", "2025-06-02 12:00"),
+        ("log", "ayşe", "Lunch with Ayşe Yılmaz", "--at", "2025-06-03 12:00"),
+        ("log", "ayşe", "YILMAZ HOLDING signed in İstanbul", "--at", "2025-06-04 12:00"),
+        ("fact", "ayşe", "Grew up in Łódź, studied with Søren in Århus; loves Αθήνα and ёлки"),
+    ]:
+        result = run(*step)
+        assert result.exit_code == 0, (step, result.output)
+
+
+def snippets(run, query: str) -> set[str]:
+    return {hit["snippet"] for hit in found(run, query)}
+
+
+@pytest.mark.parametrize("query", ["weiss", "weiß", "WEISS", "Weiß*", "weis*"])
+def test_sharp_s_and_ss_find_each_other(run, spellings, query):
+    assert snippets(run, query) == {"Traf Herrn **Weiß** in der Straße", "Mail von Jörg **Weiss**"}
+
+
+def test_turkish_dotless_and_dotted_i_fold(run, spellings):
+    assert snippets(run, "yilmaz") == {
+        "Lunch with Ayşe **Yılmaz**", "**YILMAZ** HOLDING signed in İstanbul"
+    }  # fmt: skip
+    assert snippets(run, "yılmaz") == snippets(run, "yilmaz")
+    assert snippets(run, "istanbul") == {"YILMAZ HOLDING signed in **İstanbul**"}
+    assert snippets(run, "strasse") == {"Traf Herrn Weiß in der **Straße**"}
+
+
+@pytest.mark.parametrize(
+    ("query", "marked"),
+    [("lodz", "**Łódź**"), ("soren", "**Søren**"), ("arhus", "**Århus**"),
+     ("αθηνα", "**Αθήνα**"), ("елки", "**ёлки**")],
+)  # fmt: skip
+def test_letters_without_a_decomposition_fold_as_unaccent_folds_them(run, spellings, query, marked):
+    (snippet,) = snippets(run, query)
+    assert marked in snippet and snippet.replace("**", "") == (
+        "Grew up in Łódź, studied with Søren in Århus; loves Αθήνα and ёлки"
+    )
+
+
+def test_phrases_and_operators_fold_too(run, spellings):
+    (phrase,) = snippets(run, '"herrn weiss"')  # FTS5 marks the phrase, PostgreSQL each word
+    assert phrase.replace("** **", " ") == "Traf **Herrn Weiß** in der Straße"
+    assert snippets(run, "weiss NOT mail") == {"Traf Herrn **Weiß** in der Straße"}
+    assert len(found(run, "weiss OR yilmaz")) == 4
+    assert found(run, "weiss", "--client", "ayşe") == []
+
+
+@pytest.fixture
+def cjk(run):
+    for step in [
+        ("add", "Li Wei"),
+        ("add", "Kim Minjun"),
+        ("log", "li wei", "我们在東京见面，然后一起吃了午饭", "--at", "2025-06-01 12:00"),
+        ("log", "li wei", "ソウルで会議。ＡＢＣ社の件 lunch", "--at", "2025-06-02 12:00"),
+        ("log", "kim", "서울에서 만났다", "--at", "2025-06-03 12:00"),
+        ("log", "kim", "京都 trip planned", "--at", "2025-06-04 12:00"),
+    ]:
+        result = run(*step)
+        assert result.exit_code == 0, (step, result.output)
+
+
+@pytest.mark.parametrize(
+    ("query", "marked"),
+    [("東京", "**東京**"), ("東", "**東**"), ("见面", "**见面**"), ("東京见面", "**東京见面**"),
+     ("東京*", "**東京**"), ('"東京 见面"', "**東京见面**"), ("ソウル", "**ソウル**"),
+     ("서울", "**서울**"), ("abc", "**ＡＢＣ**"), ("ＡＢＣ", "**ＡＢＣ**")],
+)  # fmt: skip
+def test_a_word_inside_cjk_text_is_found_and_marked(run, cjk, query, marked):
+    (hit,) = found(run, query)
+    assert marked in hit["snippet"], hit["snippet"]
+    shown = hit["snippet"].replace("**", "").strip("…")
+    texts = [
+        "我们在東京见面，然后一起吃了午饭",
+        "ソウルで会議。ＡＢＣ社の件 lunch",
+        "서울에서 만났다",
+    ]
+    assert any(shown in text for text in texts), shown  # the user's own text, not folded
+
+
+def test_cjk_words_are_phrases_of_their_characters(run, cjk):
+    assert found(run, "京東") == []  # the characters in the other order
+    alone = found(run, "京")  # in 東京 and in 京都; PostgreSQL may cut the snippet elsewhere
+    assert len(alone) == 2 and all("**京**" in hit["snippet"] for hit in alone)
+    assert len(found(run, "京 AND trip")) == 1
+    assert len(found(run, "東京 OR ソウル")) == 2
+    assert [h["snippet"] for h in found(run, "lunch NOT 東京")] == [
+        "ソウルで会議。ＡＢＣ社の件 **lunch**"
+    ]
+    hit = found(run, "午饭")[0]
+    assert run("edit", hit["uuid"][:8], "--note", "大阪で会った").exit_code == 0
+    assert found(run, "午饭") == [] and len(found(run, "大阪")) == 1
+
+
+@pytest.mark.sqlite_only
+def test_an_old_journal_is_reindexed_folded(run, tmp_path):
+    """schema3.db was indexed before m005: its "Größe" is found as `grosse` once migrated."""
+    import shutil
+    import sqlite3
+    from pathlib import Path
+
+    journal = tmp_path / "old.db"
+    shutil.copy(Path(__file__).parent / "fixtures" / "schema3.db", journal)
+    journal.chmod(0o600)
+    hits = run("--db", str(journal), "search", "grosse", "--json")
+    assert hits.exit_code == 0, hits.output
+    assert [h["snippet"] for h in json.loads(hits.stdout)] == [
+        "Kurzes Telefonat über Segeln und **Größe**"
+    ]
+    assert run("--db", str(journal), "check").exit_code == 0  # FTS5's own integrity-check
+    conn = sqlite3.connect(journal)
+    (indexed,) = conn.execute("SELECT count(*) FROM search_index").fetchone()
+    (entries,) = conn.execute(
+        "SELECT (SELECT count(*) FROM interaction) + (SELECT count(*) FROM impression) + "
+        "(SELECT count(*) FROM fact) + (SELECT count(*) FROM follow_up)"
+    ).fetchone()
+    conn.close()
+    assert indexed == entries == 11
+
+
+@pytest.mark.sqlite_only
+def test_another_program_can_still_write_and_its_rows_are_folded(run, spellings, journal):
+    """The triggers are plain SQL: a write by the sqlite3 module alone (no rapport) works."""
+    import sqlite3
+
+    conn = sqlite3.connect(journal)
+    with conn:
+        conn.execute(
+            "INSERT INTO interaction (uuid, client_id, at, kind, note, tags, created_at, author) "
+            "SELECT '9b0e0a8e-1111-4d3e-9a6a-2b2f3c4d5e60', id, '2025-07-01 10:00:00.000000', "
+            "'note', 'Straßenfest in 北京', '', '2025-07-01 10:00:00.000000', '' "
+            "FROM client WHERE name = 'Jörg Weiß'"
+        )
+    conn.close()
+    assert snippets(run, "strassenfest") == {"**Straßenfest** in 北京"}
+    assert snippets(run, "北京") == {"Straßenfest in **北京**"}
+    assert run("check").exit_code == 0
+
+
+@pytest.mark.postgres_only
+def test_a_server_journal_indexed_before_m005_is_reindexed(run, journal):
+    from conftest import SERVER, _server_connection
+    from rapport.migrations import PUNCTUATION, SEARCH_TEXT
+
+    assert run("add", "Li Wei").exit_code == 0
+    assert run("log", "li wei", "我们在東京见面").exit_code == 0
+    with _server_connection(SERVER, journal.schema) as conn:  # back to m002's function
+        conn.execute(
+            f"CREATE OR REPLACE FUNCTION {SEARCH_TEXT}(body text) RETURNS text LANGUAGE sql "
+            f"IMMUTABLE AS $$ SELECT regexp_replace(body, '{PUNCTUATION}', ' ', 'g') $$"
+        )
+        conn.execute("REINDEX INDEX interaction_search")
+        conn.execute("DELETE FROM _migrations WHERE name = 'm005_search_folding'")
+    result = run("search", "東京", "--json")
+    assert result.exit_code == 0, result.output
+    assert "updating" in result.stderr
+    assert [h["snippet"] for h in json.loads(result.stdout)] == ["…我们在**東京**见面"] or [
+        h["snippet"] for h in json.loads(result.stdout)
+    ] == ["我们在**東京**见面"]

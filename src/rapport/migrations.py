@@ -218,7 +218,134 @@ def m003_authorship(conn: Connection) -> None:
         _run(conn, f"ALTER TABLE {table} ADD COLUMN author TEXT NOT NULL DEFAULT ''")
 
 
-MIGRATIONS: list[Migration] = [m001_initial, m002_search, m003_authorship]
+# -- m005: search folds what PostgreSQL's unaccent folds, and finds words inside CJK ---------
+
+# Letters unicode61 keeps but unaccent folds (unicode61 already drops the accents Unicode
+# decomposes: é, ü, İ). Lowercase outputs: a query folded with them never turns into AND/OR.
+SEARCH_FOLDS = {
+    "ß": "ss", "ẞ": "ss", "æ": "ae", "Æ": "ae", "ð": "d", "Ð": "d", "ø": "o", "Ø": "o",
+    "þ": "th", "Þ": "th", "đ": "d", "Đ": "d", "ħ": "h", "Ħ": "h", "ı": "i", "ĳ": "ij",  # noqa: RUF001
+    "Ĳ": "ij", "ŀ": "l", "Ŀ": "l", "ł": "l", "Ł": "l", "ŋ": "n", "Ŋ": "n", "œ": "oe",
+    "Œ": "oe", "ŧ": "t", "Ŧ": "t", "ﬀ": "ff", "ﬁ": "fi", "ﬂ": "fl", "ﬃ": "ffi", "ﬄ": "ffl",
+    "ﬅ": "st", "ﬆ": "st", "ά": "α", "Ά": "α", "έ": "ε", "Έ": "ε", "ή": "η", "Ή": "η",  # noqa: RUF001
+    "ί": "ι", "Ί": "ι", "ϊ": "ι", "Ϊ": "ι", "ΐ": "ι", "ό": "ο", "Ό": "ο", "ύ": "υ", "Ύ": "υ",  # noqa: RUF001
+    "ϋ": "υ", "Ϋ": "υ", "ΰ": "υ", "ώ": "ω", "Ώ": "ω", "ё": "е", "Ё": "е",  # noqa: RUF001
+}  # fmt: skip
+# Scripts written without spaces between words: CJK radicals, ideographs and their
+# extensions, kana (half-width too), bopomofo, hangul. Each character is a word of its own.
+WIDE_RANGES = (
+    (0x2E80, 0x2FDF), (0x3005, 0x3007), (0x3021, 0x3029), (0x3031, 0x3035), (0x303B, 0x303C),
+    (0x3041, 0x30FF), (0x3105, 0x312F), (0x3131, 0x318E), (0x31A0, 0x31BF), (0x31F0, 0x31FF),
+    (0x3400, 0x4DBF), (0x4E00, 0x9FFF), (0xA960, 0xA97F), (0xAC00, 0xD7AF), (0xF900, 0xFAFF),
+    (0xFF66, 0xFF9F), (0x20000, 0x323AF),
+)  # fmt: skip
+FULLWIDTH_RANGES = ((0xFF10, 0xFF19), (0xFF21, 0xFF3A), (0xFF41, 0xFF5A))  # → ASCII (unaccent)
+
+
+def _class(ranges: tuple[tuple[int, int], ...]) -> str:
+    return "".join(f"{chr(low)}-{chr(high)}" for low, high in ranges)
+
+
+WIDE = _class(WIDE_RANGES)  # the inside of a [...] for GLOB and Python's re
+FULLWIDTH = _class(FULLWIDTH_RANGES)
+
+
+def _char_length(at: str, value: str) -> str:
+    """SQL: the bytes of the UTF-8 character at byte `at` of `value`, from its first byte."""
+    first = f"substr(CAST({value} AS BLOB), {at}, 1)"
+    return f"CASE WHEN {first} < x'C0' THEN 1 WHEN {first} < x'E0' THEN 2 WHEN {first} < x'F0' THEN 3 ELSE 4 END"  # noqa: E501
+
+
+def _search_body(value: str) -> str:
+    """SQL for the text the SQLite index holds of `value` (folding.sqlite_search_text).
+
+    Plain SQL, so that any program may still write to the journal (a function of rapport's
+    own in a trigger would make its writes fail), and only text that needs it pays: text
+    with wide characters is walked a character at a time over its bytes (a blob's substr
+    is O(1), a text's is not), each wide character getting a space either side and each
+    full-width letter or digit becoming ASCII; the recursion makes the characters in order
+    and group_concat keeps it. Text with a letter of SEARCH_FOLDS has each replaced in turn.
+    """
+    split = (
+        f"(WITH RECURSIVE p(i, n) AS (SELECT 1, {_char_length('1', value)} UNION ALL "
+        f"SELECT i + n, {_char_length('i + n', value)} FROM p "
+        f"WHERE i + n <= length(CAST({value} AS BLOB))) "
+        f"SELECT group_concat(CASE WHEN c GLOB '[{WIDE}]' THEN ' ' || c || ' ' "
+        f"WHEN c GLOB '[{FULLWIDTH}]' THEN lower(char(unicode(c) - 65248)) ELSE c END, '') "
+        f"FROM (SELECT CAST(substr(CAST({value} AS BLOB), i, n) AS TEXT) AS c FROM p))"
+    )
+    split = f"CASE WHEN {value} GLOB '*[{WIDE}{FULLWIDTH}]*' THEN {split} ELSE {value} END"
+    letters = "".join(SEARCH_FOLDS)
+    folded = "".join(f"{word:<3}" for word in SEARCH_FOLDS.values())  # three letters each
+    fold = (
+        f"(WITH RECURSIVE f(k, t) AS (SELECT 1, {split} UNION ALL "
+        f"SELECT k + 1, replace(t, substr('{letters}', k, 1), "
+        f"rtrim(substr('{folded}', 3 * k - 2, 3))) FROM f WHERE k <= {len(letters)}) "
+        f"SELECT t FROM f WHERE k = {len(letters) + 1})"
+    )
+    # Most text is held as written: plain ASCII (as many bytes as characters), or without a
+    # letter to fold (instr is a quick byte scan) and a character from U+2E80 on, where the
+    # wide and full-width ones are (GLOB with a long class is slow: it decodes the class
+    # at every character).
+    some = " OR ".join(f"instr({value}, '{letter}')" for letter in letters)
+    return (
+        f"CASE WHEN length(CAST({value} AS BLOB)) = length({value}) THEN {value} "
+        f"WHEN {some} THEN {fold} "
+        f"WHEN {value} GLOB '*[{chr(0x2E80)}-{chr(0x10FFFF)}]*' THEN {split} ELSE {value} END"
+    )
+
+
+def _postgres_class(ranges: tuple[tuple[int, int], ...]) -> str:
+    def escape(code: int) -> str:
+        return f"\\u{code:04x}" if code <= 0xFFFF else f"\\U{code:08x}"
+
+    return "".join(f"{escape(low)}-{escape(high)}" for low, high in ranges)
+
+
+def m005_search_folding(conn: Connection) -> None:
+    # The README promises both engines find the same entries: on SQLite `weiss` did not find
+    # "Weiß", nor `yilmaz` a "Yilmaz" with a dotless i; on neither did "東京" find
+    # "我们在東京见面" (a run of CJK is one token). The index now holds each entry's text
+    # folded and split (_search_body); search.py folds the query alike and shows snippets
+    # in the user's own text.
+    if _on_postgres(conn):
+        # unaccent folds the letters already; the splitting goes into the function the
+        # indexes are built on, and the indexes are rebuilt with it, in this transaction.
+        conn.exec_driver_sql(
+            f"CREATE OR REPLACE FUNCTION {SEARCH_TEXT}(body text) RETURNS text LANGUAGE sql "
+            f"IMMUTABLE PARALLEL SAFE AS $$ SELECT regexp_replace(regexp_replace(body, "
+            f"'{PUNCTUATION}', ' ', 'g'), '([{_postgres_class(WIDE_RANGES)}])', ' \\1 ', 'g') $$"
+        )
+        for table, _, _ in SEARCHED:
+            conn.exec_driver_sql(f"REINDEX INDEX {table}_search")
+        return
+    # A new index rather than the old one emptied: no segment of the old one stays behind.
+    for table, _, _ in SEARCHED:
+        for event in ("insert", "update", "delete"):
+            conn.exec_driver_sql(f"DROP TRIGGER {table}_search_{event}")
+    conn.exec_driver_sql("DROP TABLE search_index")
+    conn.exec_driver_sql(
+        "CREATE VIRTUAL TABLE search_index USING fts5("
+        "body, tokenize = 'porter unicode61 remove_diacritics 2')"
+    )
+    for table, column, code in SEARCHED:
+        key = f"id * 4 + {code}"
+        for statement in (
+            f"""CREATE TRIGGER {table}_search_insert AFTER INSERT ON {table} BEGIN
+                INSERT INTO search_index (rowid, body)
+                VALUES (new.{key}, {_search_body(f"new.{column}")}); END""",
+            f"""CREATE TRIGGER {table}_search_update AFTER UPDATE OF {column} ON {table} BEGIN
+                UPDATE search_index SET body = {_search_body(f"new.{column}")}
+                WHERE rowid = old.{key}; END""",
+            f"""CREATE TRIGGER {table}_search_delete AFTER DELETE ON {table} BEGIN
+                DELETE FROM search_index WHERE rowid = old.{key}; END""",
+            f"INSERT INTO search_index (rowid, body) "
+            f"SELECT {key}, {_search_body(f'{table}.{column}')} FROM {table}",
+        ):
+            conn.exec_driver_sql(statement)
+
+
+MIGRATIONS: list[Migration] = [m001_initial, m002_search, m003_authorship, m005_search_folding]
 SCHEMA_VERSION = len(MIGRATIONS)
 
 

@@ -1,6 +1,8 @@
 """Full-text search over notes, impressions, facts and follow-ups, with SQLite's FTS5.
 
-The index and the triggers that keep it in step are made by `migrations.m002_search`. It
+The index and the triggers that keep it in step are made by `migrations.m005_search_folding`
+(after m002_search): it holds each text folded and split as `folding.sqlite_search_text`
+says, the query is folded alike here, and snippets are shown in the user's own text. It
 runs through the standard sqlite3 module like `log` and `show` (see `plainsql.py`).
 """
 
@@ -13,8 +15,9 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import TYPE_CHECKING
 
-from rapport import plainsql
+from rapport import folding, plainsql
 from rapport.errors import BadInput
+from rapport.migrations import SEARCHED
 
 if TYPE_CHECKING:
     from rapport.db import Database
@@ -46,6 +49,30 @@ def _quote_joined_words(query: str) -> str:
     return '"'.join(parts)
 
 
+_BAREWORD = re.compile(r"[A-Za-z0-9_\x1a\x80-\U0010ffff]+")  # FTS5's, as search_postgres reads
+
+
+def _folded_query(query: str) -> str:
+    """The query as the index holds text: letters folded, wide characters one word each.
+
+    Outside double quotes a word with wide characters becomes a "phrase" of them (`東京*`
+    → `"東 京"*`); within quotes the words already are one. The operators are ASCII and
+    stay as they are; no folded letter is an uppercase one, so none becomes an operator.
+    """
+    parts = query.split('"')
+    for index, part in enumerate(parts):
+        if index % 2:
+            parts[index] = folding.sqlite_search_text(part)
+        else:
+            parts[index] = _BAREWORD.sub(_folded_word, part)
+    return '"'.join(parts)
+
+
+def _folded_word(match: re.Match[str]) -> str:
+    word = folding.sqlite_search_text(match.group(0))
+    return f'"{word.strip()}"' if folding.is_wide(match.group(0)) else word
+
+
 @dataclass
 class Hit:
     source: str  # interaction, impression, fact, follow-up
@@ -70,11 +97,13 @@ def search(
     """Ranked full-text matches (newest first with `latest`), each with a snippet."""
     if not query.strip():
         raise BadInput("give something to search for")
+    asked = query
     query = _quote_joined_words(query)
     if not 0 < limit <= 10_000:
         raise BadInput("--limit must be between 1 and 10000")
     if db.dialect == "postgresql":
         return _search_postgres(db, query, client, since, latest, limit)
+    query = _folded_query(query)
     with db.connection() as conn:
         params: dict[str, object] = {"query": query, "limit": limit}
         if client:
@@ -90,14 +119,24 @@ def search(
                 raise  # the journal's trouble, not the query's: db.py says what it is
             reason = str(error).removeprefix("fts5: ")
             raise BadInput(
-                f"cannot search for {query!r} ({reason}); put words in double quotes "
+                f"cannot search for {asked!r} ({reason}); put words in double quotes "
                 "to search for them as written, e.g. '\"AND\"'"
             ) from None
     hits = []
     for id, _, rank in ranked:
-        source, _, uuid, client_uuid, name, at, label, snippet = found[id]
+        source, _, uuid, client_uuid, name, at, label, snippet, text = found[id]
+        snippet = _in_own_words(snippet, text)
         hits.append(Hit(source, uuid, client_uuid, name, plainsql.utc(at), label, snippet, rank))
     return hits
+
+
+def _in_own_words(snippet: str, text: str) -> str:
+    """FTS5's snippet of the folded text, as the same stretch of what the user wrote."""
+    if folding.sqlite_changes(text):
+        restored = folding.restore(snippet, text, folding.sqlite_piece)
+        if restored is not None:
+            return restored
+    return snippet.replace("\x01", "…")  # as the index holds it: the same text, or folded
 
 
 # What SQLite says about a query it cannot read (FTS5 takes `word:` for a column name).
@@ -139,10 +178,13 @@ def _ranking(params: dict[str, object], latest: bool) -> str:
     )
 
 
-# The hits shown, with their snippets; :ids is a JSON list, so any --limit is one parameter.
+# The hits shown, with their snippets and their texts; :ids is a JSON list, so any --limit is
+# one parameter. \x01 marks where the snippet cuts the text, for _in_own_words.
+_COLUMNS = {table: column for table, column, _ in SEARCHED}
 _DETAILS = " UNION ALL ".join(
     f"SELECT '{source}', s.rowid, t.uuid, c.uuid, c.name, {at}, {label}, "
-    f"snippet(search_index, 0, char(2), char(3), '…', 16) FROM search_index s "
+    f"snippet(search_index, 0, char(2), char(3), char(1), 16), t.{_COLUMNS[table]} "
+    f"FROM search_index s "
     f"JOIN {table} t ON t.id = s.rowid / 4 JOIN client c ON c.id = t.client_id "
     f"WHERE s.rowid % 4 = {code} AND search_index MATCH :query "
     f"AND s.rowid IN (SELECT value FROM json_each(:ids))"
@@ -182,7 +224,8 @@ def _search_postgres(
     hits = []
     for key, _, rank in ranked:
         source, _, uuid, client_uuid, name, at, label, snippet, text = found[key]
-        snippet = pg.trimmed(snippet, text)
+        restored = folding.restore(snippet, text, folding.postgres_piece)
+        snippet = pg.trimmed(snippet if restored is None else restored, text)
         at = plainsql.utc(at)
         hits.append(Hit(source, uuid, client_uuid, name, at, label, snippet, float(rank)))
     return hits

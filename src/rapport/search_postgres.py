@@ -11,7 +11,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
-from rapport import search
+from rapport import folding, search
 from rapport.errors import BadInput
 from rapport.migrations import PUNCTUATION, SEARCH_CONFIG, SEARCH_TEXT, SEARCHED
 
@@ -148,7 +148,7 @@ class _Parser:
         if kind == "word" and value.endswith("*"):
             # A prefix: its words in tsquery's syntax, one after the other, the last one
             # open-ended. Split here, as SEARCH_TEXT splits: what is left needs no quoting.
-            words = [w for w in _SPACE.split(value.rstrip("*")) if w]
+            words = [w for w in _SPACE.split(folding.postgres_search_text(value.rstrip("*"))) if w]
             self.words[name] = " <-> ".join(f"'{w}'" for w in words) + ":*" if words else ""
             return f"to_tsquery('{SEARCH_CONFIG}', :{name})"
         self.words[name] = value
@@ -174,6 +174,8 @@ def _vector(column: str) -> str:
 
 
 # ts_headline's options: the same markers and about the same length as FTS5's snippet().
+# It reads the text as indexed (punctuation as space, wide characters apart), so that what
+# was found is marked; search.py shows that stretch of the user's own text.
 _HEADLINE = "StartSel=\x02, StopSel=\x03, MaxWords=16, MinWords=14, ShortWord=2"
 
 
@@ -181,7 +183,8 @@ def details(query: TsQuery) -> str:
     """The hits shown, with their snippets; :ids0 … :ids3 list their ids, kind by kind."""
     return " UNION ALL ".join(
         f"SELECT '{source}', t.id * 4 + {code}, t.uuid, c.uuid, c.name, {at}, {label}, "
-        f"ts_headline('{SEARCH_CONFIG}', t.{column}, ({query.sql}), '{_HEADLINE}'), "
+        f"ts_headline('{SEARCH_CONFIG}', {SEARCH_TEXT}(t.{column}), ({query.sql}), "
+        f"'{_HEADLINE}'), "
         f"t.{column} FROM {table} t JOIN client c ON c.id = t.client_id "
         f"WHERE t.id = ANY(:ids{code})"
         for source, (table, column, at, label, code) in PARTS.items()
