@@ -27,13 +27,9 @@ from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 
 from rapport.errors import BadInput, UnknownClient
+from rapport.folding import fold_letters
 
 _GERMAN = str.maketrans({"ä": "ae", "ö": "oe", "ü": "ue"})
-# Letters that Unicode does not take apart into a base letter and an accent; folded by hand
-# as PostgreSQL's unaccent folds them (ß needs nothing: casefold makes it ss).
-_UNSPLIT = str.maketrans(
-    {"\u0131": "i", "ł": "l", "ø": "o", "đ": "d", "ħ": "h", "æ": "ae", "œ": "oe"}
-)
 _ID = re.compile(r"[0-9a-f][0-9a-f-]{7,35}")
 ID_LENGTH = 8  # as records.short_id prints it
 MAX_NAME = 200  # characters in a name, company, role or author
@@ -43,7 +39,7 @@ def fold(text: str) -> str:
     """Case- and accent-free form: `Müller` → `muller`, `Weiß` → `weiss`, `İ`/`\u0131` → `i`."""
     if text.isascii():  # most names: nothing to take apart (a lookup folds every client)
         return " ".join(text.lower().split())
-    decomposed = unicodedata.normalize("NFKD", text.casefold().translate(_UNSPLIT))
+    decomposed = unicodedata.normalize("NFKD", fold_letters(text.casefold()))
     stripped = "".join(ch for ch in decomposed if not unicodedata.combining(ch))
     return " ".join(stripped.split())
 
