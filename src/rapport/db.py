@@ -26,6 +26,7 @@ if TYPE_CHECKING:
 
 BUSY_TIMEOUT_MS = 10_000  # how long a writer waits for another; RAPPORT_BUSY_TIMEOUT (ms) overrides
 SQLITE_HEADER = b"SQLite format 3\x00"
+APPLICATION_ID = migrations.APPLICATION_ID  # "RAPP", at offset 68 of a journal's header
 ENV_VAR = "RAPPORT_DB"
 
 
@@ -76,6 +77,11 @@ def open_journal(
 ) -> Database:
     """The journal `--db` or `$RAPPORT_DB` names: a PostgreSQL URL, else a SQLite file."""
     chosen = option or os.environ.get(ENV_VAR) or ""
+    if "=" in chosen:
+        from rapport import postgres
+
+        if postgres.is_keywords(chosen):  # libpq's host=… dbname=… form
+            return postgres.ServerDatabase(chosen, warn, author)
     if re.match(r"\s*postgres(ql)?(\+\w+)?(:(?!//)|/)|\s+postgres", chosen, re.IGNORECASE):
         # Not echoed: it may hold a password.
         raise BadInput(
@@ -100,9 +106,11 @@ def open_journal(
 def schema_version(path: Path) -> int:
     """The file's schema version, read without writing a byte (0 for a new, empty file).
 
-    `PRAGMA user_version` lives at offset 60 of the header, so a closed journal tells its
-    version without SQLite creating -wal or -shm files. A journal with a live WAL may have a
-    newer version there; SQLite itself reads that one.
+    Refuses a file that is not rapport's: another program's SQLite database must never get
+    rapport's tables. `PRAGMA user_version` (offset 60 of the header) and
+    `PRAGMA application_id` (offset 68) tell a closed journal's version and owner without
+    SQLite creating -wal or -shm files. A journal with a live WAL may have newer values
+    there, and one made before the mark shows only by its tables: SQLite reads those.
     """
     if not path.exists() or path.stat().st_size == 0:
         return 0
@@ -110,16 +118,55 @@ def schema_version(path: Path) -> int:
         header = handle.read(100)
     if not header.startswith(SQLITE_HEADER):
         raise RapportError(f"{path} is not a rapport journal (not an SQLite database)")
+    owner = int.from_bytes(header[68:72], "big")
     if _plausible(header) and not wal_size(path):
-        return int.from_bytes(header[60:64], "big", signed=True)
+        if owner == APPLICATION_ID:
+            return int.from_bytes(header[60:64], "big", signed=True)
+        if owner != 0:
+            raise _foreign(path)
     try:
-        conn = sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro", uri=True)
+        conn = _peek(path)
         try:
-            return conn.execute("PRAGMA user_version").fetchone()[0]
+            owner = conn.execute("PRAGMA application_id").fetchone()[0]
+            version = conn.execute("PRAGMA user_version").fetchone()[0]
+            tables = {row[0] for row in conn.execute("SELECT name FROM sqlite_master")}
+            recorded = "_migrations" in tables and bool(
+                conn.execute("SELECT 1 FROM _migrations WHERE name = 'm001_initial'").fetchone()
+            )
         finally:
             conn.close()
     except sqlite3.DatabaseError as error:
         raise RapportError(f"{path} cannot be read as a database: {error}") from None
+    if owner == APPLICATION_ID or (owner == 0 and recorded):
+        return version
+    if owner == 0 and not tables and version == 0:
+        return 0  # an SQLite file with nothing in it, as a journal whose creation was cut off
+    raise _foreign(path)
+
+
+def _foreign(path: Path) -> RapportError:
+    return RapportError(
+        f"{path} is a SQLite database, but not a rapport journal; rapport leaves it untouched"
+    )
+
+
+def _peek(path: Path) -> sqlite3.Connection:
+    """A read-only connection that creates no file beside `path`.
+
+    With a -wal beside it, SQLite reads the file and its WAL together (mode=ro uses the
+    -shm that the WAL's writer keeps, and readonly_shm stops it from creating one). Without
+    one, `immutable` reads the file alone: plain mode=ro would create -wal and -shm files for
+    a WAL-mode database, with the file's mode, and leave them when it cannot checkpoint.
+    """
+    return sqlite3.connect(read_only_uri(path), uri=True, isolation_level=None)
+
+
+def read_only_uri(path: Path) -> str:
+    """The URI that reads `path` without creating files (see `_peek`)."""
+    uri = path.resolve().as_uri()
+    if not os.path.exists(f"{path}-wal"):
+        return f"{uri}?immutable=1"
+    return f"{uri}?mode=ro" + ("" if os.path.exists(f"{path}-shm") else "&readonly_shm=1")
 
 
 def wal_size(path: Path) -> int:
@@ -167,10 +214,12 @@ def _prepare_file(path: Path) -> None:
     os.close(fd)
 
 
-def backup(source: Path, target: Path) -> None:
-    """A consistent copy through SQLite's backup API, created 0600 before a byte is written."""
+def backup(source: Path | str, target: Path) -> None:
+    """A consistent copy through SQLite's backup API, created 0600 before a byte is written.
+
+    `source` is a path, or a URI (`Database.sqlite_uri`)."""
     os.close(create_private(target, exclusive=True))
-    src = sqlite3.connect(source)
+    src = sqlite3.connect(source, uri=isinstance(source, str) and source.startswith("file:"))
     dst = sqlite3.connect(target)
     try:
         src.backup(dst)
@@ -214,6 +263,7 @@ class Database:
         self._warn = warn
         self._engine: Engine | None = None
         self._version: int | None = None
+        self.read_only = False  # known once the file is checked: this process may not write it
 
     def _check(self, create: bool) -> int:
         """The file's schema version, once it is known to be a journal this rapport can open.
@@ -223,20 +273,37 @@ class Database:
         if self._version is not None:
             return self._version
         path = self.path
-        if path.is_dir():
-            raise RapportError(f"{path} is a directory; give the path of a journal file")
-        if not path.exists():
+        try:
+            kind = path.stat().st_mode
+        except FileNotFoundError:
             if not create:
                 raise NoJournal(
                     f"there is no journal at {path} yet: add someone with 'rapport add NAME', "
                     "or explore a sample with 'rapport demo'"
-                )
+                ) from None
             _prepare_file(path)
+            kind = path.stat().st_mode
+        except OSError as error:
+            raise RapportError(f"cannot open the journal {path}: {error.strerror}") from None
+        if stat.S_ISDIR(kind):
+            raise RapportError(f"{path} is a directory; give the path of a journal file")
+        if not stat.S_ISREG(kind):
+            raise RapportError(
+                f"{path} is {_what(kind)}, not a file; give the path of a journal file"
+            )
         version = schema_version(path)
         if version > migrations.SCHEMA_VERSION:
             raise RapportError(
                 f"{path} was written by a newer rapport (schema {version}; this one knows "
                 f"{migrations.SCHEMA_VERSION}); upgrade rapport to open it"
+            )
+        self.read_only = not _writable(path)
+        if self.read_only and version < migrations.SCHEMA_VERSION:
+            raise RapportError(
+                f"the journal {path} is read-only and needs updating from schema {version} to "
+                f"{migrations.SCHEMA_VERSION}; make it writable and run rapport once"
+                if version
+                else f"the journal {path} is read-only (the file, its folder or the disk)"
             )
         if exposed_to_others(path):
             self._warn(
@@ -245,6 +312,41 @@ class Database:
             )
         self._version = version
         return version
+
+    def _read_only(self) -> RapportError:
+        return RapportError(
+            f"the journal {self.path} is read-only (the file, its folder or the disk); "
+            "nothing written"
+        )
+
+    def sqlite_uri(self) -> str:
+        """How SQLite opens the file: read-write, never creating it (that is _prepare_file's
+        job, with mode 0600); or, when this process may not write it, without creating
+        anything beside it (read_only_uri)."""
+        if self.read_only:
+            return read_only_uri(self.path)
+        return f"{self.path.resolve().as_uri()}?mode=rw"
+
+    def inspect(self) -> int:
+        """The journal's schema version, once the file is known to be a journal rapport may
+        open (see _check); nothing is created or written."""
+        return self._check(create=False)
+
+    @contextmanager
+    def _unchanged(self) -> Iterator[None]:
+        """A read of a read-only journal without a WAL reads the file alone (immutable):
+        should another user's rapport rewrite it meanwhile, say so instead of answering from
+        a torn read."""
+        if not (self.read_only and "immutable=1" in self.sqlite_uri()):
+            yield
+            return
+        before = _identity(self.path)
+        yield
+        if _identity(self.path) != before:
+            raise RapportError(
+                f"the journal {self.path} changed while it was being read (someone who may "
+                "write it is using it); run the command again"
+            )
 
     def _open(self, create: bool) -> Engine:
         if self._engine is not None:
@@ -259,7 +361,7 @@ class Database:
                 f"rapport: updating {path} from schema {version} to {migrations.SCHEMA_VERSION}; "
                 f"the old file is kept at {copy}"
             )
-        engine = _make_engine(path)
+        engine = _make_engine(self.sqlite_uri(), read_only=self.read_only)
         try:
             if version < migrations.SCHEMA_VERSION:
                 _migrate(engine)
@@ -285,7 +387,7 @@ class Database:
         from sqlmodel import Session
 
         try:
-            with Session(self._open(create=False)) as session:
+            with self._unchanged(), Session(self._open(create=False)) as session:
                 yield session
         except DatabaseError as error:
             raise self._failure(error, reading=True) from None
@@ -299,6 +401,9 @@ class Database:
         from sqlalchemy.exc import DatabaseError
         from sqlmodel import Session
 
+        self._check(create)
+        if self.read_only:
+            raise self._read_only()
         writer = _writer(self._open(create=create))
         try:
             with Session(writer, expire_on_commit=False) as session, session.begin():
@@ -320,22 +425,23 @@ class Database:
         """
         if self._check(create) < migrations.SCHEMA_VERSION:
             self._open(create)  # creates or migrates the file
+        if write and self.read_only:
+            raise self._read_only()
         try:
-            # mode=rw: never create a file here; that is _prepare_file's job, with mode 0600.
-            uri = f"{self.path.resolve().as_uri()}?mode=rw"
-            conn = sqlite3.connect(uri, uri=True, isolation_level=None)
+            conn = sqlite3.connect(self.sqlite_uri(), uri=True, isolation_level=None)
         except sqlite3.Error as error:
             raise self._failure(error, reading=not write) from None
         try:
             try:
-                for pragma in _pragmas():
+                for pragma in _pragmas(read_only=self.read_only):
                     conn.execute(pragma)
             except sqlite3.OperationalError:
                 raise  # busy, read-only, full: _failure below says which
             except sqlite3.DatabaseError as error:  # damaged behind a sound header
                 raise RapportError(f"{self.path} cannot be read as a database: {error}") from None
             conn.execute("BEGIN IMMEDIATE" if write else "BEGIN")
-            yield conn
+            with self._unchanged():
+                yield conn
             if write:
                 conn.execute("COMMIT")
         except sqlite3.DatabaseError as error:
@@ -444,24 +550,46 @@ def _migrate(engine: Engine) -> None:
         conn.commit()
 
 
-def _pragmas() -> tuple[str, ...]:
+def _pragmas(*, read_only: bool = False) -> tuple[str, ...]:
+    # A read-only journal keeps the journal mode it has: setting it is a write.
     return (
         f"PRAGMA busy_timeout = {busy_timeout_ms()}",
-        "PRAGMA journal_mode = WAL",
+        *(() if read_only else ("PRAGMA journal_mode = WAL",)),
         "PRAGMA foreign_keys = ON",
     )
 
 
-def _make_engine(path: Path) -> Engine:
-    from sqlalchemy import create_engine, event
+def _identity(path: Path) -> tuple[int, int, int]:
+    """What changes when a file is rewritten: inode, size, modification time."""
+    found = path.stat()
+    return found.st_ino, found.st_size, found.st_mtime_ns
 
-    engine = create_engine(f"sqlite:///{path}")
+
+def _what(mode: int) -> str:
+    if stat.S_ISCHR(mode) or stat.S_ISBLK(mode):
+        return "a device"
+    if stat.S_ISFIFO(mode):
+        return "a FIFO (named pipe)"
+    return "a socket" if stat.S_ISSOCK(mode) else "not a regular file"
+
+
+def _make_engine(uri: str, *, read_only: bool = False) -> Engine:
+    from sqlalchemy import create_engine, event
+    from sqlalchemy.pool import QueuePool
+
+    # A URI, so that a read-only journal is opened as one (read_only_uri); the pool a file
+    # database gets by default, which "sqlite://" alone would not get.
+    engine = create_engine(
+        "sqlite://",
+        creator=lambda: sqlite3.connect(uri, uri=True, check_same_thread=False),
+        poolclass=QueuePool,
+    )
 
     @event.listens_for(engine, "connect")
     def on_connect(dbapi_conn: sqlite3.Connection, record: object) -> None:
         # Take transactions out of pysqlite's hands so that `on_begin` decides how they start.
         dbapi_conn.isolation_level = None
-        for pragma in _pragmas():
+        for pragma in _pragmas(read_only=read_only):
             dbapi_conn.execute(pragma)
 
     @event.listens_for(engine, "begin")

@@ -218,7 +218,20 @@ def m003_authorship(conn: Connection) -> None:
         _run(conn, f"ALTER TABLE {table} ADD COLUMN author TEXT NOT NULL DEFAULT ''")
 
 
-MIGRATIONS: list[Migration] = [m001_initial, m002_search, m003_authorship]
+# PRAGMA application_id of every journal: "RAPP" in ASCII. It marks a SQLite file as
+# rapport's, so that another program's database is refused instead of receiving our tables.
+APPLICATION_ID = 0x52415050
+
+
+def m004_application_id(conn: Connection) -> None:
+    # Marks the file as rapport's (header offset 68), so that rapport can refuse another
+    # program's SQLite database before writing a byte to it. A PostgreSQL schema has no such
+    # mark; the step is recorded there all the same, so both engines count the same versions.
+    if not _on_postgres(conn):
+        conn.exec_driver_sql(f"PRAGMA application_id = {APPLICATION_ID}")
+
+
+MIGRATIONS: list[Migration] = [m001_initial, m002_search, m003_authorship, m004_application_id]
 SCHEMA_VERSION = len(MIGRATIONS)
 
 
