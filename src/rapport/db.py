@@ -107,10 +107,12 @@ def schema_version(path: Path) -> int:
     """The file's schema version, read without writing a byte (0 for a new, empty file).
 
     Refuses a file that is not rapport's: another program's SQLite database must never get
-    rapport's tables. `PRAGMA user_version` (offset 60 of the header) and
-    `PRAGMA application_id` (offset 68) tell a closed journal's version and owner without
-    SQLite creating -wal or -shm files. A journal with a live WAL may have newer values
-    there, and one made before the mark shows only by its tables: SQLite reads those.
+    rapport's tables, nor a -wal or -shm file. `PRAGMA user_version` (offset 60 of the
+    header) and `PRAGMA application_id` (offset 68) tell a closed journal's version and
+    owner without SQLite creating files. A journal made before the mark is known by its
+    `_migrations` table, read from the file alone (`_peek`), so that another program's -wal
+    and -shm stay as they are too. A journal with a live WAL may have a newer version than
+    its header: SQLite reads that one, once the file is known to be rapport's.
     """
     if not path.exists() or path.stat().st_size == 0:
         return 0
@@ -119,29 +121,64 @@ def schema_version(path: Path) -> int:
     if not header.startswith(SQLITE_HEADER):
         raise RapportError(f"{path} is not a rapport journal (not an SQLite database)")
     owner = int.from_bytes(header[68:72], "big")
+    if owner not in (0, APPLICATION_ID):
+        raise _foreign(path)
+    if owner == 0 and not _made_by_rapport(path):
+        return 0  # an SQLite file with nothing in it (_migrate checks again, under its lock)
     if _plausible(header) and not wal_size(path):
-        if owner == APPLICATION_ID:
-            return int.from_bytes(header[60:64], "big", signed=True)
-        if owner != 0:
-            raise _foreign(path)
+        return int.from_bytes(header[60:64], "big", signed=True)
     try:
-        conn = _peek(path)
+        conn = sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro", uri=True)
         try:
-            owner = conn.execute("PRAGMA application_id").fetchone()[0]
-            version = conn.execute("PRAGMA user_version").fetchone()[0]
-            tables = {row[0] for row in conn.execute("SELECT name FROM sqlite_master")}
-            recorded = "_migrations" in tables and bool(
-                conn.execute("SELECT 1 FROM _migrations WHERE name = 'm001_initial'").fetchone()
-            )
+            return conn.execute("PRAGMA user_version").fetchone()[0]
         finally:
             conn.close()
     except sqlite3.DatabaseError as error:
         raise RapportError(f"{path} cannot be read as a database: {error}") from None
-    if owner == APPLICATION_ID or (owner == 0 and recorded):
-        return version
-    if owner == 0 and not tables and version == 0:
-        return 0  # an SQLite file with nothing in it, as a journal whose creation was cut off
+
+
+def _made_by_rapport(path: Path) -> bool:
+    """For a file without the mark: True for a journal older than the mark, False for an
+    empty SQLite file; anything else is another program's and refused."""
+    try:
+        version, tables, recorded = _contents(_peek(path))
+        if not tables and wal_size(path):
+            # All it holds may still be in its WAL, which only a reader that may write the
+            # -shm takes in: read a private copy instead of touching the owner's files.
+            version, tables, recorded = _contents_of_a_copy(path)
+    except sqlite3.DatabaseError as error:
+        raise RapportError(f"{path} cannot be read as a database: {error}") from None
+    if recorded:
+        return True
+    if not tables and version == 0:
+        return False
     raise _foreign(path)
+
+
+def _contents(conn: sqlite3.Connection) -> tuple[int, set[str], bool]:
+    """user_version, the names in the schema, and whether rapport's first migration is
+    recorded; closes the connection."""
+    try:
+        version = conn.execute("PRAGMA user_version").fetchone()[0]
+        tables = {row[0] for row in conn.execute("SELECT name FROM sqlite_master")}
+        recorded = "_migrations" in tables and bool(
+            conn.execute("SELECT 1 FROM _migrations WHERE name = 'm001_initial'").fetchone()
+        )
+    finally:
+        conn.close()
+    return version, tables, recorded
+
+
+def _contents_of_a_copy(path: Path) -> tuple[int, set[str], bool]:
+    import shutil
+    import tempfile
+
+    with tempfile.TemporaryDirectory(prefix="rapport-") as scratch:  # 0700, removed after
+        copy = Path(scratch) / "copy.db"
+        shutil.copyfile(path, copy)
+        with suppress(FileNotFoundError):  # checkpointed and removed meanwhile
+            shutil.copyfile(f"{path}-wal", f"{copy}-wal")
+        return _contents(sqlite3.connect(copy))
 
 
 def _foreign(path: Path) -> RapportError:
@@ -151,18 +188,23 @@ def _foreign(path: Path) -> RapportError:
 
 
 def _peek(path: Path) -> sqlite3.Connection:
-    """A read-only connection that creates no file beside `path`.
+    """A connection that reads the file alone, creating and changing no file beside it.
 
-    With a -wal beside it, SQLite reads the file and its WAL together (mode=ro uses the
-    -shm that the WAL's writer keeps, and readonly_shm stops it from creating one). Without
-    one, `immutable` reads the file alone: plain mode=ro would create -wal and -shm files for
-    a WAL-mode database, with the file's mode, and leave them when it cannot checkpoint.
+    `immutable` skips locks, the -wal and the -shm: plain mode=ro would create -wal and
+    -shm files for a WAL-mode database, with the file's mode, and leave them behind when it
+    cannot checkpoint, or write to another program's -shm.
     """
-    return sqlite3.connect(read_only_uri(path), uri=True, isolation_level=None)
+    return sqlite3.connect(f"{path.resolve().as_uri()}?immutable=1", uri=True)
 
 
 def read_only_uri(path: Path) -> str:
-    """The URI that reads `path` without creating files (see `_peek`)."""
+    """How to read a journal this process may not write, creating no file beside it.
+
+    Without a -wal, the file alone holds the journal: `immutable` (see `_peek`; the reader
+    checks afterwards that nobody rewrote the file meanwhile). With one, SQLite reads the
+    file and its WAL together through the -shm that the WAL's writer keeps; readonly_shm
+    keeps it from creating a missing one.
+    """
     uri = path.resolve().as_uri()
     if not os.path.exists(f"{path}-wal"):
         return f"{uri}?immutable=1"
@@ -364,7 +406,7 @@ class Database:
         engine = _make_engine(self.sqlite_uri(), read_only=self.read_only)
         try:
             if version < migrations.SCHEMA_VERSION:
-                _migrate(engine)
+                _migrate(engine, path)
             else:
                 engine.connect().close()  # fail here, in one place, on a damaged file
         except OperationalError as error:
@@ -373,6 +415,9 @@ class Database:
         except DatabaseError as error:
             engine.dispose()
             raise RapportError(f"{path} cannot be read as a database: {error.orig}") from None
+        except RapportError:
+            engine.dispose()
+            raise
         self._engine = engine
         self._version = migrations.SCHEMA_VERSION
         return engine
@@ -542,10 +587,14 @@ def _writer(engine: Engine) -> Engine:
     return engine.execution_options(rapport_write=True)
 
 
-def _migrate(engine: Engine) -> None:
+def _migrate(engine: Engine, path: Path) -> None:
     with _writer(engine).connect() as conn:
         # Another process may have migrated while we waited for the write lock.
-        if migrations.version(conn) < migrations.SCHEMA_VERSION:
+        version = migrations.version(conn)
+        if version == 0 and conn.exec_driver_sql("SELECT count(*) FROM sqlite_master").scalar():
+            # Empty when checked, but another program wrote its tables into it meanwhile.
+            raise _foreign(path)
+        if version < migrations.SCHEMA_VERSION:
             migrations.apply(conn)
         conn.commit()
 

@@ -171,11 +171,11 @@ class Check:
 
 
 def check(db: Database) -> Check:
+    # What is not a journal (another program's file or schema, a device, one too new) is
+    # refused as every command refuses it; a journal too damaged to read is reported below.
+    db.inspect()
     if db.dialect == "postgresql":
         return _check_server(db)
-    # A file that is not a journal (another program's, a device, too new) is refused as every
-    # command refuses it; a journal too damaged to read is reported below.
-    db.inspect()
     try:
         with db.reading() as session:
             conn = session.connection()

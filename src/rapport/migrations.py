@@ -241,7 +241,26 @@ def version(conn: Connection) -> int:
         return conn.exec_driver_sql("PRAGMA user_version").scalar_one()
     if conn.exec_driver_sql("SELECT to_regclass('_migrations')").scalar() is None:
         return 0
-    return conn.exec_driver_sql("SELECT count(*) FROM _migrations").scalar_one()
+    return server_version(*conn.exec_driver_sql(SERVER_VERSION).one())
+
+
+# A schema's version, and whether its _migrations table is rapport's: other tools keep one
+# too (with the same two columns), and counting their rows would "migrate" their schema.
+SERVER_VERSION = (
+    "SELECT count(*), count(*) FILTER (WHERE name = 'm001_initial'), current_schema() "
+    "FROM _migrations"
+)
+
+
+def server_version(count: int, ours: int, schema: str) -> int:
+    if count and not ours:
+        from rapport.errors import RapportError
+
+        raise RapportError(
+            f"the schema {schema} holds another program's _migrations table: it is not a "
+            "rapport journal, and rapport leaves it untouched"
+        )
+    return count
 
 
 def apply(conn: Connection) -> list[str]:

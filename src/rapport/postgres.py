@@ -212,6 +212,16 @@ class ServerDatabase(dbmodule.Database):
         self._version = migrations.SCHEMA_VERSION
         return engine
 
+    def inspect(self) -> int:
+        """The schema's version, refusing another program's; nothing is created or written."""
+        from sqlalchemy.exc import DBAPIError
+
+        try:
+            with self._engine_only().connect() as conn:
+                return migrations.version(conn)
+        except DBAPIError as error:
+            raise self._failure(error, reading=True) from None
+
     def _refuse_missing_schema(self, result: Any) -> None:
         if result.fetchone()[0] is None:
             raise RapportError(
@@ -369,7 +379,7 @@ def _read_start() -> tuple[str, ...]:
 def _version(raw: psycopg.Connection[Any]) -> int:
     if raw.execute("SELECT to_regclass('_migrations')").fetchone()[0] is None:  # type: ignore[index]
         return 0
-    return raw.execute("SELECT count(*) FROM _migrations").fetchone()[0]  # type: ignore[index]
+    return migrations.server_version(*raw.execute(migrations.SERVER_VERSION).fetchone())  # type: ignore[misc]
 
 
 def _text_times(raw: psycopg.Connection[Any] | psycopg.Cursor[Any]) -> None:
