@@ -304,7 +304,7 @@ def test_a_read_leaves_another_programs_schema_alone(run, args):
     with server_journal() as other:
         with _server_connection(SERVER, other.schema) as conn:
             conn.execute("CREATE TABLE users (id integer PRIMARY KEY, name text)")
-            conn.execute("INSERT INTO users (name) VALUES ('ada')")
+            conn.execute("INSERT INTO users VALUES (1, 'ada')")
         before = snapshot(other)
         result = run("--db", other.url, *args)
         assert result.exit_code in (0, 1, 2), result.output
