@@ -391,3 +391,32 @@ def test_db_compact_says_what_it_rewrote(run):
         )
     else:
         assert done.stderr == "Compacted: no deleted data is left in the file.\n"
+
+
+@pytest.mark.sqlite_only
+def test_a_shm_file_an_earlier_reader_left_read_only_is_named(run, tmp_path):
+    journal = tmp_path / "journal.db"
+    assert run("--db", str(journal), "add", "Anna").exit_code == 0
+    journal.chmod(0o400)
+    # What an earlier rapport (or sqlite3 itself) left after reading the 0400 journal.
+    reader = (
+        "import os, sqlite3, sys\n"
+        "conn = sqlite3.connect(f'file:{sys.argv[1]}?mode=ro', uri=True)\n"
+        "conn.execute('SELECT count(*) FROM client').fetchone()\n"
+        "os._exit(0)\n"
+    )
+    left = subprocess.run([*unprivileged_prefix(), sys.executable, "-c", reader, str(journal)])
+    assert left.returncode == 0
+    shm = Path(f"{journal}-shm")
+    assert stat.S_IMODE(shm.stat().st_mode) == 0o400
+    journal.chmod(0o600)
+    Path(f"{journal}-wal").chmod(0o600)  # SQLite itself gives an empty -wal the file's mode
+    assert as_user("clients", journal=journal).returncode == 0
+    done = as_user("log", "anna", "hello", journal=journal)
+    assert done.returncode == 1
+    assert done.stderr == (
+        f"rapport: the journal {journal} is read-only: {shm} beside it may not be written "
+        "(make it writable as the journal is); nothing written\n"
+    )
+    shm.chmod(0o600)
+    assert as_user("log", "anna", "hello", journal=journal).returncode == 0

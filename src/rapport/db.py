@@ -39,7 +39,17 @@ def _ignore(message: str) -> None:
 
 def _writable(path: Path) -> bool:
     """Whether this process may write the journal and create its -wal and -shm files."""
-    return os.access(path, os.W_OK) and os.access(path.parent, os.W_OK)
+    return os.access(path, os.W_OK) and os.access(path.parent, os.W_OK) and not _stuck(path)
+
+
+def _stuck(path: Path) -> str | None:
+    """A -wal or -shm beside the journal that this process may not write, as a reader of a
+    read-only journal once left behind: it keeps every write out, though the file may be
+    written."""
+    for side in (f"{path}-wal", f"{path}-shm"):
+        if os.path.exists(side) and not os.access(side, os.W_OK):
+            return side
+    return None
 
 
 def busy_timeout_ms() -> int:
@@ -356,6 +366,12 @@ class Database:
         return version
 
     def _read_only(self) -> RapportError:
+        side = _stuck(self.path)
+        if side and os.access(self.path, os.W_OK):
+            return RapportError(
+                f"the journal {self.path} is read-only: {side} beside it may not be written "
+                "(make it writable as the journal is); nothing written"
+            )
         return RapportError(
             f"the journal {self.path} is read-only (the file, its folder or the disk); "
             "nothing written"
@@ -514,10 +530,7 @@ class Database:
                 f"{seconds:g} s; nothing written, try again"
             )
         if "readonly" in reason or not _writable(self.path):
-            return RapportError(
-                f"the journal {self.path} is read-only (the file, its folder or the disk); "
-                "nothing written"
-            )
+            return self._read_only()
         if "full" in reason or "disk I/O" in reason:
             return RapportError(
                 f"cannot write the journal {self.path}: the disk is full or the file may not "
