@@ -420,3 +420,18 @@ def test_a_shm_file_an_earlier_reader_left_read_only_is_named(run, tmp_path):
     )
     shm.chmod(0o600)
     assert as_user("log", "anna", "hello", journal=journal).returncode == 0
+
+
+@pytest.mark.sqlite_only
+@pytest.mark.parametrize("args", [["clients"], ["log", "anna", "hello"], ["check"]])
+def test_a_journal_this_user_may_not_read_is_one_line(run, tmp_path, args):
+    journal = tmp_path / "journal.db"
+    assert run("--db", str(journal), "add", "Anna").exit_code == 0
+    journal.chmod(0o000)
+    try:
+        done = as_user(*args, journal=journal)
+        assert done.returncode == 1
+        assert done.stderr == f"rapport: cannot read the journal {journal}: Permission denied\n"
+        assert sorted(path.name for path in tmp_path.iterdir()) == ["journal.db"]
+    finally:
+        journal.chmod(0o600)

@@ -343,7 +343,10 @@ class Database:
             raise RapportError(
                 f"{path} is {_what(kind)}, not a file; give the path of a journal file"
             )
-        version = schema_version(path)
+        try:
+            version = schema_version(path)
+        except OSError as error:  # a file this user may not read, as another user's journal
+            raise RapportError(f"cannot read the journal {path}: {error.strerror}") from None
         if version > migrations.SCHEMA_VERSION:
             raise RapportError(
                 f"{path} was written by a newer rapport (schema {version}; this one knows "
@@ -355,7 +358,8 @@ class Database:
                 f"the journal {path} is read-only and needs updating from schema {version} to "
                 f"{migrations.SCHEMA_VERSION}; make it writable and run rapport once"
                 if version
-                else f"the journal {path} is read-only (the file, its folder or the disk)"
+                else f"the journal {path} is read-only (the file, its folder or the disk); "
+                "nothing written"
             )
         if exposed_to_others(path):
             self._warn(
@@ -447,8 +451,9 @@ class Database:
         from sqlalchemy.exc import DatabaseError
         from sqlmodel import Session
 
+        engine = self._open(create=False)  # first: it tells whether the file is read-only
         try:
-            with self._unchanged(), Session(self._open(create=False)) as session:
+            with self._unchanged(), Session(engine) as session:
                 yield session
         except DatabaseError as error:
             raise self._failure(error, reading=True) from None
@@ -632,7 +637,7 @@ def _what(mode: int) -> str:
         return "a device"
     if stat.S_ISFIFO(mode):
         return "a FIFO (named pipe)"
-    return "a socket" if stat.S_ISSOCK(mode) else "not a regular file"
+    return "a socket" if stat.S_ISSOCK(mode) else "a special file"
 
 
 def _make_engine(uri: str, *, read_only: bool = False) -> Engine:

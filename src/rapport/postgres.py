@@ -208,7 +208,7 @@ class ServerDatabase(dbmodule.Database):
                     self._migrate(conn, create)
                     conn.commit()
         except DBAPIError as error:
-            raise self._failure(error) from None
+            raise self._failure(error, reading=not create) from None
         self._version = migrations.SCHEMA_VERSION
         return engine
 
