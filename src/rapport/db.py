@@ -131,11 +131,12 @@ def schema_version(path: Path) -> int:
     if not header.startswith(SQLITE_HEADER):
         raise RapportError(f"{path} is not a rapport journal (not an SQLite database)")
     owner = int.from_bytes(header[68:72], "big")
-    if owner not in (0, APPLICATION_ID):
+    plausible = _plausible(header)  # else damaged: SQLite's own error says how (_peek)
+    if plausible and owner not in (0, APPLICATION_ID):
         raise _foreign(path)
-    if owner == 0 and not _made_by_rapport(path):
+    if (owner == 0 or not plausible) and not _made_by_rapport(path):
         return 0  # an SQLite file with nothing in it (_migrate checks again, under its lock)
-    if _plausible(header) and not wal_size(path):
+    if plausible and not wal_size(path):
         return int.from_bytes(header[60:64], "big", signed=True)
     try:
         conn = sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro", uri=True)
@@ -327,7 +328,7 @@ class Database:
         path = self.path
         try:
             kind = path.stat().st_mode
-        except FileNotFoundError:
+        except (FileNotFoundError, NotADirectoryError):  # not there: _prepare_file says why
             if not create:
                 raise NoJournal(
                     f"there is no journal at {path} yet: add someone with 'rapport add NAME', "
@@ -499,7 +500,7 @@ class Database:
             raise self._failure(error, reading=not write) from None
         try:
             try:
-                for pragma in _pragmas(read_only=self.read_only):
+                for pragma in _pragmas_for(read_only=self.read_only):
                     conn.execute(pragma)
             except sqlite3.OperationalError:
                 raise  # busy, read-only, full: _failure below says which
@@ -617,13 +618,17 @@ def _migrate(engine: Engine, path: Path) -> None:
         conn.commit()
 
 
-def _pragmas(*, read_only: bool = False) -> tuple[str, ...]:
-    # A read-only journal keeps the journal mode it has: setting it is a write.
+def _pragmas() -> tuple[str, ...]:
     return (
         f"PRAGMA busy_timeout = {busy_timeout_ms()}",
-        *(() if read_only else ("PRAGMA journal_mode = WAL",)),
+        "PRAGMA journal_mode = WAL",
         "PRAGMA foreign_keys = ON",
     )
+
+
+def _pragmas_for(*, read_only: bool) -> list[str]:
+    # A read-only journal keeps the journal mode it has: setting it is a write.
+    return [p for p in _pragmas() if not (read_only and p.startswith("PRAGMA journal_mode"))]
 
 
 def _identity(path: Path) -> tuple[int, int, int]:
@@ -656,7 +661,7 @@ def _make_engine(uri: str, *, read_only: bool = False) -> Engine:
     def on_connect(dbapi_conn: sqlite3.Connection, record: object) -> None:
         # Take transactions out of pysqlite's hands so that `on_begin` decides how they start.
         dbapi_conn.isolation_level = None
-        for pragma in _pragmas(read_only=read_only):
+        for pragma in _pragmas_for(read_only=read_only):
             dbapi_conn.execute(pragma)
 
     @event.listens_for(engine, "begin")
