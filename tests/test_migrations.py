@@ -122,9 +122,8 @@ def test_an_old_journal_is_backed_up_then_migrated_with_every_row(run, journal):
 # -- journals written by every earlier schema version ------------------------------------------
 
 FIXTURES = Path(__file__).parent / "fixtures"
-# The versions a fixture was committed for (a migration that only rebuilds an index, such
-# as m005, needs none: every older fixture is migrated through it).
-FIXTURE_VERSIONS = sorted(int(path.stem.removeprefix("schema")) for path in FIXTURES.glob("*.db"))
+# The versions that have a committed fixture (make_fixtures.py writes one per schema).
+FIXTURE_VERSIONS = sorted(int(p.stem.removeprefix("schema")) for p in FIXTURES.glob("schema*.db"))
 TABLES = ["client", "interaction", "impression", "fact", "follow_up"]
 
 
@@ -260,4 +259,34 @@ def test_kill_9_during_a_migration_leaves_the_old_version_usable(tmp_path, trial
         [sys.executable, "-m", "rapport", "--db", str(journal), "check"], capture_output=True
     )
     assert done.returncode == 0, done.stderr
+    assert schema_version(journal) == migrations.SCHEMA_VERSION
+
+
+@pytest.mark.parametrize("live_wal", [False, True], ids=["closed", "open elsewhere"])
+def test_an_old_journal_gets_rapports_mark_keeping_every_row(run, tmp_path, live_wal):
+    journal = tmp_path / "journal.db"
+    shutil.copy(FIXTURES / "schema3.db", journal)
+    journal.chmod(0o600)
+    assert journal.read_bytes()[68:72] == bytes(4)  # made before the mark
+    before = all_rows(journal)
+    holder = sqlite3.connect(journal, isolation_level=None)
+    if live_wal:  # another process has it open: the header alone does not tell
+        holder.execute("PRAGMA journal_mode = WAL")
+        holder.execute("BEGIN")
+        holder.execute("SELECT count(*) FROM client").fetchone()
+    try:
+        result = run("--db", str(journal), "clients")
+        assert result.exit_code == 0, result.output
+        assert "from schema 3 to" in result.stderr
+    finally:
+        holder.close()
+    after = all_rows(journal)
+    assert all(as_before(after[table], before[table]) for table in TABLES)
+    conn = sqlite3.connect(journal)
+    assert conn.execute("PRAGMA application_id").fetchone()[0] == migrations.APPLICATION_ID
+    conn.close()
+    assert journal.read_bytes()[68:72] == b"RAPP"  # checkpointed: in the header itself
+    backup = tmp_path / "journal.db.schema3.bak"
+    assert backup.read_bytes()[68:72] == bytes(4)  # the file as it was
+    assert all_rows(backup) == before
     assert schema_version(journal) == migrations.SCHEMA_VERSION

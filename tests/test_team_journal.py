@@ -115,7 +115,7 @@ def test_a_newer_schema_is_refused_and_left_unchanged(run, journal):
         result = run(*args)
         assert result.exit_code == 1, result.output
         newer = migrations.SCHEMA_VERSION + 1
-        assert f"was written by a newer rapport (schema {newer}" in result.stderr
+        assert f"was written by a newer rapport (schema {newer};" in result.stderr
     assert snapshot(journal) == before
 
 

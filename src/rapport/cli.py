@@ -1392,7 +1392,12 @@ def check(ctx: typer.Context) -> None:
     report = maintenance.check(_open(ctx))
     lines = [
         ("integrity", "ok" if report.integrity == ["ok"] else "; ".join(report.integrity[:5])),
-        ("foreign keys", "ok" if not report.foreign_keys else "; ".join(report.foreign_keys[:5])),
+        (
+            "foreign keys",
+            "not checked"
+            if report.foreign_keys is None
+            else "; ".join(report.foreign_keys[:5]) or "ok",
+        ),
         ("search index", report.search_index),
         (
             "schema",
@@ -1428,7 +1433,8 @@ def db_path(ctx: typer.Context) -> None:
 
 @db_app.command("compact")
 def db_compact(ctx: typer.Context) -> None:
-    """Rewrite the file without free space and empty its write-ahead log.
+    """Rewrite the journal without deleted data: its file and write-ahead log on SQLite,
+    rapport's tables on PostgreSQL (VACUUM FULL).
 
     `forget` does this itself; run it when another program had the journal open then.
 
@@ -1436,10 +1442,14 @@ def db_compact(ctx: typer.Context) -> None:
     """
     from rapport import maintenance
 
-    reason = maintenance.compact(_open(ctx.find_root()))
+    db = _open(ctx.find_root())
+    reason = maintenance.compact(db)
     if reason is not None:
         raise RapportError(f"could not compact the journal: {reason}")
-    _say("Compacted: no deleted data is left in the file.")
+    if db.dialect == "postgresql":
+        _say("Compacted: rapport's tables were rewritten without deleted rows (VACUUM FULL).")
+    else:
+        _say("Compacted: no deleted data is left in the file.")
 
 
 @db_app.command("info")

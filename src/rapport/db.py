@@ -26,6 +26,7 @@ if TYPE_CHECKING:
 
 BUSY_TIMEOUT_MS = 10_000  # how long a writer waits for another; RAPPORT_BUSY_TIMEOUT (ms) overrides
 SQLITE_HEADER = b"SQLite format 3\x00"
+APPLICATION_ID = migrations.APPLICATION_ID  # "RAPP", at offset 68 of a journal's header
 ENV_VAR = "RAPPORT_DB"
 
 
@@ -38,7 +39,17 @@ def _ignore(message: str) -> None:
 
 def _writable(path: Path) -> bool:
     """Whether this process may write the journal and create its -wal and -shm files."""
-    return os.access(path, os.W_OK) and os.access(path.parent, os.W_OK)
+    return os.access(path, os.W_OK) and os.access(path.parent, os.W_OK) and not _stuck(path)
+
+
+def _stuck(path: Path) -> str | None:
+    """A -wal or -shm beside the journal that this process may not write, as a reader of a
+    read-only journal once left behind: it keeps every write out, though the file may be
+    written."""
+    for side in (f"{path}-wal", f"{path}-shm"):
+        if os.path.exists(side) and not os.access(side, os.W_OK):
+            return side
+    return None
 
 
 def busy_timeout_ms() -> int:
@@ -85,6 +96,11 @@ def open_journal(
 ) -> Database:
     """The journal `--db` or `$RAPPORT_DB` names: a PostgreSQL URL, else a SQLite file."""
     chosen = option or os.environ.get(ENV_VAR) or ""
+    if "=" in chosen:
+        from rapport import postgres
+
+        if postgres.is_keywords(chosen):  # libpq's host=… dbname=… form
+            return postgres.ServerDatabase(chosen, warn, author)
     if re.match(r"\s*postgres(ql)?(\+\w+)?(:(?!//)|/)|\s+postgres", chosen, re.IGNORECASE):
         # Not echoed: it may hold a password.
         raise BadInput(
@@ -109,9 +125,13 @@ def open_journal(
 def schema_version(path: Path) -> int:
     """The file's schema version, read without writing a byte (0 for a new, empty file).
 
-    `PRAGMA user_version` lives at offset 60 of the header, so a closed journal tells its
-    version without SQLite creating -wal or -shm files. A journal with a live WAL may have a
-    newer version there; SQLite itself reads that one.
+    Refuses a file that is not rapport's: another program's SQLite database must never get
+    rapport's tables, nor a -wal or -shm file. `PRAGMA user_version` (offset 60 of the
+    header) and `PRAGMA application_id` (offset 68) tell a closed journal's version and
+    owner without SQLite creating files. A journal made before the mark is known by its
+    `_migrations` table, read from the file alone (`_peek`), so that another program's -wal
+    and -shm stay as they are too. A journal with a live WAL may have a newer version than
+    its header: SQLite reads that one, once the file is known to be rapport's.
     """
     if not path.exists() or path.stat().st_size == 0:
         return 0
@@ -119,7 +139,13 @@ def schema_version(path: Path) -> int:
         header = handle.read(100)
     if not header.startswith(SQLITE_HEADER):
         raise RapportError(f"{path} is not a rapport journal (not an SQLite database)")
-    if _plausible(header) and not wal_size(path):
+    owner = int.from_bytes(header[68:72], "big")
+    plausible = _plausible(header)  # else damaged: SQLite's own error says how (_peek)
+    if plausible and owner not in (0, APPLICATION_ID):
+        raise _foreign(path)
+    if (owner == 0 or not plausible) and not _made_by_rapport(path):
+        return 0  # an SQLite file with nothing in it (_migrate checks again, under its lock)
+    if plausible and not wal_size(path):
         return int.from_bytes(header[60:64], "big", signed=True)
     try:
         conn = sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro", uri=True)
@@ -129,6 +155,80 @@ def schema_version(path: Path) -> int:
             conn.close()
     except sqlite3.DatabaseError as error:
         raise RapportError(f"{path} cannot be read as a database: {error}") from None
+
+
+def _made_by_rapport(path: Path) -> bool:
+    """For a file without the mark: True for a journal older than the mark, False for an
+    empty SQLite file; anything else is another program's and refused."""
+    try:
+        version, tables, recorded = _contents(_peek(path))
+        if not tables and wal_size(path):
+            # All it holds may still be in its WAL, which only a reader that may write the
+            # -shm takes in: read a private copy instead of touching the owner's files.
+            version, tables, recorded = _contents_of_a_copy(path)
+    except sqlite3.DatabaseError as error:
+        raise RapportError(f"{path} cannot be read as a database: {error}") from None
+    if recorded:
+        return True
+    if not tables and version == 0:
+        return False
+    raise _foreign(path)
+
+
+def _contents(conn: sqlite3.Connection) -> tuple[int, set[str], bool]:
+    """user_version, the names in the schema, and whether rapport's first migration is
+    recorded; closes the connection."""
+    try:
+        version = conn.execute("PRAGMA user_version").fetchone()[0]
+        tables = {row[0] for row in conn.execute("SELECT name FROM sqlite_master")}
+        recorded = "_migrations" in tables and bool(
+            conn.execute("SELECT 1 FROM _migrations WHERE name = 'm001_initial'").fetchone()
+        )
+    finally:
+        conn.close()
+    return version, tables, recorded
+
+
+def _contents_of_a_copy(path: Path) -> tuple[int, set[str], bool]:
+    import shutil
+    import tempfile
+
+    with tempfile.TemporaryDirectory(prefix="rapport-") as scratch:  # 0700, removed after
+        copy = Path(scratch) / "copy.db"
+        shutil.copyfile(path, copy)
+        with suppress(FileNotFoundError):  # checkpointed and removed meanwhile
+            shutil.copyfile(f"{path}-wal", f"{copy}-wal")
+        return _contents(sqlite3.connect(copy))
+
+
+def _foreign(path: Path) -> RapportError:
+    return RapportError(
+        f"{path} is a SQLite database, but not a rapport journal; rapport leaves it untouched"
+    )
+
+
+def _peek(path: Path) -> sqlite3.Connection:
+    """A connection that reads the file alone, creating and changing no file beside it.
+
+    `immutable` skips locks, the -wal and the -shm: plain mode=ro would create -wal and
+    -shm files for a WAL-mode database, with the file's mode, and leave them behind when it
+    cannot checkpoint, or write to another program's -shm.
+    """
+    return sqlite3.connect(f"{path.resolve().as_uri()}?immutable=1", uri=True)
+
+
+def read_only_uri(path: Path) -> str:
+    """How to read a journal this process may not write, creating no file beside it.
+
+    Without a -wal, the file alone holds the journal: `immutable` (see `_peek`; the reader
+    checks afterwards that nobody rewrote the file meanwhile). With one, SQLite reads the
+    file and its WAL together through the -shm that the WAL's writer keeps; readonly_shm
+    keeps it from creating a missing one.
+    """
+    uri = path.resolve().as_uri()
+    if not os.path.exists(f"{path}-wal"):
+        return f"{uri}?immutable=1"
+    return f"{uri}?mode=ro" + ("" if os.path.exists(f"{path}-shm") else "&readonly_shm=1")
 
 
 def wal_size(path: Path) -> int:
@@ -176,10 +276,12 @@ def _prepare_file(path: Path) -> None:
     os.close(fd)
 
 
-def backup(source: Path, target: Path) -> None:
-    """A consistent copy through SQLite's backup API, created 0600 before a byte is written."""
+def backup(source: Path | str, target: Path) -> None:
+    """A consistent copy through SQLite's backup API, created 0600 before a byte is written.
+
+    `source` is a path, or a URI (`Database.sqlite_uri`)."""
     os.close(create_private(target, exclusive=True))
-    src = sqlite3.connect(source)
+    src = sqlite3.connect(source, uri=isinstance(source, str) and source.startswith("file:"))
     dst = sqlite3.connect(target)
     try:
         src.backup(dst)
@@ -223,6 +325,7 @@ class Database:
         self._warn = warn
         self._engine: Engine | None = None
         self._version: int | None = None
+        self.read_only = False  # known once the file is checked: this process may not write it
 
     def _check(self, create: bool) -> int:
         """The file's schema version, once it is known to be a journal this rapport can open.
@@ -232,20 +335,41 @@ class Database:
         if self._version is not None:
             return self._version
         path = self.path
-        if path.is_dir():
-            raise RapportError(f"{path} is a directory; give the path of a journal file")
-        if not path.exists():
+        try:
+            kind = path.stat().st_mode
+        except (FileNotFoundError, NotADirectoryError):  # not there: _prepare_file says why
             if not create:
                 raise NoJournal(
                     f"there is no journal at {path} yet: add someone with 'rapport add NAME', "
                     "or explore a sample with 'rapport demo'"
-                )
+                ) from None
             _prepare_file(path)
-        version = schema_version(path)
+            kind = path.stat().st_mode
+        except OSError as error:
+            raise RapportError(f"cannot open the journal {path}: {error.strerror}") from None
+        if stat.S_ISDIR(kind):
+            raise RapportError(f"{path} is a directory; give the path of a journal file")
+        if not stat.S_ISREG(kind):
+            raise RapportError(
+                f"{path} is {_what(kind)}, not a file; give the path of a journal file"
+            )
+        try:
+            version = schema_version(path)
+        except OSError as error:  # a file this user may not read, as another user's journal
+            raise RapportError(f"cannot read the journal {path}: {error.strerror}") from None
         if version > migrations.SCHEMA_VERSION:
             raise RapportError(
                 f"{path} was written by a newer rapport (schema {version}; this one knows "
                 f"{migrations.SCHEMA_VERSION}); upgrade rapport to open it"
+            )
+        self.read_only = not _writable(path)
+        if self.read_only and version < migrations.SCHEMA_VERSION:
+            raise RapportError(
+                f"the journal {path} is read-only and needs updating from schema {version} to "
+                f"{migrations.SCHEMA_VERSION}; make it writable and run rapport once"
+                if version
+                else f"the journal {path} is read-only (the file, its folder or the disk); "
+                "nothing written"
             )
         if exposed_to_others(path):
             self._warn(
@@ -254,6 +378,47 @@ class Database:
             )
         self._version = version
         return version
+
+    def _read_only(self) -> RapportError:
+        side = _stuck(self.path)
+        if side and os.access(self.path, os.W_OK):
+            return RapportError(
+                f"the journal {self.path} is read-only: {side} beside it may not be written "
+                "(make it writable as the journal is); nothing written"
+            )
+        return RapportError(
+            f"the journal {self.path} is read-only (the file, its folder or the disk); "
+            "nothing written"
+        )
+
+    def sqlite_uri(self) -> str:
+        """How SQLite opens the file: read-write, never creating it (that is _prepare_file's
+        job, with mode 0600); or, when this process may not write it, without creating
+        anything beside it (read_only_uri)."""
+        if self.read_only:
+            return read_only_uri(self.path)
+        return f"{self.path.resolve().as_uri()}?mode=rw"
+
+    def inspect(self) -> int:
+        """The journal's schema version, once the file is known to be a journal rapport may
+        open (see _check); nothing is created or written."""
+        return self._check(create=False)
+
+    @contextmanager
+    def _unchanged(self) -> Iterator[None]:
+        """A read of a read-only journal without a WAL reads the file alone (immutable):
+        should another user's rapport rewrite it meanwhile, say so instead of answering from
+        a torn read."""
+        if not (self.read_only and "immutable=1" in self.sqlite_uri()):
+            yield
+            return
+        before = _identity(self.path)
+        yield
+        if _identity(self.path) != before:
+            raise RapportError(
+                f"the journal {self.path} changed while it was being read (someone who may "
+                "write it is using it); run the command again"
+            )
 
     def _open(self, create: bool) -> Engine:
         if self._engine is not None:
@@ -268,10 +433,10 @@ class Database:
                 f"rapport: updating {path} from schema {version} to {migrations.SCHEMA_VERSION}; "
                 f"the old file is kept at {copy}"
             )
-        engine = _make_engine(path)
+        engine = _make_engine(self.sqlite_uri(), read_only=self.read_only)
         try:
             if version < migrations.SCHEMA_VERSION:
-                _migrate(engine)
+                _migrate(engine, path)
             else:
                 engine.connect().close()  # fail here, in one place, on a damaged file
         except OperationalError as error:
@@ -280,6 +445,9 @@ class Database:
         except DatabaseError as error:
             engine.dispose()
             raise RapportError(f"{path} cannot be read as a database: {error.orig}") from None
+        except RapportError:
+            engine.dispose()
+            raise
         self._engine = engine
         self._version = migrations.SCHEMA_VERSION
         return engine
@@ -293,8 +461,9 @@ class Database:
         from sqlalchemy.exc import DatabaseError
         from sqlmodel import Session
 
+        engine = self._open(create=False)  # first: it tells whether the file is read-only
         try:
-            with Session(self._open(create=False)) as session:
+            with self._unchanged(), Session(engine) as session:
                 yield session
         except DatabaseError as error:
             raise self._failure(error, reading=True) from None
@@ -308,6 +477,9 @@ class Database:
         from sqlalchemy.exc import DatabaseError
         from sqlmodel import Session
 
+        self._check(create)
+        if self.read_only:
+            raise self._read_only()
         writer = _writer(self._open(create=create))
         try:
             with Session(writer, expire_on_commit=False) as session, session.begin():
@@ -329,22 +501,23 @@ class Database:
         """
         if self._check(create) < migrations.SCHEMA_VERSION:
             self._open(create)  # creates or migrates the file
+        if write and self.read_only:
+            raise self._read_only()
         try:
-            # mode=rw: never create a file here; that is _prepare_file's job, with mode 0600.
-            uri = f"{self.path.resolve().as_uri()}?mode=rw"
-            conn = sqlite3.connect(uri, uri=True, isolation_level=None)
+            conn = sqlite3.connect(self.sqlite_uri(), uri=True, isolation_level=None)
         except sqlite3.Error as error:
             raise self._failure(error, reading=not write) from None
         try:
             try:
-                for pragma in _pragmas():
+                for pragma in _pragmas_for(read_only=self.read_only):
                     conn.execute(pragma)
             except sqlite3.OperationalError:
                 raise  # busy, read-only, full: _failure below says which
             except sqlite3.DatabaseError as error:  # damaged behind a sound header
                 raise RapportError(f"{self.path} cannot be read as a database: {error}") from None
             conn.execute("BEGIN IMMEDIATE" if write else "BEGIN")
-            yield conn
+            with self._unchanged():
+                yield conn
             if write:
                 conn.execute("COMMIT")
         except sqlite3.DatabaseError as error:
@@ -372,10 +545,7 @@ class Database:
                 f"{seconds:g} s; nothing written, try again"
             )
         if "readonly" in reason or not _writable(self.path):
-            return RapportError(
-                f"the journal {self.path} is read-only (the file, its folder or the disk); "
-                "nothing written"
-            )
+            return self._read_only()
         if "full" in reason or "disk I/O" in reason:
             return RapportError(
                 f"cannot write the journal {self.path}: the disk is full or the file may not "
@@ -445,10 +615,14 @@ def _writer(engine: Engine) -> Engine:
     return engine.execution_options(rapport_write=True)
 
 
-def _migrate(engine: Engine) -> None:
+def _migrate(engine: Engine, path: Path) -> None:
     with _writer(engine).connect() as conn:
         # Another process may have migrated while we waited for the write lock.
-        if migrations.version(conn) < migrations.SCHEMA_VERSION:
+        version = migrations.version(conn)
+        if version == 0 and conn.exec_driver_sql("SELECT count(*) FROM sqlite_master").scalar():
+            # Empty when checked, but another program wrote its tables into it meanwhile.
+            raise _foreign(path)
+        if version < migrations.SCHEMA_VERSION:
             migrations.apply(conn)
         conn.commit()
 
@@ -461,16 +635,42 @@ def _pragmas() -> tuple[str, ...]:
     )
 
 
-def _make_engine(path: Path) -> Engine:
-    from sqlalchemy import create_engine, event
+def _pragmas_for(*, read_only: bool) -> list[str]:
+    # A read-only journal keeps the journal mode it has: setting it is a write.
+    return [p for p in _pragmas() if not (read_only and p.startswith("PRAGMA journal_mode"))]
 
-    engine = create_engine(f"sqlite:///{path}")
+
+def _identity(path: Path) -> tuple[int, int, int]:
+    """What changes when a file is rewritten: inode, size, modification time."""
+    found = path.stat()
+    return found.st_ino, found.st_size, found.st_mtime_ns
+
+
+def _what(mode: int) -> str:
+    if stat.S_ISCHR(mode) or stat.S_ISBLK(mode):
+        return "a device"
+    if stat.S_ISFIFO(mode):
+        return "a FIFO (named pipe)"
+    return "a socket" if stat.S_ISSOCK(mode) else "a special file"
+
+
+def _make_engine(uri: str, *, read_only: bool = False) -> Engine:
+    from sqlalchemy import create_engine, event
+    from sqlalchemy.pool import QueuePool
+
+    # A URI, so that a read-only journal is opened as one (read_only_uri); the pool a file
+    # database gets by default, which "sqlite://" alone would not get.
+    engine = create_engine(
+        "sqlite://",
+        creator=lambda: sqlite3.connect(uri, uri=True, check_same_thread=False),
+        poolclass=QueuePool,
+    )
 
     @event.listens_for(engine, "connect")
     def on_connect(dbapi_conn: sqlite3.Connection, record: object) -> None:
         # Take transactions out of pysqlite's hands so that `on_begin` decides how they start.
         dbapi_conn.isolation_level = None
-        for pragma in _pragmas():
+        for pragma in _pragmas_for(read_only=read_only):
             dbapi_conn.execute(pragma)
 
     @event.listens_for(engine, "begin")

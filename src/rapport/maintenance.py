@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import sqlite3
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
@@ -77,9 +78,13 @@ def compact(db: Database) -> str | None:
     """
     if db.dialect == "postgresql":
         return db.vacuum()  # type: ignore[attr-defined]
-    import sqlite3
-
-    raw = db.engine.raw_connection()
+    engine = db.engine
+    if db.read_only:
+        raise RapportError(
+            f"the journal {db.path} is read-only (the file, its folder or the disk); "
+            "nothing compacted"
+        )
+    raw = engine.raw_connection()
     try:
         sqlite = raw.driver_connection
         sqlite.execute("PRAGMA secure_delete = ON")
@@ -127,12 +132,15 @@ def backup(db: Database, where: str) -> Path:
     db.engine  # noqa: B018  (opening checks the file and migrates it first)
     partial = target.with_name(f".{target.name}.partial")
     try:
-        dbmodule.backup(source, partial)
+        # Read as the journal is read: a read-only one without creating -wal or -shm.
+        dbmodule.backup(db.sqlite_uri(), partial)
         os.link(partial, target)
     except FileExistsError:
         raise BadInput(f"{target} exists; give a new file name or a folder") from None
     except OSError as error:
         raise RapportError(f"cannot write {target}: {error.strerror}") from None
+    except sqlite3.Error as error:
+        raise RapportError(f"cannot back up {source}: {error}") from None
     finally:
         partial.unlink(missing_ok=True)
     return target
@@ -141,10 +149,14 @@ def backup(db: Database, where: str) -> Path:
 # -- check and info -----------------------------------------------------------------------
 
 
+# What `check` could not look at, and that does not make the journal unhealthy.
+_UNCHECKED_BUT_FINE = ("not checked: another", "not checked: the journal is read-only")
+
+
 @dataclass
 class Check:
     integrity: list[str]  # "ok", or SQLite's list of problems
-    foreign_keys: list[str]
+    foreign_keys: list[str] | None  # the rows pointing nowhere; None when not checked
     version: int
     search_index: str  # "ok" or what is wrong
 
@@ -152,13 +164,16 @@ class Check:
     def ok(self) -> bool:
         return (
             self.integrity == ["ok"]
-            and not self.foreign_keys
+            and self.foreign_keys == []
             and self.version == migrations.SCHEMA_VERSION
-            and self.search_index.startswith(("ok", "not checked: another"))
+            and self.search_index.startswith(("ok", *_UNCHECKED_BUT_FINE))
         )
 
 
 def check(db: Database) -> Check:
+    # What is not a journal (another program's file or schema, a device, one too new) is
+    # refused as every command refuses it; a journal too damaged to read is reported below.
+    db.inspect()
     if db.dialect == "postgresql":
         return _check_server(db)
     try:
@@ -171,7 +186,9 @@ def check(db: Database) -> Check:
             ]
             version = conn.exec_driver_sql("PRAGMA user_version").scalar_one()
     except RapportError as error:  # too damaged to run the checks at all
-        return Check([str(error)], [], -1, "not checked: the file is damaged")
+        return Check([str(error)], None, -1, "not checked: the file is damaged")
+    if db.read_only:  # FTS5's check is an INSERT, which a read-only file does not take
+        return Check(integrity, foreign, version, "not checked: the journal is read-only")
     # The FTS5 'integrity-check' command compares the index with the rows it indexes.
     from sqlalchemy.exc import DatabaseError
 
@@ -229,7 +246,7 @@ def _check_server(db: Database) -> Check:
                 f"= to_tsvector('{migrations.SEARCH_CONFIG}', 'Muller')"
             ).scalar_one()
     except RapportError as error:
-        return Check([str(error)], [], -1, "not checked")
+        return Check([str(error)], None, -1, "not checked")
     integrity = [f"index {name} is not valid; REINDEX it" for (name,) in invalid] or ["ok"]
     missing = len(migrations.SEARCHED) - indexes
     search = "ok"

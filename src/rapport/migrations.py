@@ -218,6 +218,19 @@ def m003_authorship(conn: Connection) -> None:
         _run(conn, f"ALTER TABLE {table} ADD COLUMN author TEXT NOT NULL DEFAULT ''")
 
 
+# PRAGMA application_id of every journal: "RAPP" in ASCII. It marks a SQLite file as
+# rapport's, so that another program's database is refused instead of receiving our tables.
+APPLICATION_ID = 0x52415050
+
+
+def m004_application_id(conn: Connection) -> None:
+    # Marks the file as rapport's (header offset 68), so that rapport can refuse another
+    # program's SQLite database before writing a byte to it. A PostgreSQL schema has no such
+    # mark; the step is recorded there all the same, so both engines count the same versions.
+    if not _on_postgres(conn):
+        conn.exec_driver_sql(f"PRAGMA application_id = {APPLICATION_ID}")
+
+
 # -- m005: search folds what PostgreSQL's unaccent folds, and finds words inside CJK ---------
 
 # Letters unicode61 keeps but unaccent folds (unicode61 already drops the accents Unicode
@@ -345,7 +358,13 @@ def m005_search_folding(conn: Connection) -> None:
             conn.exec_driver_sql(statement)
 
 
-MIGRATIONS: list[Migration] = [m001_initial, m002_search, m003_authorship, m005_search_folding]
+MIGRATIONS: list[Migration] = [
+    m001_initial,
+    m002_search,
+    m003_authorship,
+    m004_application_id,
+    m005_search_folding,
+]
 SCHEMA_VERSION = len(MIGRATIONS)
 
 
@@ -355,7 +374,26 @@ def version(conn: Connection) -> int:
         return conn.exec_driver_sql("PRAGMA user_version").scalar_one()
     if conn.exec_driver_sql("SELECT to_regclass('_migrations')").scalar() is None:
         return 0
-    return conn.exec_driver_sql("SELECT count(*) FROM _migrations").scalar_one()
+    return server_version(*conn.exec_driver_sql(SERVER_VERSION).one())
+
+
+# A schema's version, and whether its _migrations table is rapport's: other tools keep one
+# too (with the same two columns), and counting their rows would "migrate" their schema.
+SERVER_VERSION = (
+    "SELECT count(*), count(*) FILTER (WHERE name = 'm001_initial'), current_schema() "
+    "FROM _migrations"
+)
+
+
+def server_version(count: int, ours: int, schema: str) -> int:
+    if count and not ours:
+        from rapport.errors import RapportError
+
+        raise RapportError(
+            f"the schema {schema} holds another program's _migrations table: it is not a "
+            "rapport journal, and rapport leaves it untouched"
+        )
+    return count
 
 
 def apply(conn: Connection) -> list[str]:

@@ -36,16 +36,69 @@ _URL = re.compile(r"^postgres(?:ql)?(?:\+\w+)?://", re.IGNORECASE)
 _WRITE_LOCK = "SELECT pg_advisory_xact_lock(hashtextextended('rapport:' || current_schema(), 0))"
 
 
+# libpq's other way to name a server: keyword=value pairs, a value bare or in single quotes
+# with backslash escapes ("host=db dbname=team password='s3 cret'").
+_PAIR = re.compile(r"\s*([A-Za-z_]\w*)\s*=\s*('(?:[^'\\]|\\.)*'|(?:[^\s'\\]|\\.)*)")
+_KEYWORDS = frozenset((  # libpq's connection parameters (PostgreSQL 16)
+    "host", "hostaddr", "port", "dbname", "user", "password", "passfile", "require_auth",
+    "channel_binding", "connect_timeout", "client_encoding", "options", "application_name",
+    "fallback_application_name", "keepalives", "keepalives_idle", "keepalives_interval",
+    "keepalives_count", "tcp_user_timeout", "replication", "gssencmode", "sslmode",
+    "requiressl", "sslcompression", "sslcert", "sslkey", "sslpassword", "sslcertmode",
+    "sslrootcert", "sslcrl", "sslcrldir", "sslsni", "requirepeer", "ssl_min_protocol_version",
+    "ssl_max_protocol_version", "krbsrvname", "gsslib", "gssdelegation", "service",
+    "target_session_attrs", "load_balance_hosts",
+))  # fmt: skip
+
+
 def is_url(text: str) -> bool:
-    return bool(_URL.match(text))
+    return bool(_URL.match(text)) or is_keywords(text)
+
+
+def is_keywords(text: str) -> bool:
+    """Whether `text` is a libpq keyword/value string rather than a file name.
+
+    Two pairs or more, or one with a libpq keyword: "notes=old.db" stays a file, while
+    "hots=db password=x" (a typo) is not made a file name holding the password.
+    """
+    pairs = _pairs(text)
+    return pairs is not None and (len(pairs) > 1 or pairs[0][0].lower() in _KEYWORDS)
+
+
+def _pairs(text: str) -> list[tuple[str, str]] | None:
+    """The keyword/value pairs, as written; None unless the whole text is pairs."""
+    pairs, position = [], 0
+    while position < len(text.rstrip()):
+        match = _PAIR.match(text, position)
+        if match is None or match.end() == position:
+            return None
+        pairs.append((match.group(1), match.group(2)))
+        position = match.end()
+    return pairs or None
+
+
+def _unquote_value(value: str) -> str:
+    if value.startswith("'") and value.endswith("'") and len(value) > 1:
+        value = value[1:-1]
+    return re.sub(r"\\(.)", r"\1", value)
 
 
 def redact(url: str) -> str:
     """The URL as it may be shown: any password replaced by ***.
 
     Cautious rather than exact: from the first colon after :// up to the last @ counts as
-    the password, so one holding @, /, # or ? does not show in part.
+    the password, so one holding @, /, # or ? does not show in part. In a keyword/value
+    string, the value of password= and sslpassword=.
     """
+    if not _URL.match(url):
+        return _PAIR.sub(
+            lambda m: (
+                m.group(0)[: m.start(2) - m.start(0)] + "***"
+                if _is_password(m.group(1))
+                else m.group(0)
+            ),
+            url,
+        )
     span = _password_span(url)
     if span is not None:
         url = f"{url[: span[0]]}***{url[span[1] :]}"
@@ -68,6 +121,9 @@ _QUERY_PARAMETER = re.compile(r"([?&][^&=]*=)([^&]*)")
 
 def _secrets(url: str) -> list[str]:
     """The password as written in the URL and as decoded, from wherever it is given."""
+    if not _URL.match(url):
+        written = [value for key, value in _pairs(url) or [] if _is_password(key) and value]
+        return [form for value in written for form in {value, _unquote_value(value)} if form]
     found = []
     span = _password_span(url)
     if span is not None:
@@ -82,7 +138,10 @@ def _is_password(key: str) -> bool:
 
 
 def _conninfo(url: str) -> str:
-    """libpq's URI: the same URL without SQLAlchemy's driver name."""
+    """libpq's URI: the same URL without SQLAlchemy's driver name; a keyword/value string
+    as it is."""
+    if not _URL.match(url):
+        return url
     return "postgresql" + url[url.index("://") :]
 
 
@@ -149,9 +208,19 @@ class ServerDatabase(dbmodule.Database):
                     self._migrate(conn, create)
                     conn.commit()
         except DBAPIError as error:
-            raise self._failure(error) from None
+            raise self._failure(error, reading=not create) from None
         self._version = migrations.SCHEMA_VERSION
         return engine
+
+    def inspect(self) -> int:
+        """The schema's version, refusing another program's; nothing is created or written."""
+        from sqlalchemy.exc import DBAPIError
+
+        try:
+            with self._engine_only().connect() as conn:
+                return migrations.version(conn)
+        except DBAPIError as error:
+            raise self._failure(error, reading=True) from None
 
     def _refuse_missing_schema(self, result: Any) -> None:
         if result.fetchone()[0] is None:
@@ -310,7 +379,7 @@ def _read_start() -> tuple[str, ...]:
 def _version(raw: psycopg.Connection[Any]) -> int:
     if raw.execute("SELECT to_regclass('_migrations')").fetchone()[0] is None:  # type: ignore[index]
         return 0
-    return raw.execute("SELECT count(*) FROM _migrations").fetchone()[0]  # type: ignore[index]
+    return migrations.server_version(*raw.execute(migrations.SERVER_VERSION).fetchone())  # type: ignore[misc]
 
 
 def _text_times(raw: psycopg.Connection[Any] | psycopg.Cursor[Any]) -> None:
