@@ -161,7 +161,7 @@ def test_output_to_a_full_disk_is_one_line(story, args):
     assert done.stderr.decode() == "rapport: cannot write the output: No space left on device\n"
 
 
-def test_a_reader_that_stops_early_gets_one_line(run, tmp_path):
+def test_a_reader_that_stops_early_ends_rapport_quietly(run, tmp_path):
     """An export far larger than a pipe holds (64 KiB): the writer is certain to be cut off."""
     client = str(uuid.uuid4())
     lines = [{"type": "client", "uuid": client, "name": "Konrad Brandt"}] + [
@@ -177,8 +177,8 @@ def test_a_reader_that_stops_early_gets_one_line(run, tmp_path):
     assert exporter.stdout.read(10) == b'{"type":"h'
     exporter.stdout.close()
     error = exporter.stderr.read()
-    assert exporter.wait(timeout=60) == 1
-    assert error.decode() == "rapport: cannot write the output: Broken pipe\n"
+    assert exporter.wait(timeout=60) == 1  # cut short, as a script with pipefail may ask
+    assert error == b""  # as `| head` expects of any Unix tool
 
 
 # -- arguments that are not UTF-8 -----------------------------------------------------------

@@ -23,7 +23,14 @@ from typer.core import TyperArgument, TyperCommand, TyperGroup
 
 from rapport import __version__
 from rapport.display import json_escaped, visible
-from rapport.errors import BadInput, Interrupted, NoJournal, RapportError, UnknownClient
+from rapport.errors import (
+    BadInput,
+    Interrupted,
+    NoJournal,
+    RapportError,
+    ReaderGone,
+    UnknownClient,
+)
 
 if TYPE_CHECKING:
     from datetime import datetime
@@ -54,6 +61,8 @@ class RapportGroup(TyperGroup):
             _check_utf8(sys.argv[1:] if args is None else args)
             result = super().main(args, *rest, standalone_mode=False, **kwargs)
             code = result if isinstance(result, int) else 0
+        except ReaderGone as gone:
+            code = gone.exit_code  # `| head` has what it wanted: nothing to say
         except RapportError as error:
             code = _fail(str(error), error.exit_code)
         except typer.Abort:
@@ -1538,7 +1547,9 @@ def main() -> None:
     code = code if isinstance(code, int) else 0
     try:
         sys.stdout.flush()
-    except RapportError as error:  # what is left of the output, behind a full disk or a pipe
+    except ReaderGone as gone:
+        code = code or gone.exit_code
+    except RapportError as error:  # what is left of the output, behind a full disk
         code = _fail(str(error), code or error.exit_code)
     with suppress(OSError):
         sys.stderr.flush()

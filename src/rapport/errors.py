@@ -21,6 +21,11 @@ class NoJournal(BadInput):
     """The journal file does not exist yet; reading it would only create an empty one."""
 
 
+class ReaderGone(RapportError):
+    """The program reading stdout stopped early (`rapport export | head`): as for any Unix
+    tool, nothing to report; exit 1 tells a script with pipefail that the output was cut."""
+
+
 class Interrupted(RapportError):
     """Ctrl-C: the shell's convention is exit status 130."""
 

@@ -16,7 +16,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import BinaryIO
 
-from rapport.errors import BadInput, RapportError
+from rapport.errors import BadInput, RapportError, ReaderGone
 
 SYMLINK_LIMIT = 40  # as the kernel's ELOOP
 OWN_DESCRIPTOR = re.compile(r"/proc/(\d+)(?:/task/\d+)?/fd")  # /dev/fd and /dev/stdout lead here
@@ -159,10 +159,13 @@ class Guarded(io.FileIO):
     otherwise report it again when it is flushed at exit.
     """
 
-    def __init__(self, fd: int, *, label: str, closefd: bool = False) -> None:
+    def __init__(
+        self, fd: int, *, label: str, closefd: bool = False, pipe_may_close: bool = False
+    ) -> None:
         super().__init__(fd, "w", closefd=closefd)
         self.label = label
         self.failed = False
+        self.pipe_may_close = pipe_may_close  # stdout: a reader may stop early, as head does
 
     def write(self, data: object) -> int:
         if self.failed:
@@ -171,6 +174,8 @@ class Guarded(io.FileIO):
             return super().write(data)  # type: ignore[arg-type]
         except OSError as error:
             self.failed = True
+            if self.pipe_may_close and isinstance(error, BrokenPipeError):
+                raise ReaderGone(f"the reader of {self.label} stopped early") from None
             raise RapportError(f"cannot write {self.label}: {_why(error)}") from None
 
 
@@ -248,7 +253,9 @@ def standard_streams() -> None:
             os.close(taken)
     if 0 in closed:
         sys.stdin = io.TextIOWrapper(io.BufferedReader(_Input(0, "r", closefd=False)))
-    sys.stdout = _text(Guarded(1, label="the output"), sys.stdout, line_buffering=None)
+    sys.stdout = _text(
+        Guarded(1, label="the output", pipe_may_close=True), sys.stdout, line_buffering=None
+    )
     sys.stderr = _text(_Quiet(2, "w", closefd=False), sys.stderr, line_buffering=True)
 
 
