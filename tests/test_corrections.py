@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 import subprocess
 
 import pytest
@@ -165,6 +166,12 @@ def test_the_question_is_asked_and_no_keeps_everything(run, journal, story, comm
     code, output = run_in_terminal(args, b"y\n", {})
     assert code == 0, output
     assert snapshot(journal) != before
+    if command == "merge":  # each named with its id: a namesake cannot be mistaken
+        assert re.search(
+            r"Move everything of K\. Brant \[[0-9a-f]{8}\] into Konrad Brant "
+            r"\(Brandt & Vogel\) \[[0-9a-f]{8}\] and delete K\. Brant\?",
+            output,
+        )
 
 
 def test_ambiguous_and_unknown_ids(run, journal, story):

@@ -140,7 +140,9 @@ def test_no_trace_where_sqlite_does_not_secure_delete_by_default(
 def test_forget_asks_at_a_terminal(journal_with_person, answer, forgotten):
     from conftest import run_in_terminal
 
+    person_id = rows(journal_with_person, "SELECT uuid FROM client WHERE company = ?", COMPANY)
+    who = f"{PERSON} ({COMPANY}) [{person_id[0][0][:8]}]"  # unmistakable beside a namesake
     code, output = run_in_terminal(["forget", "jurgen"], answer, {})
     assert (code == 0) is forgotten, output
-    assert f"Erase {PERSON} and everything about them, for good?" in output
+    assert f"Erase {who} and everything about them, for good?" in output
     assert (traces(journal_with_person) == []) is forgotten

@@ -356,8 +356,9 @@ def test_forget_by_a_user_who_may_not_rewrite_the_tables_says_so(run, journal):
     with another_user(journal, "member", "ALL") as as_member:
         result = run("--db", as_member, "forget", "vogel", "--yes")
         assert result.exit_code == 0, result.output
-        assert "traces remain in the file for now (only the owner of rapport's tables" in (
+        assert "traces remain in rapport's tables on the server for now (only the owner" in (
             result.stderr
         )
+        assert "file" not in result.stderr.split("Backups")[0]  # a server holds no file
         assert rows(journal, "SELECT count(*) FROM interaction") == [(0,)]
         assert run("db", "compact").exit_code == 0  # the owner can

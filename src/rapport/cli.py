@@ -1255,6 +1255,14 @@ def edit(
     _say(f"Changed {corrections.describe(entry)} ({owner.name})")
 
 
+def _who(client: Any) -> str:
+    """`Konrad Brandt (Brandt & Vogel) [86d715f2]`: unmistakable even beside a namesake."""
+    from rapport.names import label
+    from rapport.records import short_id
+
+    return f"{label(client.name, client.company)} [{short_id(client.uuid)}]"
+
+
 def _confirm(question: str, yes: bool) -> None:
     if yes:
         return
@@ -1320,7 +1328,7 @@ def merge(
 
     db = _open(ctx)
     gone, kept = corrections.merge_pair(db, client, into)
-    _confirm(f"Move everything of {gone.name} into {kept.name} and delete {gone.name}?", yes)
+    _confirm(f"Move everything of {_who(gone)} into {_who(kept)} and delete {gone.name}?", yes)
     merged = corrections.merge(db, client, into)
     moved = ", ".join(
         f"{count} {PLURALS[kind] if count != 1 else kind}"
@@ -1349,7 +1357,7 @@ def forget(
 
     db = _open(ctx)
     person = journal.lookup(db, client)
-    _confirm(f"Erase {person.name} and everything about them, for good?", yes)
+    _confirm(f"Erase {_who(person)} and everything about them, for good?", yes)
     gone = maintenance.forget(db, client)
     counts = ", ".join(
         f"{n} {kind if n == 1 else PLURALS[kind]}" for kind, n in gone.removed.items() if n
@@ -1364,8 +1372,9 @@ def forget(
     elif gone.compacted is None:
         _say(f"{removed}; no trace is left in the journal.")
     else:
+        where = "rapport's tables on the server" if db.dialect == "postgresql" else "the file"
         _say(
-            f"{removed}, but traces remain in the file for now ({gone.compacted}); "
+            f"{removed}, but traces remain in {where} for now ({gone.compacted}); "
             "run 'rapport db compact' when nothing else has the journal open"
         )
     for copy in gone.copies:
