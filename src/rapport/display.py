@@ -15,16 +15,16 @@ from __future__ import annotations
 
 import re
 
-# Bidi embeddings, overrides, isolates and marks; line and paragraph separators, which some
-# terminals break lines at.
-_BIDI = "\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069\u2028\u2029"
-# Those, C0 and C1 controls and DEL, and lone surrogates (which cannot be encoded at all).
-_UNSAFE = f"\x00-\x1f\x7f-\x9f{_BIDI}\ud800-\udfff"
+# Bidi embeddings, overrides, isolates and marks (Unicode's Bidi_Control).
+_BIDI = "\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069"
+# Those, the line and paragraph separators (some terminals break lines at them), C0 and C1
+# controls and DEL, and lone surrogates (which cannot be encoded at all).
+_UNSAFE = f"\x00-\x1f\x7f-\x9f{_BIDI}\u2028\u2029\ud800-\udfff"
 _ONE_LINE = re.compile(f"[{_UNSAFE}]")
 # Where the view wraps text, a line break and a tab keep their meaning; CR LF is a line break.
 _LAYOUT = re.compile(f"\r\n|[{_UNSAFE}]")
 # What json.dumps leaves raw (it escapes only C0): these appear only inside JSON strings.
-_RAW_IN_JSON = re.compile(f"[\x7f-\x9f{_BIDI}]")
+_RAW_IN_JSON = re.compile(f"[\x7f-\x9f{_BIDI}\u2028\u2029]")
 
 _SHORT = {"\t": "\\t", "\n": "\\n", "\r": "\\r"}
 
@@ -39,6 +39,16 @@ def _spelled(char: str) -> str:
 def _laid_out(match: re.Match[str]) -> str:
     char = match.group()
     return "\n" if char == "\r\n" else char if char in "\n\t" else _spelled(char)
+
+
+def first_unsafe(text: str) -> str | None:
+    """The first control, bidi or other character `visible` would spell out, or None."""
+    found = _ONE_LINE.search(text)
+    return found.group() if found else None
+
+
+def is_bidi(char: str) -> bool:
+    return re.fullmatch(f"[{_BIDI}]", char) is not None
 
 
 def visible(text: str, *, layout: bool = False) -> str:

@@ -26,6 +26,7 @@ import unicodedata
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 
+from rapport.display import first_unsafe, is_bidi, visible
 from rapport.errors import BadInput, UnknownClient
 from rapport.folding import fold_letters
 
@@ -76,20 +77,12 @@ def label(name: str, company: str | None) -> str:
 
 # -- what a name may hold -----------------------------------------------------------------
 
-# Unicode's Bidi_Control characters: they reorder the text shown after them.
-_BIDI = frozenset("\u061c\u200e\u200f\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069")
-
-
 _RULE = "names, companies, roles and authors are one line of plain text"
 
 
-def _unsafe(ch: str) -> bool:
-    return unicodedata.category(ch) == "Cc" or ch in _BIDI
-
-
-def visible(text: str, limit: int = 60) -> str:
-    """`text` quoted, with control and bidi characters as escapes (`\\x1b`, `\\u202e`)."""
-    shown = "".join(ch.encode("unicode_escape").decode() if _unsafe(ch) else ch for ch in text)
+def quoted(text: str, limit: int = 60) -> str:
+    """`text` quoted for a message, with control and bidi characters spelled out."""
+    shown = visible(text)
     if len(shown) > limit:
         shown = shown[: limit - 1] + "…"
     return f"'{shown}'"
@@ -97,10 +90,10 @@ def visible(text: str, limit: int = 60) -> str:
 
 def line_problem(text: str, what: str, limit: int | None = MAX_NAME) -> str | None:
     """Why `text` cannot be a name, company, role or author (one line, plain text), or None."""
-    bad = next((ch for ch in text if _unsafe(ch)), None)
+    bad = first_unsafe(text)
     if bad is not None:
-        kind = "bidi control" if bad in _BIDI else "control character"
-        return f"the {what} {visible(text)} holds the {kind} U+{ord(bad):04X}; {_RULE}"
+        kind = "bidi control" if is_bidi(bad) else "control character"
+        return f"the {what} {quoted(text)} holds the {kind} U+{ord(bad):04X}; {_RULE}"
     if limit is not None and len(text) > limit:
         return f"the {what} is {len(text):,} characters long; rapport keeps up to {limit}"
     return None
