@@ -16,13 +16,24 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
+from functools import cache
 
 from rapport.migrations import FULLWIDTH, PUNCTUATION, SEARCH_FOLDS, WIDE
 
 _LETTERS = str.maketrans(SEARCH_FOLDS)
-_WIDE = re.compile(f"[{WIDE}]")
-_FULLWIDTH = re.compile(f"[{FULLWIDTH}]")
-_PUNCTUATION = re.compile(PUNCTUATION[:-1])  # one character at a time, as the server's
+
+
+# Compiled on first use: classes of wide Unicode ranges take milliseconds to compile, and
+# names.py (on the path of every `log` and `show`) needs only _LETTERS.
+@cache
+def _pattern(name: str) -> re.Pattern[str]:
+    classes = {
+        "wide": f"[{WIDE}]",
+        "fullwidth": f"[{FULLWIDTH}]",
+        "punctuation": PUNCTUATION[:-1],  # one character at a time, as the server's
+        "changed": f"[{WIDE}{FULLWIDTH}{''.join(SEARCH_FOLDS)}]",
+    }
+    return re.compile(classes[name])
 
 
 def fold_letters(text: str) -> str:
@@ -31,33 +42,30 @@ def fold_letters(text: str) -> str:
     return text.translate(_LETTERS)
 
 
-_CHANGED = re.compile(f"[{WIDE}{FULLWIDTH}{''.join(SEARCH_FOLDS)}]")
-
-
 def sqlite_changes(text: str) -> bool:
     """Whether the SQLite index holds `text` other than as written (a quick scan)."""
-    return _CHANGED.search(text) is not None
+    return _pattern("changed").search(text) is not None
 
 
 def is_wide(text: str) -> bool:
     """Whether the text has a character of a script written without spaces."""
-    return _WIDE.search(text) is not None
+    return _pattern("wide").search(text) is not None
 
 
 def sqlite_piece(char: str) -> str:
     """What one character becomes in the SQLite index."""
-    if _WIDE.match(char):
+    if _pattern("wide").match(char):
         return f" {char} "
-    if _FULLWIDTH.match(char):
+    if _pattern("fullwidth").match(char):
         return chr(ord(char) - 0xFEE0).lower()
     return SEARCH_FOLDS.get(char, char)
 
 
 def postgres_piece(char: str) -> str:
     """What one character becomes in the text PostgreSQL indexes."""
-    if _WIDE.match(char):
+    if _pattern("wide").match(char):
         return f" {char} "
-    return " " if _PUNCTUATION.match(char) else char
+    return " " if _pattern("punctuation").match(char) else char
 
 
 def sqlite_search_text(text: str) -> str:
