@@ -363,6 +363,22 @@ def test_a_libpq_keyword_string_is_a_server_not_a_file(run, tmp_path, monkeypatc
     assert list(tmp_path.iterdir()) == []  # no file named after the string
 
 
+@pytest.mark.parametrize(
+    "address",
+    ["host=127.0.0.1 password=my secret", "host=127.0.0.1 dbname='open password=hunter2",
+     "host=127.0.0.1 password=hunter2 ;", "password=hunter2 and more"],
+    ids=["unquoted-space", "unclosed-quote", "trailing-garbage", "words-after"],
+)  # fmt: skip
+def test_a_mistyped_keyword_string_is_refused_not_made_a_file(run, tmp_path, monkeypatch, address):
+    monkeypatch.chdir(tmp_path)
+    for args in (("add", "Probe"), ("clients",), ("db", "path")):
+        result = run("--db", address, *args)
+        assert result.exit_code == 2, result.output
+        assert one_line(result).startswith("rapport: the journal given looks like a PostgreSQL")
+        assert "hunter2" not in result.output and "secret" not in result.output
+    assert list(tmp_path.iterdir()) == []  # no journal named after the password
+
+
 def test_a_file_whose_name_holds_an_equals_sign_is_still_a_file(run, tmp_path):
     target = tmp_path / "notes=2026.db"
     assert run("--db", str(target), "add", "Anna").exit_code == 0

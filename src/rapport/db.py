@@ -101,6 +101,11 @@ def open_journal(
 
         if postgres.is_keywords(chosen):  # libpq's host=… dbname=… form
             return postgres.ServerDatabase(chosen, warn, author)
+        if postgres.almost_keywords(chosen):  # not echoed: it may hold a password
+            raise BadInput(
+                "the journal given looks like a PostgreSQL keyword string (host=… dbname=…) "
+                "but cannot be read as one: quote a value with spaces as password='a b'"
+            )
     if re.match(r"\s*postgres(ql)?(\+\w+)?(:(?!//)|/)|\s+postgres", chosen, re.IGNORECASE):
         # Not echoed: it may hold a password.
         raise BadInput(

@@ -65,6 +65,14 @@ def is_keywords(text: str) -> bool:
     return pairs is not None and (len(pairs) > 1 or pairs[0][0].lower() in _KEYWORDS)
 
 
+def almost_keywords(text: str) -> bool:
+    """Whether `text` names a libpq keyword with `=` somewhere (`host=…`, `password=…`)
+    without being a keyword string: a mistyped server address, never a file name, since
+    it may hold a password."""
+    words = re.findall(r"(?:^|\s)(\w+)\s*=", text)
+    return any(word.lower() in _KEYWORDS for word in words) and not is_keywords(text)
+
+
 def _pairs(text: str) -> list[tuple[str, str]] | None:
     """The keyword/value pairs, as written; None unless the whole text is pairs."""
     pairs, position = [], 0
