@@ -132,10 +132,20 @@ def test_dates_are_read_the_german_way(run, journal, brandt, typed, local_time):
 def test_natural_times_keep_the_time_that_was_typed(run, journal, brandt):
     yesterday = dates.today() - timedelta(days=1)
     for typed, clock in [("yesterday 15:00", "15:00"), ("gestern 14 Uhr", "14:00"),
-                         ("gestern 9:30 Uhr", "09:30"), ("yesterday 3pm", "15:00")]:  # fmt: skip
+                         ("gestern 9:30 Uhr", "09:30"), ("yesterday 3pm", "15:00"),
+                         # an hour alone after the day: was the current time of day
+                         ("gestern 9", "09:00"), ("yesterday at 21", "21:00"),
+                         ("gestern um 7", "07:00")]:  # fmt: skip
         result = run("log", "brandt", "Call", "--at", typed)
         assert result.exit_code == 0, result.output
         assert stored_times(journal)[-1] == utc_text(f"{yesterday} {clock}"), typed
+
+
+@pytest.mark.parametrize("typed", ["tomorrow 14:00", "2026-12-01 14:00", "1.12. 9 Uhr"])
+def test_a_due_day_with_a_time_is_refused_not_cut(run, journal, brandt, typed):
+    for args in (["todo", "brandt", "Call back", "--due", typed],
+                 ["log", "brandt", "x", "--follow-up", "y", "--due", typed]):  # fmt: skip
+        assert_refused(run, journal, args, "a follow-up is due on a day, not at a time")
 
 
 def test_natural_dates_still_work(run, journal, brandt):
@@ -170,6 +180,11 @@ REFUSED = [
     ("2026-10-25 02:30", OVERLAP),
     ("", "empty date"),
     ("  ", "empty date"),
+    ("-1", "cannot read the date"),  # was the 1st of this month
+    ("+5", "cannot read the date"),  # was the 5th of this month
+    ("1,5", "cannot read the date"),  # was 1 May
+    ("1-5", "cannot read the date"),
+    ("1 5", "cannot read the date"),
 ]
 NO_DAY = [("2026-11", "names a month, not a day"), ("November 2026", "names a month, not a day"),
           ("11.2026", "names a month, not a day"), ("Mai", "names a month, not a day")]  # fmt: skip

@@ -50,6 +50,17 @@ _SLASHED = re.compile(r"\s*(\d{1,2})/(\d{1,2})(?:/\d{2,4})?\b")  # 03/04/2026: M
 _UHR = re.compile(r"\b(\d{1,2})(?:[:.](\d{2}))?\s*uhr\b", re.I)
 _CLOCK = re.compile(r"(?<![\d:])(\d+):(\d+)(?::(\d+))?(?![\d:])")
 _AM_PM = re.compile(r"\b(\d{1,2})(?::(\d{2}))?\s*([ap])\.?m\b\.?", re.I)
+_NUMBERS_ONLY = re.compile(r"[+-]?\d+(?:\s*[-+,;\s]\s*\d+)*")
+# An hour without minutes after a day ("gestern 9", "friday at 21", "heute um 7"): dateparser
+# drops it and answers with the current time of day, so it is written out as 9:00 first.
+_DAY_WORDS = (
+    "vorgestern|gestern|heute|morgen|übermorgen|yesterday|today|tomorrow|montag|dienstag|"
+    "mittwoch|donnerstag|freitag|samstag|sonntag|monday|tuesday|wednesday|thursday|friday|"
+    "saturday|sunday"
+)
+_BARE_HOUR = re.compile(
+    rf"(?:\b(?:{_DAY_WORDS})\s+(?:um\s+|at\s+)?|\b(?:um|at)\s+)(\d{{1,2}})$", re.I
+)
 _DOT_INSIDE = re.compile(r"\d\.\d")
 # Words that make a moment finer than a day: `--since "3 hours ago"` is not the whole day.
 _FINER_THAN_A_DAY = re.compile(
@@ -187,6 +198,8 @@ def _read(text: str, prefer: str, base: datetime) -> _Reading:
                 f"the date {text!r} is ambiguous: day {first} of month {second}, or month "
                 f"{first} day {second}? Write it as {first}.{second}. or YYYY-MM-DD"
             )
+    if _NUMBERS_ONLY.fullmatch(typed):  # "-1", "+5", "1,5", "1 5": dateparser guesses a day
+        raise _bad(text)
     if typed[:4].isdigit():  # the rest of ISO 8601 that Python reads: 20261127, 2026-W48-5
         try:
             return _reading(datetime.fromisoformat(typed), text, timed="T" in typed.upper())
@@ -285,6 +298,7 @@ def _typed_time(typed: str, text: str) -> tuple[int, int] | None:
 def _natural(typed: str, text: str, prefer: str, base: datetime) -> _Reading:
     # "14 Uhr" and "14.30 Uhr" as dateparser reads them ("2 Uhr" alone it takes for 2 November).
     typed = _UHR.sub(lambda m: f"{int(m[1])}:{m[2] or '00'}", typed)
+    typed = _BARE_HOUR.sub(lambda m: f"{m[0][: -len(m[1])]}{int(m[1])}:00", typed)
     if _DOT_INSIDE.search(typed):  # "gestern 14.30": dateparser would drop the time
         raise BadInput(
             f"cannot read the date {text!r}; write a time as 14:30 and a day as 27.11.2026"
@@ -364,8 +378,16 @@ def parse_until(text: str, *, base: datetime | None = None) -> datetime:
 
 
 def parse_day(text: str, *, base: datetime | None = None) -> date:
-    """A calendar day, looking forward: `--due friday` means the coming Friday."""
-    return local(parse_when(text, prefer="future", base=base)).date()
+    """A calendar day, looking forward: `--due friday` means the coming Friday.
+
+    A time of day would be dropped without a word, so a day with one is refused.
+    """
+    reading = _read(text, "future", base or now())
+    if reading.timed:
+        raise BadInput(
+            f"a follow-up is due on a day, not at a time: leave the time out of {text!r}"
+        )
+    return local(_moment_of(reading, text)).date()
 
 
 def parse_period(text: str, what: str = "period", *, zero: bool = True) -> int:
