@@ -304,3 +304,20 @@ def test_markdown_renders_each_note_as_its_exact_text(run):
     assert "Konrad Brandt" in texts and "# Firma <b>" in texts
     assert any(text.startswith(f"hobby: {STRUCTURE[0]} (") for text in texts), texts
     assert any(text.startswith(f"[ ] {STRUCTURE[1]}") for text in texts), texts
+
+
+@pytest.mark.parametrize("fmt", ["jsonl", "json", "csv", "markdown"])
+def test_an_export_shown_on_a_terminal_cannot_act_on_it(evil, fmt):
+    """Piped or saved, an export keeps the exact text; on a terminal a person reads it."""
+    from conftest import run_in_terminal
+
+    code, output = run_in_terminal(["export", "-f", fmt], b"", {})
+    assert code == 0, output
+    # A pty turns "\n" into "\r\n"; nothing else of the note may reach the screen raw.
+    assert not RAW.search(output.replace("\r\n", "\n").replace("\t", " ")), ascii(output)
+    spelled = "\\u001b" if fmt in ("jsonl", "json") else "\\x1b"
+    assert spelled in output
+
+
+def test_an_export_to_dash_is_stdout(run, evil):
+    assert run("export", "-o", "-").stdout == run("export").stdout

@@ -10,7 +10,7 @@ import gc
 import os
 import re
 import sys
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from contextlib import ExitStack, contextmanager, suppress
 from pathlib import Path
 from typing import IO, TYPE_CHECKING, Annotated, Any
@@ -755,7 +755,10 @@ def export(
     output: Annotated[
         Path | None,
         typer.Option(
-            "--output", "-o", metavar="FILE", help="Write to FILE (0600) instead of stdout."
+            "--output",
+            "-o",
+            metavar="FILE",
+            help="Write to FILE (0600) instead of stdout (- is stdout).",
         ),
     ] = None,
     client: Annotated[
@@ -812,7 +815,7 @@ def export(
     with db.connection() as conn:
         for name in filters.clients:
             plainsql.find_client(conn, name)
-    with _output(output) as out:
+    with _output(output, json=fmt in ("json", "jsonl")) as out:
         if fmt == "markdown":
             formats.write_markdown(exporting.sections(db, filters), out)
         elif fmt == "csv":
@@ -823,7 +826,7 @@ def export(
 
 
 @contextmanager
-def _output(path: Path | None) -> Iterator[IO[str]]:
+def _output(path: Path | None, *, json: bool = False) -> Iterator[IO[str]]:
     """UTF-8 text for an export: stdout, or through FILE as the shell's `>` would.
 
     A regular file appears only when complete (files.writing); a device, FIFO or /dev/fd/N
@@ -832,7 +835,7 @@ def _output(path: Path | None) -> Iterator[IO[str]]:
     import io
 
     with ExitStack() as stack:
-        if path is None:
+        if path is None or str(path) == "-":
             sys.stdout.flush()
             binary: IO[bytes] = sys.stdout.buffer
         else:
@@ -842,10 +845,36 @@ def _output(path: Path | None) -> Iterator[IO[str]]:
         # newline="" passes newlines through untouched: CSV wants its CRLF.
         out = io.TextIOWrapper(binary, encoding="utf-8", newline="")
         try:
-            yield out
+            # On a terminal a person reads it: a note's ESC or U+202E must not act on the
+            # screen. Piped or written to a file, the export keeps the exact text.
+            yield (
+                _OnScreen(out, json=json)
+                if binary is sys.stdout.buffer and binary.isatty()
+                else out
+            )
             out.flush()
         finally:
             out.detach()  # the stream below is closed by its owner, stdout not at all
+
+
+class _OnScreen:
+    """An export shown on a terminal: control and bidi characters spelled out (JSON keeps
+    valid escapes for them)."""
+
+    def __init__(self, out: IO[str], *, json: bool) -> None:
+        self._out = out
+        self._shown = json_escaped if json else (lambda text: visible(text, layout=True))
+
+    def write(self, text: str) -> int:
+        self._out.write(self._shown(text))
+        return len(text)
+
+    def writelines(self, lines: Iterable[str]) -> None:
+        for line in lines:
+            self.write(line)
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._out, name)
 
 
 @app.command("import")
@@ -1446,7 +1475,7 @@ def db_path(ctx: typer.Context) -> None:
     """
     from rapport.db import open_journal
 
-    typer.echo(open_journal(ctx.find_root().obj).label)
+    typer.echo(visible(open_journal(ctx.find_root().obj).label))
 
 
 @db_app.command("compact")
