@@ -47,7 +47,10 @@ def _stuck(path: Path) -> str | None:
     read-only journal once left behind: it keeps every write out, though the file may be
     written."""
     for side in (f"{path}-wal", f"{path}-shm"):
-        if os.path.exists(side) and not os.access(side, os.W_OK):
+        # os.access also says no for a file that another process has just removed (the last
+        # connection to close deletes both) or is creating: only one that is there and may
+        # not be written, time after time, is stuck.
+        if all(os.path.exists(side) and not os.access(side, os.W_OK) for _ in range(3)):
             return side
     return None
 
