@@ -8,6 +8,7 @@ refused with one line and the journal untouched (the refusals are in test_bad_in
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
 import pytest
 
@@ -137,11 +138,17 @@ def test_impression_reads_piped_stdin_without_a_text(run, journal):
     assert rows(journal, "SELECT text, score FROM impression") == [("Keeps his word", 2)]
 
 
+def fake_editor(folder: Path, script: str) -> Path:
+    """An $EDITOR: a shell script run with the file to edit as $1."""
+    editor = folder / "editor"
+    editor.write_text(script)
+    editor.chmod(0o755)
+    return editor
+
+
 def test_fact_without_text_at_a_terminal_opens_the_editor(run, journal, tmp_path):
     assert run("add", "Konrad Brandt").exit_code == 0
-    editor = tmp_path / "editor"
-    editor.write_text("#!/bin/sh\nprintf 'Likes jazz\\n' > \"$1\"\n")
-    editor.chmod(0o755)
+    editor = fake_editor(tmp_path, "#!/bin/sh\nprintf 'Likes jazz\\n' > \"$1\"\n")
     code, output = run_in_terminal(["fact", "brandt"], b"", {"EDITOR": str(editor)})
     assert code == 0, output
     assert rows(journal, "SELECT text FROM fact") == [("Likes jazz",)]
@@ -150,9 +157,7 @@ def test_fact_without_text_at_a_terminal_opens_the_editor(run, journal, tmp_path
 def test_fact_for_nobody_fails_before_the_editor_opens(run, journal, tmp_path):
     assert run("add", "Konrad Brandt").exit_code == 0
     opened = tmp_path / "opened"
-    editor = tmp_path / "editor"
-    editor.write_text(f"#!/bin/sh\ntouch {opened}\nprintf 'lost\\n' > \"$1\"\n")
-    editor.chmod(0o755)
+    editor = fake_editor(tmp_path, f"#!/bin/sh\ntouch {opened}\nprintf 'lost\\n' > \"$1\"\n")
     before = snapshot(journal)
     code, output = run_in_terminal(["fact", "nobody"], b"", {"EDITOR": str(editor)})
     assert code == 2, output
@@ -168,9 +173,8 @@ def test_a_note_line_starting_with_hash_survives_the_editor(run, journal, tmp_pa
     """`edit` puts the note in the template; its `# agenda` line is not a comment."""
     assert run("add", "Konrad Brandt").exit_code == 0
     assert run("log", "brandt", "# agenda\n- boat\n- budget").exit_code == 0
-    editor = tmp_path / "editor"
-    editor.write_text('#!/bin/sh\nsed -i "3s/$/ 2027/" "$1"\n')  # change one line, keep all
-    editor.chmod(0o755)
+    # The editor changes one line and keeps all the others.
+    editor = fake_editor(tmp_path, '#!/bin/sh\nsed -i "3s/$/ 2027/" "$1"\n')
     short = rows(journal, "SELECT uuid FROM interaction")[0][0][:8]
     code, output = run_in_terminal(["edit", short], b"", {"EDITOR": str(editor)})
     assert code == 0, output
@@ -179,9 +183,9 @@ def test_a_note_line_starting_with_hash_survives_the_editor(run, journal, tmp_pa
 
 def test_an_editor_that_saves_a_byte_order_mark(run, journal, tmp_path):
     assert run("add", "Konrad Brandt").exit_code == 0
-    editor = tmp_path / "editor"
-    editor.write_text("#!/bin/sh\nprintf '\\357\\273\\277Written in Notepad\\n' > \"$1\"\n")
-    editor.chmod(0o755)
+    editor = fake_editor(
+        tmp_path, "#!/bin/sh\nprintf '\\357\\273\\277Written in Notepad\\n' > \"$1\"\n"
+    )
     code, output = run_in_terminal(["log", "brandt"], b"", {"EDITOR": str(editor)})
     assert code == 0, output
     assert rows(journal, "SELECT note FROM interaction") == [("Written in Notepad",)]
@@ -189,9 +193,7 @@ def test_an_editor_that_saves_a_byte_order_mark(run, journal, tmp_path):
 
 def test_an_editor_that_saves_latin_1_is_refused(run, journal, tmp_path):
     assert run("add", "Konrad Brandt").exit_code == 0
-    editor = tmp_path / "editor"
-    editor.write_text("#!/bin/sh\nprintf 'Gr\\374\\337e\\n' > \"$1\"\n")
-    editor.chmod(0o755)
+    editor = fake_editor(tmp_path, "#!/bin/sh\nprintf 'Gr\\374\\337e\\n' > \"$1\"\n")
     before = snapshot(journal)
     code, output = run_in_terminal(["log", "brandt"], b"", {"EDITOR": str(editor)})
     assert code == 2, output
