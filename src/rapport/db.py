@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING
 from rapport import migrations
 from rapport.errors import BadInput, NoJournal, RapportError
 from rapport.files import create_private
+from rapport.store.sqlite import SqliteConnection
 
 if TYPE_CHECKING:
     from sqlalchemy import Engine
@@ -498,7 +499,7 @@ class Database:
     @contextmanager
     def connection(
         self, *, write: bool = False, create: bool = False
-    ) -> Iterator[sqlite3.Connection]:
+    ) -> Iterator[SqliteConnection]:
         """The journal through the standard sqlite3 module, in one transaction.
 
         Importing SQLAlchemy costs more than everything else `log`, `show`, `search` and
@@ -525,7 +526,7 @@ class Database:
                 raise RapportError(f"{self.path} cannot be read as a database: {error}") from None
             conn.execute("BEGIN IMMEDIATE" if write else "BEGIN")
             with self._unchanged():
-                yield conn
+                yield SqliteConnection(conn)
             if write:
                 conn.execute("COMMIT")
         except sqlite3.DatabaseError as error:

@@ -16,7 +16,7 @@ from dataclasses import dataclass, field, fields
 from datetime import datetime
 from typing import TYPE_CHECKING, Any, NamedTuple
 
-from rapport import formats, names, plainsql
+from rapport import formats, names, plainsql, rows
 from rapport.checks import KINDS, check_choice
 from rapport.errors import BadInput
 from rapport.records import (
@@ -89,11 +89,11 @@ def _export(db: Database, filters: Filters, *, as_json: bool) -> Iterator[Any]:
             if "client" in types:
                 yield encode(client_record(row._replace(archived=bool(row.archived))))
         for kind, build in (
-            (plainsql.Interaction, interaction_record),
-            (plainsql.Impression, impression_record),
-            (plainsql.Fact, fact_record),
+            (rows.Interaction, interaction_record),
+            (rows.Impression, impression_record),
+            (rows.Fact, fact_record),
         ):
-            if plainsql.TABLES[kind] not in types:
+            if rows.TABLES[kind] not in types:
                 continue
             if json_in_sql:
                 yield from query.dated_json(conn, kind)
@@ -136,7 +136,7 @@ def sections(db: Database, filters: Filters) -> Iterator[Section]:
     with db.connection() as conn:
         chosen = [plainsql.find_client(conn, name) for name in filters.clients]
         query = _Query(filters, [])
-        everyone = chosen or [plainsql.Client.of(row) for row in query.clients(conn)]
+        everyone = chosen or [rows.Client.of(row) for row in query.clients(conn)]
         for client in sorted({c.id: c for c in everyone}.values(), key=_by_name):
             briefing = plainsql.brief(conn, client, limit=0)
             if "impression" not in types:
@@ -148,7 +148,7 @@ def sections(db: Database, filters: Filters) -> Iterator[Section]:
             yield Section(briefing, query.moments(conn, client.id, types))
 
 
-def _by_name(client: plainsql.Client) -> tuple[str, str]:
+def _by_name(client: rows.Client) -> tuple[str, str]:
     return names.fold(client.name), client.uuid
 
 
@@ -190,22 +190,22 @@ _OWNER = "'client_uuid', c.uuid, 'client_name', c.name"
 # The dated records as records.py builds them, key for key: tests/test_export_import.py
 # checks that both give the same bytes.
 _JSON = {
-    plainsql.Interaction: (
+    rows.Interaction: (
         f"'type', 'interaction', 'uuid', t.uuid, {_OWNER}, 'at', {_iso('t.at')}, "
         f"'kind', t.kind, 'note', t.note, 'mood', t.mood, 'tags', {_tags('t.tags')}, "
         f"'author', t.author, 'created_at', {_iso('t.created_at')}"
     ),
-    plainsql.Impression: (
+    rows.Impression: (
         f"'type', 'impression', 'uuid', t.uuid, {_OWNER}, 'at', {_iso('t.at')}, "
         f"'stage', t.stage, 'text', t.text, 'score', t.score, "
         f"'author', t.author, 'created_at', {_iso('t.created_at')}"
     ),
-    plainsql.Fact: (
+    rows.Fact: (
         f"'type', 'fact', 'uuid', t.uuid, {_OWNER}, 'at', {_iso('t.at')}, "
         f"'topic', t.topic, 'text', t.text, "
         f"'author', t.author, 'created_at', {_iso('t.created_at')}"
     ),
-    plainsql.FollowUp: (
+    rows.FollowUp: (
         f"'type', 'follow-up', 'uuid', t.uuid, {_OWNER}, 'interaction_uuid', i.uuid, "
         f"'text', t.text, 'due', t.due, 'done_at', {_iso('t.done_at')}, "
         f"'author', t.author, 'created_at', {_iso('t.created_at')}"
@@ -220,9 +220,9 @@ class _Query:
         self.params: dict[str, object] = {f"id{n}": id for n, id in enumerate(ids)}
         self.among = ", ".join(f":{name}" for name in self.params)
         if filters.since:
-            self.params["since"] = plainsql.stored(filters.since)
+            self.params["since"] = rows.stored(filters.since)
         if filters.until:
-            self.params["until"] = plainsql.stored(filters.until)
+            self.params["until"] = rows.stored(filters.until)
         self.params |= {f"kind{n}": kind for n, kind in enumerate(filters.kinds)}
         self.kinds = ", ".join(f":kind{n}" for n in range(len(filters.kinds)))
 
@@ -234,7 +234,7 @@ class _Query:
         return f" WHERE {' AND '.join(conditions)}" if conditions else ""
 
     def clients(self, conn: sqlite3.Connection) -> Iterator[Any]:
-        columns = [f.name for f in fields(plainsql.Client)]
+        columns = [f.name for f in fields(rows.Client)]
         where = self._where([f"id IN ({self.among})"] if self.among else [])
         sql = f"SELECT {', '.join(columns)} FROM client{where} ORDER BY created_at, uuid"
         return _named(_rows(conn, sql, self.params), columns)
@@ -242,10 +242,10 @@ class _Query:
     def _dated(self, kind: type, select: str) -> str:
         where = [f"t.client_id IN ({self.among})"] if self.among else []
         where += self._window("t.at")
-        if kind is plainsql.Interaction and self.kinds:
+        if kind is rows.Interaction and self.kinds:
             where.append(f"t.kind IN ({self.kinds})")
         return (
-            f"SELECT {select} FROM {plainsql.TABLES[kind]} t JOIN client c ON c.id = t.client_id"
+            f"SELECT {select} FROM {rows.TABLES[kind]} t JOIN client c ON c.id = t.client_id"
             f"{self._where(where)} ORDER BY t.at, t.uuid"
         )
 
@@ -255,7 +255,7 @@ class _Query:
         return _named(_rows(conn, sql, self.params), columns)
 
     def dated_json(self, conn: sqlite3.Connection, kind: type) -> Iterator[str]:
-        if kind is not plainsql.Interaction:
+        if kind is not rows.Interaction:
             sql = self._dated(kind, f"json_object({_JSON[kind]})")
             return (line for (line,) in conn.execute(sql, self.params))
         odd = f"CASE WHEN t.tags != '' AND NOT {_plain_tags('t.tags')} THEN t.tags END"
@@ -270,19 +270,19 @@ class _Query:
     ) -> Iterator[Moment]:
         parts = []
         for kind, columns in _MOMENTS.items():
-            if plainsql.TABLES[kind] not in types:
+            if rows.TABLES[kind] not in types:
                 continue
             where = ["client_id = :client", *self._window("at")]
-            if kind is plainsql.Interaction and self.kinds:
+            if kind is rows.Interaction and self.kinds:
                 where.append(f"kind IN ({self.kinds})")
-            parts.append(f"SELECT {columns} FROM {plainsql.TABLES[kind]}{self._where(where)}")
+            parts.append(f"SELECT {columns} FROM {rows.TABLES[kind]}{self._where(where)}")
         if not parts:
             return
         sql = " UNION ALL ".join(parts) + " ORDER BY 2, 3, 4"
         for type_, at, _, _, label, text, number in _rows(
             conn, sql, {**self.params, "client": client_id}
         ):
-            yield Moment(type_, plainsql.utc(at), label, text, number)
+            yield Moment(type_, rows.utc(at), label, text, number)
 
     def _follow_ups(self, select: str) -> str:
         """Follow-ups go with the contact they came from, so a filtered export imports whole.
@@ -305,21 +305,21 @@ class _Query:
         )
 
     def follow_ups(self, conn: sqlite3.Connection) -> Iterator[Any]:
-        columns = [f.name for f in fields(plainsql.FollowUp)]
+        columns = [f.name for f in fields(rows.FollowUp)]
         sql = self._follow_ups(", ".join([*(f"t.{c}" for c in columns), "i.uuid"]))
         return _named(_rows(conn, sql, self.params), [*columns, "linked_uuid"])
 
     def follow_ups_json(self, conn: sqlite3.Connection) -> Iterator[str]:
-        sql = self._follow_ups(f"json_object({_JSON[plainsql.FollowUp]})")
+        sql = self._follow_ups(f"json_object({_JSON[rows.FollowUp]})")
         return (line for (line,) in conn.execute(sql, self.params))
 
 
 # The three kinds of timeline entry as one column list: type, at, the sort keys created_at
 # and uuid, then label, text and number (see Moment).
 _MOMENTS = {
-    plainsql.Interaction: "'interaction', at, created_at, uuid, kind, note, mood",
-    plainsql.Impression: "'impression', at, created_at, uuid, stage, text, score",
-    plainsql.Fact: "'fact', at, created_at, uuid, topic, text, NULL",
+    rows.Interaction: "'interaction', at, created_at, uuid, kind, note, mood",
+    rows.Impression: "'impression', at, created_at, uuid, stage, text, score",
+    rows.Fact: "'fact', at, created_at, uuid, topic, text, NULL",
 }
 
 

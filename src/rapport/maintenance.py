@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING
 from sqlalchemy import func, select
 
 from rapport import db as dbmodule
-from rapport import migrations, plainsql
+from rapport import migrations, rows
 from rapport.errors import BadInput, RapportError
 from rapport.journal import find_client
 from rapport.models import Client, Fact, FollowUp, Impression, Interaction
@@ -223,7 +223,7 @@ def _check_server(db: Database) -> Check:
             ).all()
             orphans = [
                 f"{table} row {row[0]} points to a missing client"
-                for table in plainsql.TABLES.values()
+                for table in rows.TABLES.values()
                 if table != "client"
                 for row in conn.exec_driver_sql(
                     f"SELECT t.id FROM {table} t LEFT JOIN client c ON c.id = t.client_id "

@@ -11,12 +11,11 @@ write the same rows.
 from __future__ import annotations
 
 import sqlite3
-import uuid as uuid_module
-from dataclasses import dataclass, field, fields
-from datetime import date, datetime, timezone
-from typing import TYPE_CHECKING, Any, TypeVar
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from typing import TYPE_CHECKING, Any
 
-from rapport import dates, names
+from rapport import dates, names, rows
 from rapport.checks import (
     KINDS,
     check_choice,
@@ -27,172 +26,18 @@ from rapport.checks import (
     normalise_tags,
 )
 from rapport.errors import BadInput, UnknownClient
+from rapport.rows import TABLES, Client, Entry, Fact, FollowUp, Impression, Interaction, stored
 
 if TYPE_CHECKING:
     from rapport.db import Database
-
-
-# -- rows ---------------------------------------------------------------------------------
-
-
-def stored(moment: datetime) -> str:
-    """A time as the journal stores it: naive UTC, microseconds, like SQLAlchemy writes it."""
-    return moment.astimezone(timezone.utc).replace(tzinfo=None).isoformat(" ", "microseconds")
-
-
-def utc(value: str | datetime) -> datetime:
-    moment = datetime.fromisoformat(value) if isinstance(value, str) else value
-    return moment.replace(tzinfo=timezone.utc)
-
-
-def _optional_utc(value: str | datetime | None) -> datetime | None:
-    return None if value is None else utc(value)
-
-
-def _day(value: str | date | None) -> date | None:
-    return date.fromisoformat(value) if isinstance(value, str) else value
-
-
-@dataclass
-class Client:
-    id: int
-    uuid: str
-    name: str
-    company: str | None
-    role: str | None
-    email: str | None
-    phone: str | None
-    tags: str
-    cadence_days: int | None
-    archived: bool
-    created_at: datetime
-
-    @classmethod
-    def of(cls, row: tuple[Any, ...]) -> Client:
-        *head, archived, created_at = row
-        return cls(*head, bool(archived), utc(created_at))
-
-
-D = TypeVar("D", bound="_Dated")
-
-
-class _Dated:
-    """A timeline entry's row: id, uuid, client_id, at, its own columns, author, created_at."""
-
-    @classmethod
-    def of(cls: type[D], row: tuple[Any, ...]) -> D:
-        id, uuid, client_id, at, *middle, created_at = row
-        return cls(id, uuid, client_id, utc(at), *middle, utc(created_at))  # type: ignore[call-arg]
-
-
-@dataclass
-class Interaction(_Dated):
-    id: int
-    uuid: str
-    client_id: int
-    at: datetime
-    kind: str
-    note: str
-    mood: int | None
-    tags: str
-    author: str
-    created_at: datetime
-
-
-@dataclass
-class Impression(_Dated):
-    id: int
-    uuid: str
-    client_id: int
-    at: datetime
-    stage: str
-    text: str
-    score: int | None
-    author: str
-    created_at: datetime
-
-
-@dataclass
-class Fact(_Dated):
-    id: int
-    uuid: str
-    client_id: int
-    at: datetime
-    topic: str
-    text: str
-    author: str
-    created_at: datetime
-
-
-@dataclass
-class FollowUp:
-    id: int
-    uuid: str
-    client_id: int
-    interaction_id: int | None
-    text: str
-    due: date | None
-    done_at: datetime | None
-    author: str
-    created_at: datetime
-
-    @classmethod
-    def of(cls, row: tuple[Any, ...]) -> FollowUp:
-        id, uuid, client_id, interaction_id, text, due, done_at, author, created_at = row
-        return cls(
-            id, uuid, client_id, interaction_id, text, _day(due), _optional_utc(done_at),
-            author, utc(created_at),
-        )  # fmt: skip
-
-
-Entry = Interaction | Impression | Fact
-TABLES = {Client: "client", Interaction: "interaction", Impression: "impression", Fact: "fact",
-          FollowUp: "follow_up"}  # fmt: skip
-
-
-def _columns(kind: type) -> str:
-    return ", ".join(f.name for f in fields(kind))
-
-
-def _select(kind: type, where: str, order: str = "", limit: int | None = None) -> str:
-    sql = f"SELECT {_columns(kind)} FROM {TABLES[kind]} WHERE {where}"
-    if order:
-        sql += f" ORDER BY {order}"
-    return sql if limit is None else f"{sql} LIMIT {int(limit)}"
-
-
-def _insert(conn: sqlite3.Connection, kind: type, values: dict[str, object]) -> int:
-    columns = ", ".join(values)
-    marks = ", ".join(f":{name}" for name in values)
-    sql = f"INSERT INTO {TABLES[kind]} ({columns}) VALUES ({marks}) RETURNING id"
-    return conn.execute(sql, values).fetchone()[0]
-
-
-def _new(row_type: type, **values: Any) -> Any:
-    """A row to insert: a fresh uuid and created_at, the rest as given (id set on insert)."""
-    return row_type(id=0, uuid=str(uuid_module.uuid4()), created_at=dates.now(), **values)
-
-
-def _save(conn: sqlite3.Connection, row: Any) -> None:
-    values = {f.name: bind(getattr(row, f.name)) for f in fields(row) if f.name != "id"}
-    row.id = _insert(conn, type(row), values)
-
-
-def bind(value: object) -> object:
-    """A value as the journal stores it: times as naive UTC text, days as ISO dates."""
-    if isinstance(value, datetime):
-        return stored(value)
-    if isinstance(value, date):
-        return value.isoformat()
-    return value
 
 
 # -- clients ------------------------------------------------------------------------------
 
 
 def candidates(conn: sqlite3.Connection) -> list[names.Candidate]:
-    rows = conn.execute("SELECT id, name, company, uuid FROM client")
-    return [names.Candidate(*row) for row in rows]
+    found = conn.execute("SELECT id, name, company, uuid FROM client")
+    return [names.Candidate(*row) for row in found]
 
 
 def find_client(conn: sqlite3.Connection, query: str) -> Client:
@@ -200,7 +45,7 @@ def find_client(conn: sqlite3.Connection, query: str) -> Client:
 
 
 def client_by_id(conn: sqlite3.Connection, client_id: int) -> Client:
-    return Client.of(conn.execute(_select(Client, "id = ?"), (client_id,)).fetchone())
+    return Client.of(conn.execute(rows.select(Client, "id = ?"), (client_id,)).fetchone())
 
 
 def lookup(db: Database, query: str) -> Client:
@@ -211,8 +56,8 @@ def lookup(db: Database, query: str) -> Client:
 
 def _add_client(conn: sqlite3.Connection, values: dict[str, Any]) -> Client:
     names.refuse_duplicate(values["name"], values["company"], candidates(conn))
-    client = _new(Client, archived=False, **values)
-    _save(conn, client)
+    client = rows.new(Client, archived=False, **values)
+    rows.save(conn, client)
     return client
 
 
@@ -260,14 +105,14 @@ def log(
                 raise
             client = _add_client(conn, newcomer)
             created = True
-        interaction = _new(Interaction, client_id=client.id, at=moment, kind=kind, note=note,
+        interaction = rows.new(Interaction, client_id=client.id, at=moment, kind=kind, note=note,
                            mood=mood, tags=tag_text, author=db.author)  # fmt: skip
-        _save(conn, interaction)
+        rows.save(conn, interaction)
         todo = None
         if follow_text is not None:
-            todo = _new(FollowUp, client_id=client.id, interaction_id=interaction.id,
+            todo = rows.new(FollowUp, client_id=client.id, interaction_id=interaction.id,
                         text=follow_text, due=due, done_at=None, author=db.author)  # fmt: skip
-            _save(conn, todo)
+            rows.save(conn, todo)
         return Logged(client, interaction, todo, created)
 
 
@@ -337,18 +182,19 @@ def brief(
     cid = {"cid": client.id}
     newest = "at DESC, id DESC"
     last_row = conn.execute(
-        _select(Interaction, "client_id = :cid AND at <= :now", newest, 1),
+        rows.select(Interaction, "client_id = :cid AND at <= :now", newest, 1),
         {**cid, "now": stored(dates.now())},  # a planned contact (--future) is not one yet
     ).fetchone()
     impressions = [
         Impression.of(r)
-        for r in conn.execute(_select(Impression, "client_id = :cid", "at, id"), cid)
+        for r in conn.execute(rows.select(Impression, "client_id = :cid", "at, id"), cid)
     ]
     first, latest = first_and_latest(impressions)
     follow_ups = [
         FollowUp.of(r)
         for r in conn.execute(
-            _select(FollowUp, "client_id = :cid AND done_at IS NULL", "due IS NULL, due, id"), cid
+            rows.select(FollowUp, "client_id = :cid AND done_at IS NULL", "due IS NULL, due, id"),
+            cid,
         )
     ]
     window = dict(cid, since=stored(since)) if since is not None else cid
@@ -356,8 +202,8 @@ def brief(
     timeline: list[Entry] = []
     total = 0
     for kind in (Interaction, Impression, Fact):
-        rows = conn.execute(_select(kind, where, newest, limit), window)
-        timeline += [kind.of(r) for r in rows]
+        found = conn.execute(rows.select(kind, where, newest, limit), window)
+        timeline += [kind.of(r) for r in found]
         total += _count(conn, TABLES[kind], where, window)
     timeline.sort(key=lambda e: (e.at, e.created_at), reverse=True)
     timeline = timeline[:limit] if limit is not None else timeline
@@ -378,7 +224,9 @@ def brief(
         first=first,
         latest=latest,
         scores=[i.score for i in impressions if i.score is not None],
-        facts=[Fact.of(r) for r in conn.execute(_select(Fact, "client_id = :cid", newest), cid)],
+        facts=[
+            Fact.of(r) for r in conn.execute(rows.select(Fact, "client_id = :cid", newest), cid)
+        ],
         follow_ups=follow_ups,
         timeline=timeline,
         hidden=total - len(timeline),

@@ -15,7 +15,7 @@ and libpq finds the password in the URL, $PGPASSWORD or ~/.pgpass.
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from functools import lru_cache
 from pathlib import Path
@@ -23,14 +23,15 @@ from typing import TYPE_CHECKING, Any
 from urllib.parse import unquote
 
 from rapport import db as dbmodule
-from rapport import migrations, plainsql
+from rapport import migrations, rows
 from rapport.errors import NoJournal, RapportError
+from rapport.store.contract import Dialect, Params
 
 if TYPE_CHECKING:
     import psycopg
     from sqlalchemy import Engine
 
-_TABLES = (*plainsql.TABLES.values(), "_migrations")
+_TABLES = (*rows.TABLES.values(), "_migrations")
 _URL = re.compile(r"^postgres(?:ql)?(?:\+\w+)?://", re.IGNORECASE)
 # Serialises writers per journal (a schema is a journal): see the module's docstring.
 _WRITE_LOCK = "SELECT pg_advisory_xact_lock(hashtextextended('rapport:' || current_schema(), 0))"
@@ -418,8 +419,18 @@ class ServerConnection:
     back as SQLite's text. The loaders are the cursor's own: the same connection may be
     SQLAlchemy's, which wants datetimes (`journal.brief`)."""
 
+    dialect: Dialect = "postgresql"
+
     def __init__(self, raw: psycopg.Connection[Any]) -> None:
         self.raw = raw
+
+    def executemany(self, sql: str, rows: Iterable[Params]) -> None:
+        self._cursor().executemany(_translate(sql), rows)
+
+    @contextmanager
+    def savepoint(self) -> Iterator[None]:
+        with self.raw.transaction():  # inside a transaction, psycopg makes it a SAVEPOINT
+            yield
 
     def _cursor(self) -> psycopg.Cursor[Any]:
         cursor = self.raw.cursor()

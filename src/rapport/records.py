@@ -12,7 +12,7 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import TYPE_CHECKING, Any, Protocol
 
-from rapport.plainsql import Client, Fact, FollowUp, Impression, Interaction
+from rapport.rows import Client, Fact, FollowUp, Impression, Interaction
 
 if TYPE_CHECKING:
     from rapport.insight import Contacted, DriftReport, Due, Stats

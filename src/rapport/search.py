@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import TYPE_CHECKING
 
-from rapport import folding, plainsql
+from rapport import folding, plainsql, rows
 from rapport.errors import BadInput
 from rapport.migrations import SEARCHED
 
@@ -109,7 +109,7 @@ def search(
         if client:
             params["client_id"] = plainsql.find_client(conn, client).id
         if since is not None:
-            params["since"] = plainsql.stored(since)
+            params["since"] = rows.stored(since)
         try:
             ranked = conn.execute(_ranking(params, latest), params).fetchall()
             ids = json.dumps([id for id, _, _ in ranked])
@@ -126,7 +126,7 @@ def search(
     for id, _, rank in ranked:
         source, _, uuid, client_uuid, name, at, label, snippet, text = found[id]
         snippet = _in_own_words(snippet, text)
-        hits.append(Hit(source, uuid, client_uuid, name, plainsql.utc(at), label, snippet, rank))
+        hits.append(Hit(source, uuid, client_uuid, name, rows.utc(at), label, snippet, rank))
     return hits
 
 
@@ -214,18 +214,18 @@ def _search_postgres(
             params["client_id"] = plainsql.find_client(conn, client).id
             where.append("client_id = :client_id")
         if since is not None:
-            params["since"] = plainsql.stored(since)
+            params["since"] = rows.stored(since)
             where.append("at >= :since")
         ranked = conn.execute(pg.ranking(parsed, where, latest), params).fetchall()
         ids = {f"ids{code}": [key // 4 for key, _, _ in ranked if key % 4 == code]
                for code in range(4)}  # fmt: skip
-        rows = conn.execute(pg.details(parsed), {**parsed.words, **ids})
-        found = {row[1]: row for row in rows}
+        details = conn.execute(pg.details(parsed), {**parsed.words, **ids})
+        found = {row[1]: row for row in details}
     hits = []
     for key, _, rank in ranked:
         source, _, uuid, client_uuid, name, at, label, snippet, text = found[key]
         restored = folding.restore(snippet, text, folding.postgres_piece)
         snippet = pg.trimmed(snippet if restored is None else restored, text)
-        at = plainsql.utc(at)
+        at = rows.utc(at)
         hits.append(Hit(source, uuid, client_uuid, name, at, label, snippet, float(rank)))
     return hits

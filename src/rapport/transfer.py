@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import insert, select, update
 
-from rapport import dates, formats, names, plainsql
+from rapport import dates, formats, names, rows
 from rapport.checks import normalise_tags
 from rapport.errors import BadInput
 from rapport.journal import candidates, new_client
@@ -340,7 +340,7 @@ class _Batch:
         raw = self.conn.connection.driver_connection
         raw.executemany(
             f"INSERT INTO temp.{stage} ({columns}) VALUES ({', '.join('?' * len(names))})",
-            [tuple(plainsql.bind(row.get(name)) for name in names) for _, row in new],
+            [tuple(rows.bind(row.get(name)) for name in names) for _, row in new],
         )
         raw.execute(
             f"INSERT INTO main.{table} ({columns}) "

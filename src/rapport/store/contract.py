@@ -1,0 +1,44 @@
+"""What a command may do with an open journal: the one connection contract.
+
+Both backends (`store.sqlite`, `store.postgres`) hand out a `Connection` inside one
+transaction. Parameters are sqlite3's (`?` or `:name`) on both; times and days come back as
+the text SQLite holds ("2026-11-26 12:00:00.000000", "2026-11-26"), which `rows.py` reads.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator, Sequence
+from contextlib import AbstractContextManager
+from typing import Any, Literal, Protocol
+
+Params = Sequence[Any] | dict[str, Any]
+Dialect = Literal["sqlite", "postgresql"]
+
+
+class Cursor(Protocol):
+    rowcount: int
+
+    def fetchone(self) -> Any: ...
+    def fetchall(self) -> list[Any]: ...
+    def __iter__(self) -> Iterator[Any]: ...
+
+
+class Connection(Protocol):
+    dialect: Dialect
+
+    def execute(self, sql: str, params: Params = ()) -> Cursor:
+        """Run one statement; the cursor holds its rows."""
+        ...
+
+    def executemany(self, sql: str, rows: Iterable[Params]) -> None:
+        """Run one statement for each set of parameters (bulk import)."""
+        ...
+
+    def stream(self, sql: str, params: Params = ()) -> Iterator[Any]:
+        """Rows as they come, without holding the whole result (export)."""
+        ...
+
+    def savepoint(self) -> AbstractContextManager[None]:
+        """A nested transaction: an error inside rolls back to where it began, and only
+        that."""
+        ...
