@@ -27,7 +27,7 @@ from hypothesis import strategies as st
 from sqlalchemy import select as query_for
 
 from conftest import rapport_process, rows, run_in_terminal, snapshot
-from rapport import corrections, exporting, formats, journal, plainsql, transfer
+from rapport import clients, corrections, exporting, formats, journal, transfer
 from rapport.checks import KINDS, TOPICS
 from rapport.db import Database
 from rapport.models import Client
@@ -115,13 +115,13 @@ def build(db: Database, people: list[tuple], entries: list[tuple]) -> None:
         try:
             if what == "log":
                 tags = ["ärger", "q3-plan"] if score else None
-                plainsql.log(db, query, text, at=at, mood=score, kind=kind, tags=tags)
+                clients.log(db, query, text, at=at, mood=score, kind=kind, tags=tags)
             elif what == "impression":
                 journal.add_impression(db, query, text, at=at, score=score)
             elif what == "fact":
                 journal.add_fact(db, query, text, at=at, topic=topic)
             elif what == "follow":
-                plainsql.log(db, query, "call", at=at, follow_up=text, due=at.date())
+                clients.log(db, query, "call", at=at, follow_up=text, due=at.date())
             else:  # a follow-up of its own, done when the score says so
                 _, todo = corrections.add_todo(db, query, text, at.date() if score else None)
                 if score and score > 0:

@@ -73,7 +73,7 @@ def test_the_probe_sees_modules_when_they_are_loaded(journal):
     ],
 )
 def test_the_daily_commands_run_without_the_orm(journal, args):
-    # Importing SQLAlchemy costs more than all else they do: see plainsql.py.
+    # Importing SQLAlchemy costs more than all else they do: see clients.py.
     subprocess.run([sys.executable, "-m", "rapport", "add", "Konrad Brandt"], check=True)
     subprocess.run([sys.executable, "-m", "rapport", "log", "brandt", "first call"], check=True)
     assert not {"sqlalchemy", "sqlmodel"} & set(loaded(*args))

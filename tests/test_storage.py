@@ -14,8 +14,8 @@ import pytest
 from sqlalchemy import event
 
 from conftest import rapport_process, rows
+from rapport import clients, migrations
 from rapport import journal as journal_module
-from rapport import migrations, plainsql
 from rapport.db import Database
 
 # The SQLite file: its modes, pragmas, header and damage. tests/test_team_journal.py has the
@@ -117,7 +117,7 @@ def test_log_begins_immediate(journal, monkeypatch):
         return conn
 
     monkeypatch.setattr(sqlite3, "connect", traced)
-    plainsql.log(db, "A", "note")
+    clients.log(db, "A", "note")
     writes = [s for s in statements if not s.startswith("PRAGMA")]
     assert writes[0] == "BEGIN IMMEDIATE"
     assert writes[-1] == "COMMIT"

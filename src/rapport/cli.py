@@ -293,7 +293,7 @@ def _since(text: str | None) -> datetime | None:
 
 def _complete_client(ctx: typer.Context, incomplete: str) -> list[str]:
     """Client names for shell completion, read from the journal the command line names."""
-    from rapport import names, plainsql
+    from rapport import clients, names
     from rapport.db import open_journal
 
     try:
@@ -302,7 +302,7 @@ def _complete_client(ctx: typer.Context, incomplete: str) -> list[str]:
         return []
     try:
         with db.connection() as conn:
-            everyone = plainsql.candidates(conn)
+            everyone = clients.candidates(conn)
     except RapportError:
         return []
     finally:
@@ -409,10 +409,10 @@ def _read_note(note: str | None, heading: str, what: str = "note") -> str:
 
 def _unknown_client(db: Database, name: str) -> UnknownClient | None:
     """Why `name` finds nobody, or None when it finds one client."""
-    from rapport import plainsql
+    from rapport import clients
 
     try:
-        plainsql.lookup(db, name)
+        clients.lookup(db, name)
     except UnknownClient as error:
         return error
     except NoJournal:
@@ -470,12 +470,12 @@ def log(
 
     Example: rapport log brandt "Lunch; he told me about his sailing trip" --kind lunch
     """
-    from rapport import dates, plainsql
+    from rapport import clients, dates
 
     when = _when(at)
     due_day = dates.parse_day(due) if due is not None else None
     db = _open(ctx)
-    # At a terminal, ask before the editor opens; in a script, plainsql.log finds the client
+    # At a terminal, ask before the editor opens; in a script, clients.log finds the client
     # once, inside its transaction, and reports an unknown one itself.
     if not create and sys.stdin.isatty() and note != "-":
         unknown = _unknown_client(db, client)
@@ -489,7 +489,7 @@ def log(
                 raise unknown
     text = _read_note(note, f"Note about {client}")
     try:
-        logged = plainsql.log(
+        logged = clients.log(
             db,
             client,
             text,
@@ -565,9 +565,9 @@ def impression(
 def _text_of(db: Database, client: str, text: str | None, heading: str, what: str) -> str:
     """The text as `log` reads its note; before an editor opens, the client must be found."""
     if text is None and sys.stdin.isatty():
-        from rapport import plainsql
+        from rapport import clients
 
-        plainsql.lookup(db, client)  # fails as the command would: no one, or several
+        clients.lookup(db, client)  # fails as the command would: no one, or several
     return _read_note(text, heading, what)
 
 
@@ -640,13 +640,13 @@ def show(
 
     Example: rapport show brandt --since "last month"
     """
-    from rapport import plainsql
+    from rapport import briefing
 
     _pictures(svg, html, as_json)
     if limit is None:
         limit = 0 if as_json else TIMELINE_ON_SCREEN
     brief_since = _since(since)
-    brief = plainsql.briefing(_open(ctx), client, limit=limit or None, since=brief_since)
+    brief = briefing.briefing(_open(ctx), client, limit=limit or None, since=brief_since)
     if as_json:
         from rapport.records import briefing_json
 
@@ -733,8 +733,8 @@ def demo(
 
     Example: rapport demo ~/rapport-demo.db --force
     """
+    from rapport import briefing, render
     from rapport import demo as sample
-    from rapport import plainsql, render
     from rapport.db import current_author, open_journal
 
     journal = open_journal(ctx.obj)
@@ -742,7 +742,7 @@ def demo(
     target = sample.prepare(path, user_file, force=force)
     db = sample.write(target, current_author(ctx.meta.get("rapport.author")))
     ctx.call_on_close(db.close)
-    _out().print(render.briefing(plainsql.briefing(db, sample.STAR, limit=8)))
+    _out().print(render.briefing(briefing.briefing(db, sample.STAR, limit=8)))
     _say(sample.next_steps(target))
 
 
@@ -798,7 +798,7 @@ def export(
 
     Example: rapport export --client brandt --format markdown --output brandt.md
     """
-    from rapport import dates, exporting, formats, plainsql
+    from rapport import clients, dates, exporting, formats
 
     fmt = fmt.lower()
     if fmt not in formats.EXPORT_FORMATS:
@@ -814,7 +814,7 @@ def export(
     # No journal, or a name that finds no one, stops the export before its first byte.
     with db.connection() as conn:
         for name in filters.clients:
-            plainsql.find_client(conn, name)
+            clients.find_client(conn, name)
     with _output(output, json=fmt in ("json", "jsonl")) as out:
         if fmt == "markdown":
             formats.write_markdown(exporting.sections(db, filters), out)

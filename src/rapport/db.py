@@ -503,7 +503,7 @@ class Database:
         """The journal through the standard sqlite3 module, in one transaction.
 
         Importing SQLAlchemy costs more than everything else `log`, `show`, `search` and
-        `export` do, so they run plain SQL (`plainsql.py`, `search.py`, `exporting.py`) on a
+        `export` do, so they run plain SQL (`clients.py`, `search.py`, `exporting.py`) on a
         connection set up like the engine's. A journal that needs migrating goes through the
         engine once first. Reads see one snapshot of the journal; `write` begins with
         `BEGIN IMMEDIATE` and commits on success.

@@ -11,7 +11,7 @@ import shlex
 from datetime import datetime, time, timedelta
 from pathlib import Path
 
-from rapport import dates, journal, plainsql
+from rapport import clients, dates, journal
 from rapport.db import Database, default_path
 from rapport.errors import BadInput
 
@@ -368,7 +368,7 @@ def write(target: Path, author: str = "") -> Database:
         if what == "log":
             due_in = fields.pop("due_in", None)
             due = today + timedelta(days=int(due_in)) if due_in is not None else None  # type: ignore[call-overload]
-            plainsql.log(db, who, at=moment, due=due, allow_future=True, **fields)  # type: ignore[arg-type]
+            clients.log(db, who, at=moment, due=due, allow_future=True, **fields)  # type: ignore[arg-type]
         elif what == "impression":
             journal.add_impression(db, who, at=moment, allow_future=True, **fields)  # type: ignore[arg-type]
         else:

@@ -1,7 +1,7 @@
 """Export: the journal as a stream of records, read with the standard sqlite3 module.
 
 A million rows pass through here, and SQLAlchemy's import and per-row processing would cost
-more than the rows themselves, so the queries are plain SQL (as in `plainsql.py`) and
+more than the rows themselves, so the queries are plain SQL (as in `clients.py`) and
 times stay the text SQLite holds: `records.timestamp()` slices it into ISO 8601, which is
 several times cheaper than parsing each one into a datetime and formatting it again.
 """
@@ -16,7 +16,8 @@ from dataclasses import dataclass, field, fields
 from datetime import datetime
 from typing import TYPE_CHECKING, Any, NamedTuple
 
-from rapport import formats, names, plainsql, rows
+from rapport import clients, formats, names, rows
+from rapport.briefing import Briefing, brief
 from rapport.checks import KINDS, check_choice
 from rapport.errors import BadInput
 from rapport.records import (
@@ -81,7 +82,7 @@ def _export(db: Database, filters: Filters, *, as_json: bool) -> Iterator[Any]:
     json_in_sql = as_json and db.dialect == "sqlite"
     yield encode(dict(formats.HEADER))
     with db.connection() as conn:
-        ids = sorted({plainsql.find_client(conn, name).id for name in filters.clients})
+        ids = sorted({clients.find_client(conn, name).id for name in filters.clients})
         query = _Query(filters, ids)
         owners: dict[int, Owner] = {}
         for row in query.clients(conn):
@@ -124,7 +125,7 @@ class Moment(NamedTuple):
 class Section:
     """A client's part of the markdown journal."""
 
-    briefing: plainsql.Briefing  # without its timeline, and without the types left out
+    briefing: Briefing  # without its timeline, and without the types left out
     timeline: Iterator[Moment]  # oldest first, read from the database as it is written
 
 
@@ -134,11 +135,11 @@ def sections(db: Database, filters: Filters) -> Iterator[Section]:
     filters = filters.checked()
     types = set(filters.types or formats.TYPES)
     with db.connection() as conn:
-        chosen = [plainsql.find_client(conn, name) for name in filters.clients]
+        chosen = [clients.find_client(conn, name) for name in filters.clients]
         query = _Query(filters, [])
         everyone = chosen or [rows.Client.of(row) for row in query.clients(conn)]
         for client in sorted({c.id: c for c in everyone}.values(), key=_by_name):
-            briefing = plainsql.brief(conn, client, limit=0)
+            briefing = brief(conn, client, limit=0)
             if "impression" not in types:
                 briefing.first = briefing.latest = None
             if "fact" not in types:

@@ -13,10 +13,10 @@ from typing import TYPE_CHECKING, NamedTuple
 from sqlalchemy import func, select, text
 
 from rapport import dates
+from rapport.briefing import first_and_latest
 from rapport.errors import BadInput
 from rapport.journal import ClientRow, client_rows
 from rapport.models import Client, Fact, FollowUp, Impression, Interaction
-from rapport.plainsql import first_and_latest
 
 if TYPE_CHECKING:
     from collections.abc import Sequence

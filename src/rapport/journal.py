@@ -12,7 +12,8 @@ from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import func, select
 
-from rapport import checks, dates, names, plainsql
+from rapport import briefing, checks, clients, dates, names
+from rapport.briefing import Briefing, overdue_days
 from rapport.checks import (
     TOPICS,
     check_choice,
@@ -28,7 +29,6 @@ from rapport.models import (
     Impression,
     Interaction,
 )
-from rapport.plainsql import Briefing, overdue_days
 
 if TYPE_CHECKING:
     from sqlmodel import Session
@@ -158,7 +158,7 @@ def brief(
         from rapport.postgres import ServerConnection
 
         conn = ServerConnection(conn)
-    return plainsql.brief(conn, plainsql.client_by_id(conn, client.id), limit=limit, since=since)
+    return briefing.brief(conn, clients.client_by_id(conn, client.id), limit=limit, since=since)
 
 
 @dataclass

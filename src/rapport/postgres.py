@@ -2,7 +2,7 @@
 
 `ServerDatabase` offers what `db.Database` offers: SQLAlchemy sessions for most commands,
 and, for the commands that must start fast, a plain connection (`ServerConnection`) that
-takes the SQL of `plainsql.py`, `search.py` and `exporting.py` as written for sqlite3 and
+takes the SQL of `clients.py`, `search.py` and `exporting.py` as written for sqlite3 and
 hands back what sqlite3 would (times as SQLite holds them), so that code has one version.
 
 Writers take an advisory lock on the journal first, as SQLite's `BEGIN IMMEDIATE` takes its

@@ -15,9 +15,9 @@ from typing import TYPE_CHECKING, Any, Protocol
 from rapport.rows import Client, Fact, FollowUp, Impression, Interaction
 
 if TYPE_CHECKING:
+    from rapport.briefing import Briefing
     from rapport.insight import Contacted, DriftReport, Due, Stats
     from rapport.journal import ClientRow
-    from rapport.plainsql import Briefing
     from rapport.search import Hit
 
 Record = dict[str, Any]

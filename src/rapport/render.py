@@ -23,13 +23,14 @@ from rich.text import Text
 
 from rapport import dates
 from rapport.display import visible
-from rapport.plainsql import Fact, Impression, Interaction
 from rapport.records import short_id
+from rapport.rows import Fact, Impression, Interaction
 
 if TYPE_CHECKING:
+    from rapport.briefing import Briefing
     from rapport.insight import DriftReport, Due, Stats
     from rapport.journal import ClientRow
-    from rapport.plainsql import Briefing, Entry
+    from rapport.rows import Entry
     from rapport.search import Hit
 
 # Columns: below, no view fits at all; beyond, Rich would build lines of millions of spaces.

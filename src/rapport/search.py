@@ -3,7 +3,7 @@
 The index and the triggers that keep it in step are made by `migrations.m005_search_folding`
 (after m002_search): it holds each text folded and split as `folding.sqlite_search_text`
 says, the query is folded alike here, and snippets are shown in the user's own text. It
-runs through the standard sqlite3 module like `log` and `show` (see `plainsql.py`).
+runs through the standard sqlite3 module like `log` and `show` (see `clients.py`).
 """
 
 from __future__ import annotations
@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import TYPE_CHECKING
 
-from rapport import folding, plainsql, rows
+from rapport import clients, folding, rows
 from rapport.errors import BadInput
 from rapport.migrations import SEARCHED
 
@@ -107,7 +107,7 @@ def search(
     with db.connection() as conn:
         params: dict[str, object] = {"query": query, "limit": limit}
         if client:
-            params["client_id"] = plainsql.find_client(conn, client).id
+            params["client_id"] = clients.find_client(conn, client).id
         if since is not None:
             params["since"] = rows.stored(since)
         try:
@@ -211,7 +211,7 @@ def _search_postgres(
         params: dict[str, object] = {**parsed.words, "limit": limit}
         where = []
         if client:
-            params["client_id"] = plainsql.find_client(conn, client).id
+            params["client_id"] = clients.find_client(conn, client).id
             where.append("client_id = :client_id")
         if since is not None:
             params["since"] = rows.stored(since)

@@ -1,122 +1,19 @@
-"""`log` and `show` in plain SQL over the standard sqlite3 module.
-
-These are the commands typed right after a call and right before a meeting, and importing
-SQLAlchemy takes longer than everything else they do. So they read and write through
-`Database.connection()` with the SQL written out here, and hand back plain dataclasses with
-the models' field names; the schema itself stays defined by `migrations.py` and `models.py`.
-Times are stored the way SQLAlchemy stores them (naive UTC text), so both paths read and
-write the same rows.
-"""
+"""The briefing: everything `show` prints about one client, read in one snapshot."""
 
 from __future__ import annotations
 
-import sqlite3
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
-from rapport import dates, names, rows
-from rapport.checks import (
-    KINDS,
-    check_choice,
-    check_past,
-    check_score,
-    check_text,
-    client_fields,
-    normalise_tags,
-)
-from rapport.errors import BadInput, UnknownClient
+from rapport import dates, rows
+from rapport.clients import find_client
+from rapport.errors import BadInput
 from rapport.rows import TABLES, Client, Entry, Fact, FollowUp, Impression, Interaction, stored
 
 if TYPE_CHECKING:
     from rapport.db import Database
-
-
-# -- clients ------------------------------------------------------------------------------
-
-
-def candidates(conn: sqlite3.Connection) -> list[names.Candidate]:
-    found = conn.execute("SELECT id, name, company, uuid FROM client")
-    return [names.Candidate(*row) for row in found]
-
-
-def find_client(conn: sqlite3.Connection, query: str) -> Client:
-    return client_by_id(conn, names.resolve(query, candidates(conn)).id)
-
-
-def client_by_id(conn: sqlite3.Connection, client_id: int) -> Client:
-    return Client.of(conn.execute(rows.select(Client, "id = ?"), (client_id,)).fetchone())
-
-
-def lookup(db: Database, query: str) -> Client:
-    """Resolve a client name or id without writing: raises UnknownClient, NoJournal or BadInput."""
-    with db.connection() as conn:
-        return find_client(conn, query)
-
-
-def _add_client(conn: sqlite3.Connection, values: dict[str, Any]) -> Client:
-    names.refuse_duplicate(values["name"], values["company"], candidates(conn))
-    client = rows.new(Client, archived=False, **values)
-    rows.save(conn, client)
-    return client
-
-
-# -- log ----------------------------------------------------------------------------------
-
-
-@dataclass
-class Logged:
-    client: Client
-    interaction: Interaction
-    follow_up: FollowUp | None
-    created_client: bool
-
-
-def log(
-    db: Database,
-    query: str,
-    note: str,
-    *,
-    kind: str = "note",
-    at: datetime | None = None,
-    mood: int | None = None,
-    tags: list[str] | None = None,
-    follow_up: str | None = None,
-    due: date | None = None,
-    create: bool = False,
-    allow_future: bool = False,
-) -> Logged:
-    """Record one contact, and its follow-up, in one transaction."""
-    note = check_text(note, "note")
-    kind = check_choice(kind, KINDS, "kind")
-    mood = check_score(mood, "--mood")
-    moment = check_past(at or dates.now(), allow_future)
-    tag_text = normalise_tags(tags)
-    follow_text = check_text(follow_up, "follow-up") if follow_up is not None else None
-    if due is not None and follow_text is None:
-        raise BadInput("--due needs --follow-up TEXT")
-    newcomer = client_fields(query) if create else None
-    with db.connection(write=True, create=create) as conn:
-        created = False
-        try:
-            client = find_client(conn, query)
-        except UnknownClient:
-            if newcomer is None:
-                raise
-            client = _add_client(conn, newcomer)
-            created = True
-        interaction = rows.new(Interaction, client_id=client.id, at=moment, kind=kind, note=note,
-                           mood=mood, tags=tag_text, author=db.author)  # fmt: skip
-        rows.save(conn, interaction)
-        todo = None
-        if follow_text is not None:
-            todo = rows.new(FollowUp, client_id=client.id, interaction_id=interaction.id,
-                        text=follow_text, due=due, done_at=None, author=db.author)  # fmt: skip
-            rows.save(conn, todo)
-        return Logged(client, interaction, todo, created)
-
-
-# -- show ---------------------------------------------------------------------------------
+    from rapport.store import Connection
 
 
 def overdue_days(cadence_days: int | None, last: datetime | None, since: datetime) -> int | None:
@@ -172,7 +69,7 @@ def briefing(
 
 
 def brief(
-    conn: sqlite3.Connection,
+    conn: Connection,
     client: Client,
     *,
     limit: int | None = None,
@@ -234,5 +131,5 @@ def brief(
     )
 
 
-def _count(conn: sqlite3.Connection, table: str, where: str, params: dict[str, object]) -> int:
+def _count(conn: Connection, table: str, where: str, params: dict[str, object]) -> int:
     return conn.execute(f"SELECT count(*) FROM {table} WHERE {where}", params).fetchone()[0]
