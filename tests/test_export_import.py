@@ -27,9 +27,10 @@ from hypothesis import strategies as st
 from sqlalchemy import select as query_for
 
 from conftest import rapport_process, rows, run_in_terminal, snapshot
-from rapport import clients, corrections, exporting, formats, journal, transfer
+from rapport import clients, corrections, exporting, formats, transfer
 from rapport.checks import KINDS, TOPICS
 from rapport.db import Database
+from rapport.errors import BadInput
 from rapport.models import Client
 from rapport.names import line_problem
 
@@ -104,8 +105,8 @@ def build(db: Database, people: list[tuple], entries: list[tuple]) -> None:
     archived = []
     for person, more, archive in people:
         # The same person spelled another way (Müller, Mueller) is refused: skip them.
-        with contextlib.suppress(journal.BadInput):
-            client = journal.add_client(db, person, company=person[::-1], tags=["x"], **more)
+        with contextlib.suppress(BadInput):
+            client = clients.add_client(db, person, company=person[::-1], tags=["x"], **more)
             archived += [client.id] if archive else []
     for what, who, text, at, score, kind, topic in entries:
         # Refer to clients by uuid-free exact names would be ambiguous for odd names; use ids.
@@ -117,16 +118,16 @@ def build(db: Database, people: list[tuple], entries: list[tuple]) -> None:
                 tags = ["ärger", "q3-plan"] if score else None
                 clients.log(db, query, text, at=at, mood=score, kind=kind, tags=tags)
             elif what == "impression":
-                journal.add_impression(db, query, text, at=at, score=score)
+                clients.add_impression(db, query, text, at=at, score=score)
             elif what == "fact":
-                journal.add_fact(db, query, text, at=at, topic=topic)
+                clients.add_fact(db, query, text, at=at, topic=topic)
             elif what == "follow":
                 clients.log(db, query, "call", at=at, follow_up=text, due=at.date())
             else:  # a follow-up of its own, done when the score says so
                 _, todo = corrections.add_todo(db, query, text, at.date() if score else None)
                 if score and score > 0:
                     corrections.mark_done(db, todo.uuid)
-        except journal.BadInput:
+        except BadInput:
             pass  # a generated name may resolve ambiguously; the law holds for what was written
     with db.writing() as session:  # no command archives a client yet; import can
         for client in session.execute(query_for(Client).where(Client.id.in_(archived))).scalars():

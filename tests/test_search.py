@@ -110,12 +110,12 @@ def test_search_follows_edit_rm_rename_and_merge(run, story):
 def test_deleting_a_client_removes_its_index_rows(run, story, journal):
     import sqlite3
 
+    from rapport.clients import find_client
     from rapport.db import Database
-    from rapport.journal import find_client
 
     db = Database(journal)
-    with db.writing() as session:
-        session.delete(find_client(session, "muller"))
+    with db.connection(write=True) as conn:
+        conn.execute("DELETE FROM client WHERE id = ?", (find_client(conn, "muller").id,))
     db.close()
     assert found(run, "kaffee") == []
     conn = sqlite3.connect(journal)

@@ -7,24 +7,13 @@ from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
 from rapport import dates, rows
-from rapport.clients import find_client
+from rapport.clients import find_client, overdue_days
 from rapport.errors import BadInput
 from rapport.rows import TABLES, Client, Entry, Fact, FollowUp, Impression, Interaction, stored
 
 if TYPE_CHECKING:
     from rapport.db import Database
     from rapport.store import Connection
-
-
-def overdue_days(cadence_days: int | None, last: datetime | None, since: datetime) -> int | None:
-    """Days past the cadence (positive when overdue), counted from the last contact.
-
-    A client never contacted counts from the day they were added.
-    """
-    if not cadence_days:
-        return None
-    start = dates.local(last or since).date()
-    return (dates.today() - start).days - cadence_days
 
 
 def first_and_latest(impressions: list[Any]) -> tuple[Any | None, Any | None]:

@@ -369,12 +369,12 @@ def add(
 
     Example: rapport add "Konrad Brandt" --company "Brandt & Vogel" --role CEO --every 3w
     """
-    from rapport import dates, journal
+    from rapport import clients, dates
     from rapport.names import label
     from rapport.records import short_id
 
     cadence = dates.parse_cadence(every) if every else None
-    client = journal.add_client(
+    client = clients.add_client(
         _open(ctx),
         name,
         company=company,
@@ -543,12 +543,12 @@ def impression(
 
     Example: rapport impression brandt "Restless, seemed to want the upper hand" --score -2
     """
-    from rapport import journal
+    from rapport import clients
     from rapport.records import short_id
 
     db = _open(ctx)
     text = _text_of(db, client, text, f"Impression of {client}", "impression")
-    recorded = journal.add_impression(
+    recorded = clients.add_impression(
         db,
         client,
         text,
@@ -596,12 +596,12 @@ def fact(
 
     Example: rapport fact brandt "Sails a folkboat on the Baltic" --topic hobby
     """
-    from rapport import journal
+    from rapport import clients
     from rapport.records import short_id
 
     db = _open(ctx)
     text = _text_of(db, client, text, f"Fact about {client}", "fact")
-    client_row, row = journal.add_fact(
+    client_row, row = clients.add_fact(
         db, client, text, topic=topic, at=_when(at), allow_future=future
     )
     detail = {"other": "a detail", "interest": "an interest detail"}.get(
@@ -675,14 +675,14 @@ def clients(
 
     Example: rapport clients --sort overdue
     """
-    from rapport import journal
+    from rapport import clients
     from rapport.checks import normalise_tags
 
     if tag is not None:
         tag = normalise_tags([tag])  # an empty or malformed tag is no filter: refuse it
     db = _open(ctx)
     try:
-        rows = journal.client_rows(db, sort=sort, tag=tag)
+        rows = clients.client_rows(db, sort=sort, tag=tag)
     except NoJournal:
         rows = []  # nobody yet; listing them should not create the file
     if as_json:
@@ -700,10 +700,10 @@ def clients(
 
 def _nobody_listed(db: Database, tag: str | None) -> str:
     """Why `clients` lists no one: say what was filtered, not that the journal is empty."""
-    from rapport import journal
+    from rapport import clients
 
     try:
-        hidden = journal.archived_clients(db, tag=tag)
+        hidden = clients.archived_clients(db, tag=tag)
     except NoJournal:
         hidden = 0
     archived = (
@@ -1382,10 +1382,10 @@ def forget(
 
     Example: rapport forget "Jana Müller" --yes
     """
-    from rapport import journal, maintenance
+    from rapport import clients, maintenance
 
     db = _open(ctx)
-    person = journal.lookup(db, client)
+    person = clients.lookup(db, client)
     _confirm(f"Erase {_who(person)} and everything about them, for good?", yes)
     gone = maintenance.forget(db, client)
     counts = ", ".join(

@@ -6,13 +6,14 @@ together or not at all.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import TYPE_CHECKING, Any
 
 from rapport import dates, names, rows
 from rapport.checks import (
     KINDS,
+    TOPICS,
     check_choice,
     check_past,
     check_score,
@@ -21,7 +22,7 @@ from rapport.checks import (
     normalise_tags,
 )
 from rapport.errors import BadInput, UnknownClient
-from rapport.rows import Client, FollowUp, Interaction
+from rapport.rows import Client, Fact, FollowUp, Impression, Interaction
 
 if TYPE_CHECKING:
     from rapport.db import Database
@@ -47,11 +48,19 @@ def lookup(db: Database, query: str) -> Client:
         return find_client(conn, query)
 
 
-def _add_client(conn: Connection, values: dict[str, Any]) -> Client:
+def insert_client(conn: Connection, values: dict[str, Any]) -> Client:
+    """Add a client from checked fields (`checks.client_fields`) unless the same person (name
+    and company, folded) is already there."""
     names.refuse_duplicate(values["name"], values["company"], candidates(conn))
     client = rows.new(Client, archived=False, **values)
     rows.save(conn, client)
     return client
+
+
+def add_client(db: Database, name: str, **details: Any) -> Client:
+    values = client_fields(name, **details)  # everything that can be wrong, before writing
+    with db.connection(write=True, create=True) as conn:
+        return insert_client(conn, values)
 
 
 # -- log ----------------------------------------------------------------------------------
@@ -96,7 +105,7 @@ def log(
         except UnknownClient:
             if newcomer is None:
                 raise
-            client = _add_client(conn, newcomer)
+            client = insert_client(conn, newcomer)
             created = True
         interaction = rows.new(Interaction, client_id=client.id, at=moment, kind=kind, note=note,
                            mood=mood, tags=tag_text, author=db.author)  # fmt: skip
@@ -107,3 +116,171 @@ def log(
                         text=follow_text, due=due, done_at=None, author=db.author)  # fmt: skip
             rows.save(conn, todo)
         return Logged(client, interaction, todo, created)
+
+
+def overdue_days(cadence_days: int | None, last: datetime | None, since: datetime) -> int | None:
+    """Days past the cadence (positive when overdue), counted from the last contact.
+
+    A client never contacted counts from the day they were added.
+    """
+    if not cadence_days:
+        return None
+    start = dates.local(last or since).date()
+    return (dates.today() - start).days - cadence_days
+
+
+# -- impressions and facts ----------------------------------------------------------------
+
+
+@dataclass
+class Recorded:
+    client: Client
+    impression: Impression
+    replaced: bool = False
+
+
+def add_impression(
+    db: Database,
+    query: str,
+    text: str,
+    *,
+    score: int | None = None,
+    at: datetime | None = None,
+    first: bool = False,
+    replace: bool = False,
+    allow_future: bool = False,
+) -> Recorded:
+    text = check_text(text, "impression")
+    score = check_score(score, "--score")
+    if replace and not first:
+        raise BadInput("--replace goes with --first: it replaces the first impression")
+    if at is not None:
+        check_past(at, allow_future)
+    with db.connection(write=True) as conn:
+        client = find_client(conn, query)
+        row = conn.execute(
+            rows.select(Impression, "client_id = ? AND stage = 'first'"), (client.id,)
+        ).fetchone()
+        existing = Impression.of(row) if row else None
+        if existing is not None and first:
+            if not replace:
+                raise BadInput(
+                    f"{client.name} already has a first impression "
+                    f"({dates.format_day(existing.at)}); pass --replace to overwrite it"
+                )
+            # The first impression keeps its date unless a new one is given.
+            existing.text, existing.score, existing.at = text, score, at or existing.at
+            conn.execute(
+                "UPDATE impression SET text = ?, score = ?, at = ? WHERE id = ?",
+                (text, score, rows.stored(existing.at), existing.id),
+            )
+            return Recorded(client, existing, replaced=True)
+        impression = rows.new(
+            Impression, client_id=client.id, at=at or dates.now(),
+            stage="later" if existing is not None else "first", text=text, score=score,
+            author=db.author,
+        )  # fmt: skip
+        rows.save(conn, impression)
+        return Recorded(client, impression)
+
+
+def add_fact(
+    db: Database,
+    query: str,
+    text: str,
+    *,
+    topic: str = "other",
+    at: datetime | None = None,
+    allow_future: bool = False,
+) -> tuple[Client, Fact]:
+    text = check_text(text, "fact")
+    topic = check_choice(topic, TOPICS, "topic")
+    moment = check_past(at or dates.now(), allow_future)
+    with db.connection(write=True) as conn:
+        client = find_client(conn, query)
+        fact = rows.new(Fact, client_id=client.id, at=moment, topic=topic, text=text,
+                        author=db.author)  # fmt: skip
+        rows.save(conn, fact)
+        return client, fact
+
+
+# -- the list of clients ------------------------------------------------------------------
+
+
+@dataclass
+class ClientRow:
+    client: Client
+    interaction_count: int
+    last_contact: datetime | None
+    last_kind: str | None
+    first_score: int | None
+    latest_score: int | None
+    overdue_days: int | None
+    scores: list[int] = field(default_factory=list)  # impression scores, oldest first
+
+
+SORTS = ("name", "last", "count", "overdue")
+
+
+def _tag_filter(tag: str | None) -> tuple[str, dict[str, str]]:
+    """A condition on client c that holds when it carries `tag` (tags are stored as
+    "a,b,c": the commas around each tag make it match whole tags only)."""
+    if not tag:
+        return "", {}
+    wanted = normalise_tags([tag])
+    escaped = wanted.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+    return " AND (',' || c.tags || ',') LIKE :tag ESCAPE '\\'", {"tag": f"%,{escaped},%"}
+
+
+def archived_clients(db: Database, *, tag: str | None = None) -> int:
+    """How many clients `clients` leaves out as archived, so an empty list can say why."""
+    where, params = _tag_filter(tag)
+    with db.connection() as conn:
+        sql = f"SELECT count(*) FROM client c WHERE c.archived{where}"
+        return conn.execute(sql, params).fetchone()[0]
+
+
+# One row per client: its counts and latest contact, first and latest scored impression.
+_CLIENT_ROWS = f"""
+SELECT {", ".join(f"c.{name}" for name in rows.columns(Client).split(", "))},
+    (SELECT count(*) FROM interaction i WHERE i.client_id = c.id),
+    (SELECT i.at FROM interaction i WHERE i.client_id = c.id AND i.at <= :now
+     ORDER BY i.at DESC, i.id DESC LIMIT 1),
+    (SELECT i.kind FROM interaction i WHERE i.client_id = c.id AND i.at <= :now
+     ORDER BY i.at DESC, i.id DESC LIMIT 1),
+    (SELECT m.score FROM impression m WHERE m.client_id = c.id AND m.stage = 'first'),
+    (SELECT m.score FROM impression m
+     WHERE m.client_id = c.id AND m.stage = 'later' AND m.score IS NOT NULL
+     ORDER BY m.at DESC, m.id DESC LIMIT 1)
+FROM client c WHERE NOT c.archived"""
+
+_SCORES = (
+    "SELECT client_id, score FROM impression WHERE score IS NOT NULL ORDER BY client_id, at, id"
+)
+
+
+def client_rows(db: Database, *, sort: str = "name", tag: str | None = None) -> list[ClientRow]:
+    sort = check_choice(sort, SORTS, "sort")
+    where, params = _tag_filter(tag)
+    with db.connection() as conn:
+        scores: dict[int, list[int]] = {}
+        for client_id, score in conn.execute(_SCORES):
+            scores.setdefault(client_id, []).append(score)
+        found = []
+        width = len(rows.columns(Client).split(", "))
+        for row in conn.execute(_CLIENT_ROWS + where, {"now": rows.stored(dates.now()), **params}):
+            client = Client.of(row[:width])
+            count, last, kind, first, latest = row[width:]
+            last_at = rows.utc(last) if last is not None else None
+            found.append(ClientRow(
+                client, count, last_at, kind, first, latest,
+                overdue_days(client.cadence_days, last_at, client.created_at),
+                scores.get(client.id, []),
+            ))  # fmt: skip
+    keys = {
+        "name": lambda r: names.fold(r.client.name),
+        "last": lambda r: -(r.last_contact.timestamp() if r.last_contact else float("-inf")),
+        "count": lambda r: -r.interaction_count,
+        "overdue": lambda r: -(r.overdue_days if r.overdue_days is not None else -(10**9)),
+    }
+    return sorted(found, key=keys[sort])

@@ -11,7 +11,7 @@ import shlex
 from datetime import datetime, time, timedelta
 from pathlib import Path
 
-from rapport import clients, dates, journal
+from rapport import clients, dates
 from rapport.db import Database, default_path
 from rapport.errors import BadInput
 
@@ -360,7 +360,7 @@ def write(target: Path, author: str = "") -> Database:
     """The sample journal, written as `author` (whoever runs the demo)."""
     db = Database(target, author=author)
     for client in CLIENTS:
-        journal.add_client(db, **client)  # type: ignore[arg-type]
+        clients.add_client(db, **client)  # type: ignore[arg-type]
     today = dates.local(dates.now()).date()
     for days_ago, hour, what, who, fields in STORY:
         moment = datetime.combine(today - timedelta(days=days_ago), time(hour)).astimezone()
@@ -370,9 +370,9 @@ def write(target: Path, author: str = "") -> Database:
             due = today + timedelta(days=int(due_in)) if due_in is not None else None  # type: ignore[call-overload]
             clients.log(db, who, at=moment, due=due, allow_future=True, **fields)  # type: ignore[arg-type]
         elif what == "impression":
-            journal.add_impression(db, who, at=moment, allow_future=True, **fields)  # type: ignore[arg-type]
+            clients.add_impression(db, who, at=moment, allow_future=True, **fields)  # type: ignore[arg-type]
         else:
-            journal.add_fact(db, who, at=moment, allow_future=True, **fields)  # type: ignore[arg-type]
+            clients.add_fact(db, who, at=moment, allow_future=True, **fields)  # type: ignore[arg-type]
     return db
 
 

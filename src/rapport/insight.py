@@ -14,8 +14,8 @@ from sqlalchemy import func, select, text
 
 from rapport import dates
 from rapport.briefing import first_and_latest
+from rapport.clients import ClientRow, client_rows
 from rapport.errors import BadInput
-from rapport.journal import ClientRow, client_rows
 from rapport.models import Client, Fact, FollowUp, Impression, Interaction
 
 if TYPE_CHECKING:

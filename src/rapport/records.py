@@ -16,8 +16,8 @@ from rapport.rows import Client, Fact, FollowUp, Impression, Interaction
 
 if TYPE_CHECKING:
     from rapport.briefing import Briefing
+    from rapport.clients import ClientRow
     from rapport.insight import Contacted, DriftReport, Due, Stats
-    from rapport.journal import ClientRow
     from rapport.search import Hit
 
 Record = dict[str, Any]

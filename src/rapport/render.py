@@ -28,8 +28,8 @@ from rapport.rows import Fact, Impression, Interaction
 
 if TYPE_CHECKING:
     from rapport.briefing import Briefing
+    from rapport.clients import ClientRow
     from rapport.insight import DriftReport, Due, Stats
-    from rapport.journal import ClientRow
     from rapport.rows import Entry
     from rapport.search import Hit
 
