@@ -15,15 +15,15 @@ from sqlmodel import SQLModel
 
 from rapport import migrations, models  # noqa: F401  (models registers the tables)
 from rapport.db import Database, schema_version
+from rapport.store.sqlite import SqliteConnection
 
 # SQLite files of every schema version; tests/test_team_journal.py migrates on the server.
 pytestmark = pytest.mark.sqlite_only
 
 
 def open_and_close(path):
-    db = Database(path)
-    assert db.engine is not None  # opening is lazy: the first use migrates
-    db.close()
+    with Database(path).connection(create=True):  # opening is lazy: the first use migrates
+        pass
 
 
 def columns(conn: sqlite3.Connection, table: str) -> dict[str, bool]:
@@ -75,26 +75,24 @@ def test_migration_names_are_unique_and_numbered():
 
 def make_schema_1(path):
     """A journal as rapport 0.1's first release wrote it: only m001 applied."""
-    from sqlalchemy import create_engine
-
-    engine = create_engine(f"sqlite:///{path}")
-    with engine.begin() as conn:
-        conn.exec_driver_sql(
-            "CREATE TABLE _migrations (name VARCHAR PRIMARY KEY, applied_at DATETIME)"
-        )
-        migrations.m001_initial(conn)
-        conn.exec_driver_sql("INSERT INTO _migrations VALUES ('m001_initial', datetime('now'))")
-        conn.exec_driver_sql("PRAGMA user_version = 1")
-        conn.exec_driver_sql(
-            "INSERT INTO client (uuid, name, tags, archived, created_at) "
-            "VALUES ('0b0e0a8e-1111-4d3e-9a6a-2b2f3c4d5e6f', 'Jana Müller', '', 0, '2025-01-01')"
-        )
-        conn.exec_driver_sql(
-            "INSERT INTO interaction (uuid, client_id, at, kind, note, tags, created_at) VALUES "
-            "('1b0e0a8e-1111-4d3e-9a6a-2b2f3c4d5e6f', 1, '2025-01-02', 'lunch', "
-            "'Sie segelt gern', '', '2025-01-02')"
-        )
-    engine.dispose()
+    raw = sqlite3.connect(path, isolation_level=None)
+    conn = SqliteConnection(raw)
+    conn.execute("BEGIN")
+    conn.execute("CREATE TABLE _migrations (name VARCHAR PRIMARY KEY, applied_at DATETIME)")
+    migrations.m001_initial(conn)
+    conn.execute("INSERT INTO _migrations VALUES ('m001_initial', datetime('now'))")
+    conn.execute("PRAGMA user_version = 1")
+    conn.execute(
+        "INSERT INTO client (uuid, name, tags, archived, created_at) "
+        "VALUES ('0b0e0a8e-1111-4d3e-9a6a-2b2f3c4d5e6f', 'Jana Müller', '', 0, '2025-01-01')"
+    )
+    conn.execute(
+        "INSERT INTO interaction (uuid, client_id, at, kind, note, tags, created_at) VALUES "
+        "('1b0e0a8e-1111-4d3e-9a6a-2b2f3c4d5e6f', 1, '2025-01-02', 'lunch', "
+        "'Sie segelt gern', '', '2025-01-02')"
+    )
+    conn.execute("COMMIT")
+    raw.close()
 
 
 def test_an_old_journal_is_backed_up_then_migrated_with_every_row(run, journal):

@@ -11,11 +11,9 @@ import sys
 from pathlib import Path
 
 import pytest
-from sqlalchemy import event
 
 from conftest import rapport_process, rows
 from rapport import clients, migrations
-from rapport import journal as journal_module
 from rapport.db import Database
 
 # The SQLite file: its modes, pragmas, header and damage. tests/test_team_journal.py has the
@@ -79,35 +77,27 @@ def test_pragmas(journal):
 
 def test_foreign_keys_are_enforced(journal):
     db = Database(journal)
-    with pytest.raises(Exception, match="FOREIGN KEY"), db.writing() as session:
-        session.connection().exec_driver_sql(
+    with (
+        pytest.raises(Exception, match="FOREIGN KEY"),
+        db.connection(write=True, create=True) as conn,
+    ):
+        conn.execute(
             "INSERT INTO interaction (uuid, client_id, at, kind, note, tags, created_at) "
             "VALUES ('u', 999, '2025-01-01', 'call', 'x', '', '2025-01-01')"
         )
 
 
-def test_writes_begin_immediate(journal):
-    """Both ways into the journal: the ORM's sessions and plainsql's sqlite3 connections."""
+@pytest.mark.parametrize(
+    ("write", "table"),
+    [
+        (lambda db: clients.add_client(db, "B"), "client"),
+        (lambda db: clients.log(db, "A", "note"), "interaction"),
+        (lambda db: clients.add_fact(db, "A", "sails"), "fact"),
+    ],
+)
+def test_writes_begin_immediate(journal, monkeypatch, write, table):
     db = Database(journal)
-    journal_module.add_client(db, "A")
-    db.engine.dispose()
-    statements: list[str] = []
-
-    @event.listens_for(db.engine, "connect")
-    def trace(dbapi_conn, record):
-        dbapi_conn.set_trace_callback(statements.append)
-
-    journal_module.add_client(db, "B")
-    writes = [s for s in statements if not s.startswith("PRAGMA")]
-    assert writes[0] == "BEGIN IMMEDIATE"
-    assert writes[-1] == "COMMIT"
-    assert any(s.startswith("INSERT INTO client") for s in writes)
-
-
-def test_log_begins_immediate(journal, monkeypatch):
-    db = Database(journal)
-    journal_module.add_client(db, "A")
-    db.close()
+    clients.add_client(db, "A")
     statements: list[str] = []
     connect = sqlite3.connect
 
@@ -117,11 +107,11 @@ def test_log_begins_immediate(journal, monkeypatch):
         return conn
 
     monkeypatch.setattr(sqlite3, "connect", traced)
-    clients.log(db, "A", "note")
+    write(Database(journal))
     writes = [s for s in statements if not s.startswith("PRAGMA")]
     assert writes[0] == "BEGIN IMMEDIATE"
     assert writes[-1] == "COMMIT"
-    assert any(s.startswith("INSERT INTO interaction") for s in writes)
+    assert any(s.startswith(f"INSERT INTO {table}") for s in writes)
 
 
 def test_newer_schema_is_refused_and_left_unchanged(run, journal):
@@ -164,7 +154,6 @@ def test_a_corrupt_database_is_refused(run, journal):
     [["clients"], ["show", "anna"], ["log", "anna", "a call"], ["search", "call"], ["export"]],
 )
 def test_a_journal_damaged_behind_a_sound_header_is_refused(run, journal, args):
-    # Both ways in (the ORM's engine and plainsql's sqlite3 connection) say the same.
     assert run("add", "Anna").exit_code == 0
     header = journal.read_bytes()[:100]
     journal.write_bytes(header + os.urandom(8000))

@@ -153,7 +153,7 @@ def schema_version(path: Path) -> int:
     if plausible and owner not in (0, APPLICATION_ID):
         raise _foreign(path)
     if (owner == 0 or not plausible) and not _made_by_rapport(path):
-        return 0  # an SQLite file with nothing in it (_migrate checks again, under its lock)
+        return 0  # an SQLite file with nothing in it (_ready checks again, under its lock)
     if plausible and not wal_size(path):
         return int.from_bytes(header[60:64], "big", signed=True)
     try:
@@ -429,37 +429,32 @@ class Database:
                 "write it is using it); run the command again"
             )
 
-    def _open(self, create: bool) -> Engine:
-        if self._engine is not None:
-            return self._engine
-        path = self.path
+    def _ready(self, create: bool) -> None:
+        """Create or migrate the file when it needs it, once per command."""
         version = self._check(create)
-        from sqlalchemy.exc import DatabaseError, OperationalError
-
-        if 0 < version < migrations.SCHEMA_VERSION:
-            copy = backup_before_migrating(path, version)
+        if version == migrations.SCHEMA_VERSION:
+            return
+        if version:
+            copy = backup_before_migrating(self.path, version)
             self._warn(
-                f"rapport: updating {path} from schema {version} to {migrations.SCHEMA_VERSION}; "
-                f"the old file is kept at {copy}"
+                f"rapport: updating {self.path} from schema {version} to "
+                f"{migrations.SCHEMA_VERSION}; the old file is kept at {copy}"
             )
-        engine = _make_engine(self.sqlite_uri(), read_only=self.read_only)
-        try:
+        with self._transaction(write=True) as conn:
+            # Another process may have migrated while we waited for the write lock.
+            version = migrations.version(conn)
+            if version == 0 and conn.execute("SELECT count(*) FROM sqlite_master").fetchone()[0]:
+                # Empty when checked, but another program wrote its tables into it meanwhile.
+                raise _foreign(self.path)
             if version < migrations.SCHEMA_VERSION:
-                _migrate(engine, path)
-            else:
-                engine.connect().close()  # fail here, in one place, on a damaged file
-        except OperationalError as error:
-            engine.dispose()
-            raise self._failure(error) from None
-        except DatabaseError as error:
-            engine.dispose()
-            raise RapportError(f"{path} cannot be read as a database: {error.orig}") from None
-        except RapportError:
-            engine.dispose()
-            raise
-        self._engine = engine
+                migrations.apply(conn)
         self._version = migrations.SCHEMA_VERSION
-        return engine
+
+    def _open(self, create: bool) -> Engine:
+        if self._engine is None:
+            self._ready(create)
+            self._engine = _make_engine(self.sqlite_uri(), read_only=self.read_only)
+        return self._engine
 
     @property
     def engine(self) -> Engine:
@@ -500,18 +495,20 @@ class Database:
     def connection(
         self, *, write: bool = False, create: bool = False
     ) -> Iterator[SqliteConnection]:
-        """The journal through the standard sqlite3 module, in one transaction.
+        """The journal in one transaction, created or migrated first when it needs it.
 
-        Importing SQLAlchemy costs more than everything else `log`, `show`, `search` and
-        `export` do, so they run plain SQL (`clients.py`, `search.py`, `exporting.py`) on a
-        connection set up like the engine's. A journal that needs migrating goes through the
-        engine once first. Reads see one snapshot of the journal; `write` begins with
-        `BEGIN IMMEDIATE` and commits on success.
+        Reads see one snapshot of the journal; `write` begins with `BEGIN IMMEDIATE` (a
+        deferred transaction that reads first would fail at once when another process
+        writes) and commits on success.
         """
-        if self._check(create) < migrations.SCHEMA_VERSION:
-            self._open(create)  # creates or migrates the file
+        self._ready(create)
         if write and self.read_only:
             raise self._read_only()
+        with self._transaction(write=write) as conn:
+            yield conn
+
+    @contextmanager
+    def _transaction(self, *, write: bool) -> Iterator[SqliteConnection]:
         try:
             conn = sqlite3.connect(self.sqlite_uri(), uri=True, isolation_level=None)
         except sqlite3.Error as error:
@@ -622,18 +619,6 @@ def _alive(pid: int) -> bool:
 
 def _writer(engine: Engine) -> Engine:
     return engine.execution_options(rapport_write=True)
-
-
-def _migrate(engine: Engine, path: Path) -> None:
-    with _writer(engine).connect() as conn:
-        # Another process may have migrated while we waited for the write lock.
-        version = migrations.version(conn)
-        if version == 0 and conn.exec_driver_sql("SELECT count(*) FROM sqlite_master").scalar():
-            # Empty when checked, but another program wrote its tables into it meanwhile.
-            raise _foreign(path)
-        if version < migrations.SCHEMA_VERSION:
-            migrations.apply(conn)
-        conn.commit()
 
 
 def _pragmas() -> tuple[str, ...]:

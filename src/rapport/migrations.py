@@ -17,13 +17,13 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
-    from sqlalchemy import Connection
+    from rapport.store import Connection
 
 Migration = Callable[["Connection"], None]
 
 
 def _on_postgres(conn: Connection) -> bool:
-    return conn.dialect.name == "postgresql"
+    return conn.dialect == "postgresql"
 
 
 # SQLite's words → PostgreSQL's. Text compares byte for byte (COLLATE "C") as in SQLite, so
@@ -45,7 +45,7 @@ def _postgres(statement: str) -> str:
 def _run(conn: Connection, script: str) -> None:
     for statement in script.split(";"):
         if statement.strip():
-            conn.exec_driver_sql(_postgres(statement) if _on_postgres(conn) else statement)
+            conn.execute(_postgres(statement) if _on_postgres(conn) else statement)
 
 
 def m001_initial(conn: Connection) -> None:
@@ -136,7 +136,7 @@ def m002_search(conn: Connection) -> None:
     # kinds; its rowid encodes kind and id, so triggers reach a row without a scan.
     # unicode61 with remove_diacritics 2 makes "muller" find "Müller"; porter on top lets
     # "sail" find "sails" and "sailing" (English stems; other words pass through whole).
-    conn.exec_driver_sql(
+    conn.execute(
         "CREATE VIRTUAL TABLE search_index USING fts5("
         "body, tokenize = 'porter unicode61 remove_diacritics 2')"
     )
@@ -151,7 +151,7 @@ def m002_search(conn: Connection) -> None:
                 DELETE FROM search_index WHERE rowid = old.{key}; END""",
             f"INSERT INTO search_index (rowid, body) SELECT {key}, {column} FROM {table}",
         ):
-            conn.exec_driver_sql(statement)
+            conn.execute(statement)
 
 
 SEARCH_CONFIG = "rapport_search"  # PostgreSQL's text search configuration for the journal
@@ -169,21 +169,21 @@ def _search_on_postgres(conn: Connection) -> None:
     # per searched column keeps the words nowhere but in the index, so deleting a row
     # deletes them.
     unaccent = _unaccent(conn)
-    conn.exec_driver_sql(
+    conn.execute(
         f"CREATE FUNCTION {SEARCH_TEXT}(body text) RETURNS text LANGUAGE sql IMMUTABLE "
         f"PARALLEL SAFE AS $$ SELECT regexp_replace(body, '{PUNCTUATION}', ' ', 'g') $$"
     )
-    conn.exec_driver_sql(f"CREATE TEXT SEARCH DICTIONARY {SEARCH_CONFIG}_stem "
+    conn.execute(f"CREATE TEXT SEARCH DICTIONARY {SEARCH_CONFIG}_stem "
                          "(TEMPLATE = snowball, LANGUAGE = english)")  # fmt: skip
-    conn.exec_driver_sql(f"CREATE TEXT SEARCH CONFIGURATION {SEARCH_CONFIG} (COPY = simple)")
+    conn.execute(f"CREATE TEXT SEARCH CONFIGURATION {SEARCH_CONFIG} (COPY = simple)")
     dictionaries = f"{unaccent + ', ' if unaccent else ''}{SEARCH_CONFIG}_stem"
-    conn.exec_driver_sql(
+    conn.execute(
         f"ALTER TEXT SEARCH CONFIGURATION {SEARCH_CONFIG} ALTER MAPPING FOR "
         f"asciiword, word, numword, asciihword, hword, numhword, hword_asciipart, hword_part, "
         f"hword_numpart WITH {dictionaries}"
     )
     for table, column, _ in SEARCHED:
-        conn.exec_driver_sql(
+        conn.execute(
             f"CREATE INDEX {table}_search ON {table} "
             f"USING gin (to_tsvector('{SEARCH_CONFIG}', {SEARCH_TEXT}({column})))"
         )
@@ -195,20 +195,18 @@ def _unaccent(conn: Connection) -> str | None:
         "SELECT quote_ident(n.nspname) || '.unaccent' FROM pg_extension e "
         "JOIN pg_namespace n ON n.oid = e.extnamespace WHERE e.extname = 'unaccent'"
     )
-    found = conn.exec_driver_sql(find).scalar()
+    found = conn.execute(find).fetchone()[0]
     if found is None:
-        from sqlalchemy.exc import DBAPIError
-
         # In public, shared by every journal of the database: installed in one journal's
         # schema, it would go when that schema is dropped, and take the others' search along.
         try:
-            with conn.begin_nested():  # a refusal must not end the migration's transaction
-                conn.exec_driver_sql("CREATE EXTENSION IF NOT EXISTS unaccent SCHEMA public")
-        except DBAPIError as error:
-            if getattr(error.orig, "sqlstate", None) == "55P03":
+            with conn.savepoint():  # a refusal must not end the migration's transaction
+                conn.execute("CREATE EXTENSION IF NOT EXISTS unaccent SCHEMA public")
+        except Exception as error:  # psycopg's, and psycopg is imported only for a server
+            if getattr(error, "sqlstate", None) == "55P03":
                 raise  # waited too long for another journal's migration: fail whole, retry
             # not installed, not ours to install, or another journal's migration just did it
-        found = conn.exec_driver_sql(find).scalar()
+        found = conn.execute(find).fetchone()[0]
     return found
 
 
@@ -228,7 +226,7 @@ def m004_application_id(conn: Connection) -> None:
     # program's SQLite database before writing a byte to it. A PostgreSQL schema has no such
     # mark; the step is recorded there all the same, so both engines count the same versions.
     if not _on_postgres(conn):
-        conn.exec_driver_sql(f"PRAGMA application_id = {APPLICATION_ID}")
+        conn.execute(f"PRAGMA application_id = {APPLICATION_ID}")
 
 
 # -- m005: search folds what PostgreSQL's unaccent folds, and finds words inside CJK ---------
@@ -324,20 +322,20 @@ def m005_search_folding(conn: Connection) -> None:
     if _on_postgres(conn):
         # unaccent folds the letters already; the splitting goes into the function the
         # indexes are built on, and the indexes are rebuilt with it, in this transaction.
-        conn.exec_driver_sql(
+        conn.execute(
             f"CREATE OR REPLACE FUNCTION {SEARCH_TEXT}(body text) RETURNS text LANGUAGE sql "
             f"IMMUTABLE PARALLEL SAFE AS $$ SELECT regexp_replace(regexp_replace(body, "
             f"'{PUNCTUATION}', ' ', 'g'), '([{_postgres_class(WIDE_RANGES)}])', ' \\1 ', 'g') $$"
         )
         for table, _, _ in SEARCHED:
-            conn.exec_driver_sql(f"REINDEX INDEX {table}_search")
+            conn.execute(f"REINDEX INDEX {table}_search")
         return
     # A new index rather than the old one emptied: no segment of the old one stays behind.
     for table, _, _ in SEARCHED:
         for event in ("insert", "update", "delete"):
-            conn.exec_driver_sql(f"DROP TRIGGER {table}_search_{event}")
-    conn.exec_driver_sql("DROP TABLE search_index")
-    conn.exec_driver_sql(
+            conn.execute(f"DROP TRIGGER {table}_search_{event}")
+    conn.execute("DROP TABLE search_index")
+    conn.execute(
         "CREATE VIRTUAL TABLE search_index USING fts5("
         "body, tokenize = 'porter unicode61 remove_diacritics 2')"
     )
@@ -355,7 +353,7 @@ def m005_search_folding(conn: Connection) -> None:
             f"INSERT INTO search_index (rowid, body) "
             f"SELECT {key}, {_search_body(f'{table}.{column}')} FROM {table}",
         ):
-            conn.exec_driver_sql(statement)
+            conn.execute(statement)
 
 
 MIGRATIONS: list[Migration] = [
@@ -371,10 +369,10 @@ SCHEMA_VERSION = len(MIGRATIONS)
 def version(conn: Connection) -> int:
     """How many migrations the journal has had; 0 for a new one."""
     if not _on_postgres(conn):
-        return conn.exec_driver_sql("PRAGMA user_version").scalar_one()
-    if conn.exec_driver_sql("SELECT to_regclass('_migrations')").scalar() is None:
+        return conn.execute("PRAGMA user_version").fetchone()[0]
+    if conn.execute("SELECT to_regclass('_migrations')").fetchone()[0] is None:
         return 0
-    return server_version(*conn.exec_driver_sql(SERVER_VERSION).one())
+    return server_version(*conn.execute(SERVER_VERSION).fetchone())
 
 
 # A schema's version, and whether its _migrations table is rapport's: other tools keep one
@@ -398,24 +396,20 @@ def server_version(count: int, ours: int, schema: str) -> int:
 
 def apply(conn: Connection) -> list[str]:
     """Apply every migration the file lacks; the caller holds a write transaction."""
-    from sqlalchemy import text
-
     _run(
         conn,
         "CREATE TABLE IF NOT EXISTS _migrations (name VARCHAR PRIMARY KEY, applied_at DATETIME)",
     )
-    done = {row[0] for row in conn.exec_driver_sql("SELECT name FROM _migrations")}
+    done = {row[0] for row in conn.execute("SELECT name FROM _migrations")}
     applied = []
     for migration in MIGRATIONS:
         if migration.__name__ not in done:
             migration(conn)
             conn.execute(
-                text(
-                    "INSERT INTO _migrations (name, applied_at) VALUES (:name, CURRENT_TIMESTAMP)"
-                ),
-                {"name": migration.__name__},
+                "INSERT INTO _migrations (name, applied_at) VALUES (?, CURRENT_TIMESTAMP)",
+                (migration.__name__,),
             )
             applied.append(migration.__name__)
     if not _on_postgres(conn):
-        conn.exec_driver_sql(f"PRAGMA user_version = {SCHEMA_VERSION}")
+        conn.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
     return applied

@@ -203,33 +203,36 @@ class ServerDatabase(dbmodule.Database):
         return engine
 
     def _open(self, create: bool) -> Engine:
-        engine = self._engine_only()
-        if self._version == migrations.SCHEMA_VERSION:
-            return engine
-        from sqlalchemy.exc import DBAPIError
+        self._ready(create)
+        return self._engine_only()
 
+    def _ready(self, create: bool) -> None:
+        """Create or migrate the schema when it needs it, in a transaction of its own."""
+        if self._version == migrations.SCHEMA_VERSION:
+            return
+        psycopg = _driver()
+        raw = self._connect(psycopg)
         try:
-            # Read the version as any reader does: only a migration waits for the writers.
-            with engine.connect() as conn:
-                version = migrations.version(conn)
-            if version != migrations.SCHEMA_VERSION:  # _migrate refuses what cannot be
-                with dbmodule._writer(engine).connect() as conn:
-                    self._migrate(conn, create)
-                    conn.commit()
-        except DBAPIError as error:
+            for statement in _write_start():
+                raw.execute(statement)
+            self._migrate(ServerConnection(raw), create)
+            raw.commit()
+        except psycopg.Error as error:
             raise self._failure(error, reading=not create) from None
+        finally:
+            raw.close()
         self._version = migrations.SCHEMA_VERSION
-        return engine
 
     def inspect(self) -> int:
         """The schema's version, refusing another program's; nothing is created or written."""
-        from sqlalchemy.exc import DBAPIError
-
+        psycopg = _driver()
+        raw = self._connect(psycopg)
         try:
-            with self._engine_only().connect() as conn:
-                return migrations.version(conn)
-        except DBAPIError as error:
+            return _version(raw)
+        except psycopg.Error as error:
             raise self._failure(error, reading=True) from None
+        finally:
+            raw.close()
 
     def _refuse_missing_schema(self, result: Any) -> None:
         if result.fetchone()[0] is None:
@@ -242,7 +245,7 @@ class ServerDatabase(dbmodule.Database):
         """Bring the schema up to date inside the caller's write transaction."""
         version = migrations.version(conn)
         if version == 0:
-            self._refuse_missing_schema(conn.exec_driver_sql("SELECT current_schema()"))
+            self._refuse_missing_schema(conn.execute("SELECT current_schema()"))
         self._refuse(version, create)
         if version < migrations.SCHEMA_VERSION:
             if version:
@@ -255,23 +258,9 @@ class ServerDatabase(dbmodule.Database):
 
     @contextmanager
     def writing(self, *, create: bool = True) -> Iterator[Any]:
-        """As `db.Database.writing`; a new journal's schema is made in the same transaction,
-        so a write that fails leaves no journal behind, as on SQLite."""
-        if self._version == migrations.SCHEMA_VERSION:
-            with super().writing(create=create) as session:
-                yield session
-            return
-        from sqlalchemy.exc import DBAPIError
-        from sqlmodel import Session
-
-        writer = dbmodule._writer(self._engine_only())
-        try:
-            with Session(writer, expire_on_commit=False) as session, session.begin():
-                self._migrate(session.connection(), create)
-                yield session
-        except DBAPIError as error:
-            raise self._failure(error) from None
-        self._version = migrations.SCHEMA_VERSION
+        self._ready(create)
+        with super().writing(create=create) as session:
+            yield session
 
     def _refuse(self, version: int, create: bool) -> None:
         if version == 0 and not create:
@@ -289,7 +278,9 @@ class ServerDatabase(dbmodule.Database):
 
     @contextmanager
     def connection(self, *, write: bool = False, create: bool = False) -> Iterator[Any]:
-        """The journal through psycopg alone, in one transaction (see `db.Database`)."""
+        """The journal in one transaction (see `db.Database.connection`). A write to a new
+        journal makes its schema in the same transaction, so a write that fails leaves no
+        journal behind, as on SQLite."""
         psycopg = _driver()
         raw = self._connect(psycopg)
         start = _write_start() if write else _read_start()
@@ -297,14 +288,17 @@ class ServerDatabase(dbmodule.Database):
             for statement in start:
                 raw.execute(statement)
             if self._version is None and _version(raw) != migrations.SCHEMA_VERSION:
-                raw.rollback()  # lets go of the write lock that migrating takes
-                self._open(create)  # creates or migrates the schema, or says why not
-                for statement in start:
-                    raw.execute(statement)
-            self._version = migrations.SCHEMA_VERSION
+                if write:  # holds the write lock already: migrate inside this transaction
+                    self._migrate(ServerConnection(raw), create)
+                else:
+                    raw.rollback()
+                    self._ready(create)  # creates or migrates the schema, or says why not
+                    for statement in start:
+                        raw.execute(statement)
             yield ServerConnection(raw)
             if write:
                 raw.commit()
+            self._version = migrations.SCHEMA_VERSION
         except psycopg.Error as error:
             raise self._failure(error, reading=not write) from None
         finally:
