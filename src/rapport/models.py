@@ -1,7 +1,15 @@
-"""The journal's tables as SQLModel classes.
+"""The journal's tables as typed SQLModel classes, for scripting a journal from Python.
 
-The schema itself is created by explicit DDL in `migrations.py`; these classes describe the
-same columns for queries, and a test keeps the two in step.
+    from sqlmodel import Session, create_engine, select
+    from rapport.models import Client
+
+    with Session(create_engine("sqlite:///" + path)) as session:  # path: `rapport db path`
+        print(session.exec(select(Client)).all())
+
+No command imports this module (importing SQLAlchemy costs more than a whole `show`); the
+commands run plain SQL through `rapport.store`. The schema itself is made by the migrations
+(`store/migrations.py`); tests/test_models.py holds these classes to it, column by column, on
+SQLite and on PostgreSQL. Times are aware datetimes in UTC, stored as naive UTC.
 """
 
 from __future__ import annotations
@@ -69,8 +77,8 @@ class Interaction(SQLModel, table=True):
     note: str = ""
     mood: int | None = None
     tags: str = ""
-    author: str = ""  # who wrote it: --author, $RAPPORT_AUTHOR or the login name
     created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+    author: str = ""  # who wrote it (added by m003, so last): --author or the login name
 
 
 class Impression(SQLModel, table=True):
@@ -83,8 +91,8 @@ class Impression(SQLModel, table=True):
     stage: str = "later"
     text: str
     score: int | None = None
-    author: str = ""  # who wrote it: --author, $RAPPORT_AUTHOR or the login name
     created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+    author: str = ""  # who wrote it (added by m003, so last): --author or the login name
 
 
 class Fact(SQLModel, table=True):
@@ -96,8 +104,8 @@ class Fact(SQLModel, table=True):
     at: datetime = Field(sa_type=UTCDateTime)
     topic: str = "other"
     text: str
-    author: str = ""  # who wrote it: --author, $RAPPORT_AUTHOR or the login name
     created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+    author: str = ""  # who wrote it (added by m003, so last): --author or the login name
 
 
 class FollowUp(SQLModel, table=True):
@@ -110,5 +118,5 @@ class FollowUp(SQLModel, table=True):
     text: str
     due: date | None = None
     done_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
-    author: str = ""  # who wrote it: --author, $RAPPORT_AUTHOR or the login name
     created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+    author: str = ""  # who wrote it (added by m003, so last): --author or the login name
