@@ -151,7 +151,7 @@ def _server_snapshot(journal: ServerJournal) -> list[str]:
 def rows(path: Path | ServerJournal, sql: str, *params: object) -> list[tuple]:
     """The rows a query finds in the test's journal (SQLite's SQL and ? parameters)."""
     if isinstance(path, ServerJournal):
-        from rapport.postgres import _text_times, _translate
+        from rapport.store.postgres import _text_times, _translate
 
         with _server_connection(SERVER, path.schema) as conn:
             _text_times(conn)  # times as SQLite holds them, so tests compare the same text

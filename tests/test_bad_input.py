@@ -17,7 +17,7 @@ from pathlib import Path
 import pytest
 
 from conftest import ServerJournal, snapshot
-from rapport import migrations
+from rapport.store import migrations
 
 
 def digest(path: Path | ServerJournal) -> str:

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import pytest
 
-from rapport.postgres import _translate, redact
+from rapport.store.postgres import _translate, redact
 
 
 @pytest.mark.parametrize(

@@ -29,10 +29,10 @@ from sqlalchemy import select as query_for
 from conftest import rapport_process, rows, run_in_terminal, snapshot
 from rapport import clients, corrections, exporting, formats, transfer
 from rapport.checks import KINDS, TOPICS
-from rapport.db import Database
 from rapport.errors import BadInput
 from rapport.models import Client
 from rapport.names import line_problem
+from rapport.store.sqlite import Database
 
 BIDI = "\u061c\u200e\u200f\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069"
 

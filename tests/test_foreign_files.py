@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 
 from conftest import SERVER, _server_connection, server_journal, snapshot
-from rapport import migrations
+from rapport.store import migrations
 
 APPLICATION_ID = 0x52415050  # "RAPP"
 SIDES = ("", "-wal", "-shm", "-journal")

@@ -13,7 +13,7 @@ import time
 import pytest
 
 from conftest import rows
-from rapport import migrations
+from rapport.store import migrations
 
 # Logs until the file named by argv[1] appears (at most 100,000 times), so that it is still
 # writing when the backups are taken, however slowly a busy machine runs either side.

@@ -13,9 +13,8 @@ from pathlib import Path
 
 import pytest
 
-from rapport import migrations
-from rapport.db import Database, schema_version
-from rapport.store.sqlite import SqliteConnection
+from rapport.store import migrations
+from rapport.store.sqlite import Database, SqliteConnection, schema_version
 
 # SQLite files of every schema version; tests/test_team_journal.py migrates on the server.
 pytestmark = pytest.mark.sqlite_only

@@ -111,7 +111,7 @@ def test_deleting_a_client_removes_its_index_rows(run, story, journal):
     import sqlite3
 
     from rapport.clients import find_client
-    from rapport.db import Database
+    from rapport.store.sqlite import Database
 
     db = Database(journal)
     with db.connection(write=True) as conn:
@@ -372,7 +372,7 @@ def test_another_program_can_still_write_and_its_rows_are_folded(run, spellings,
 @pytest.mark.postgres_only
 def test_a_server_journal_indexed_before_m005_is_reindexed(run, journal):
     from conftest import SERVER, _server_connection
-    from rapport.migrations import PUNCTUATION, SEARCH_TEXT
+    from rapport.store.migrations import PUNCTUATION, SEARCH_TEXT
 
     assert run("add", "Li Wei").exit_code == 0
     assert run("log", "li wei", "我们在東京见面").exit_code == 0

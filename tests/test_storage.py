@@ -13,8 +13,9 @@ from pathlib import Path
 import pytest
 
 from conftest import rapport_process, rows
-from rapport import clients, migrations
-from rapport.db import Database
+from rapport import clients
+from rapport.store import migrations
+from rapport.store.sqlite import Database
 
 # The SQLite file: its modes, pragmas, header and damage. tests/test_team_journal.py has the
 # server's own.

@@ -31,8 +31,8 @@ from conftest import (
     snapshot,
 )
 from rapport import migrations, models  # noqa: F401  (models registers the tables)
-from rapport.db import Database, open_journal
-from rapport.postgres import redact
+from rapport.store import Database, open_journal
+from rapport.store.postgres import redact
 from test_export_import import build, exported, imported, journals
 
 pytestmark = pytest.mark.postgres_only

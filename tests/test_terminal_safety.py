@@ -37,7 +37,7 @@ RAW = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u061c\u200e\u200f\u202a-\u202e\u2
 def _older_journal(journal: Path | ServerJournal, sql: str, *params: object) -> None:
     """Write as an older rapport did: before names with control characters were refused."""
     if isinstance(journal, ServerJournal):
-        from rapport.postgres import _translate
+        from rapport.store.postgres import _translate
 
         with _server_connection(SERVER, journal.schema) as conn:
             conn.execute(_translate(sql), params)

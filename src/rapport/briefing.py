@@ -12,8 +12,8 @@ from rapport.errors import BadInput
 from rapport.rows import TABLES, Client, Entry, Fact, FollowUp, Impression, Interaction, stored
 
 if TYPE_CHECKING:
-    from rapport.db import Database
-    from rapport.store import Connection
+    from rapport.store.contract import Connection
+    from rapport.store.sqlite import Database
 
 
 def first_and_latest(impressions: list[Any]) -> tuple[Any | None, Any | None]:

@@ -37,7 +37,7 @@ if TYPE_CHECKING:
 
     from rich.console import Console
 
-    from rapport.db import Database
+    from rapport.store.sqlite import Database
 
 DEBUG_VAR = "RAPPORT_DEBUG"
 TIMELINE_ON_SCREEN = 10  # entries: with the briefing above them, about one screen
@@ -209,7 +209,7 @@ def main_options(
 
 
 def _open(ctx: typer.Context) -> Database:
-    from rapport.db import current_author, open_journal
+    from rapport.store import current_author, open_journal
 
     author = current_author(ctx.meta.get("rapport.author"))
     db = open_journal(ctx.obj, warn=_say, author=author)
@@ -294,7 +294,7 @@ def _since(text: str | None) -> datetime | None:
 def _complete_client(ctx: typer.Context, incomplete: str) -> list[str]:
     """Client names for shell completion, read from the journal the command line names."""
     from rapport import clients, names
-    from rapport.db import open_journal
+    from rapport.store import open_journal
 
     try:
         db = open_journal(ctx.find_root().params.get("db"))
@@ -735,7 +735,7 @@ def demo(
     """
     from rapport import briefing, render
     from rapport import demo as sample
-    from rapport.db import current_author, open_journal
+    from rapport.store import current_author, open_journal
 
     journal = open_journal(ctx.obj)
     user_file = journal.path if journal.dialect == "sqlite" else None  # a server is no file
@@ -924,7 +924,7 @@ def import_(
         if db.dialect == "sqlite" and not db.path.exists():
             # Nothing to spoil: a dry run works on a scratch journal, a real import builds
             # the new journal aside and moves it into place only when it has succeeded.
-            from rapport.db import new_journal
+            from rapport.store.sqlite import new_journal
 
             db = stack.enter_context(new_journal(_scratch_path(stack) if dry_run else db.path))
         stream = stack.enter_context(_input(source))
@@ -1433,7 +1433,8 @@ def check(ctx: typer.Context) -> None:
 
     Example: rapport check && echo healthy
     """
-    from rapport import maintenance, migrations
+    from rapport import maintenance
+    from rapport.store import migrations
 
     SCHEMA = migrations.SCHEMA_VERSION
     report = maintenance.check(_open(ctx))
@@ -1473,7 +1474,7 @@ def db_path(ctx: typer.Context) -> None:
 
     Example: rapport db path
     """
-    from rapport.db import open_journal
+    from rapport.store import open_journal
 
     typer.echo(visible(open_journal(ctx.find_root().obj).label))
 

@@ -25,8 +25,8 @@ from rapport.errors import BadInput, UnknownClient
 from rapport.rows import Client, Fact, FollowUp, Impression, Interaction
 
 if TYPE_CHECKING:
-    from rapport.db import Database
-    from rapport.store import Connection
+    from rapport.store.contract import Connection
+    from rapport.store.sqlite import Database
 
 
 def candidates(conn: Connection) -> list[names.Candidate]:

@@ -30,7 +30,7 @@ from rapport.models import Client, Fact, FollowUp, Impression, Interaction
 if TYPE_CHECKING:
     from sqlmodel import Session
 
-    from rapport.db import Database
+    from rapport.store.sqlite import Database
 
 Entry = Interaction | Impression | Fact | FollowUp
 KIND_NAMES = {Interaction: "interaction", Impression: "impression", Fact: "fact",

@@ -12,8 +12,8 @@ from datetime import datetime, time, timedelta
 from pathlib import Path
 
 from rapport import clients, dates
-from rapport.db import Database, default_path
 from rapport.errors import BadInput
+from rapport.store import Database, default_path
 
 STAR = "Konrad Brandt"
 

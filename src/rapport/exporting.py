@@ -31,7 +31,7 @@ from rapport.records import (
 )
 
 if TYPE_CHECKING:
-    from rapport.db import Database
+    from rapport.store.sqlite import Database
 
 
 class Owner(NamedTuple):

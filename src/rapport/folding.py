@@ -18,7 +18,7 @@ import re
 from collections.abc import Callable
 from functools import cache
 
-from rapport.migrations import FULLWIDTH, PUNCTUATION, SEARCH_FOLDS, WIDE
+from rapport.store.migrations import FULLWIDTH, PUNCTUATION, SEARCH_FOLDS, WIDE
 
 _LETTERS = str.maketrans(SEARCH_FOLDS)
 

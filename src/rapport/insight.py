@@ -23,7 +23,7 @@ if TYPE_CHECKING:
 
     from sqlalchemy import Row
 
-    from rapport.db import Database
+    from rapport.store.sqlite import Database
 
 # -- what is due ------------------------------------------------------------------------------
 

@@ -18,7 +18,7 @@ from rapport.models import (
 if TYPE_CHECKING:
     from sqlmodel import Session
 
-    from rapport.db import Database
+    from rapport.store.sqlite import Database
 
 # -- clients ------------------------------------------------------------------------------
 

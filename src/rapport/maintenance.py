@@ -11,14 +11,15 @@ from typing import TYPE_CHECKING
 
 from sqlalchemy import func, select
 
-from rapport import db as dbmodule
-from rapport import migrations, rows
+from rapport import rows
 from rapport.errors import BadInput, RapportError
 from rapport.journal import find_client
 from rapport.models import Client, Fact, FollowUp, Impression, Interaction
+from rapport.store import migrations
+from rapport.store import sqlite as dbmodule
 
 if TYPE_CHECKING:
-    from rapport.db import Database
+    from rapport.store.sqlite import Database
 
 
 # -- erasure ------------------------------------------------------------------------------

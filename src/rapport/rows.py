@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 from rapport import dates
 
 if TYPE_CHECKING:
-    from rapport.store import Connection
+    from rapport.store.contract import Connection
 
 
 def stored(moment: datetime) -> str:

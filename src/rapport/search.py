@@ -17,10 +17,10 @@ from typing import TYPE_CHECKING
 
 from rapport import clients, folding, rows
 from rapport.errors import BadInput
-from rapport.migrations import SEARCHED
+from rapport.store.migrations import SEARCHED
 
 if TYPE_CHECKING:
-    from rapport.db import Database
+    from rapport.store.sqlite import Database
 
 MARK_START, MARK_END = "\x02", "\x03"  # around matches in snippets; render.py styles them
 

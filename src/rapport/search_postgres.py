@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 
 from rapport import folding, search
 from rapport.errors import BadInput
-from rapport.migrations import PUNCTUATION, SEARCH_CONFIG, SEARCH_TEXT, SEARCHED
+from rapport.store.migrations import PUNCTUATION, SEARCH_CONFIG, SEARCH_TEXT, SEARCHED
 
 # source → table, searched column, time shown, label shown, code: SQLite's parts, with the
 # column each searches (the FTS5 index holds the text itself; here the expression is indexed)

@@ -35,7 +35,7 @@ from rapport.records import short_id
 if TYPE_CHECKING:
     from sqlalchemy import Connection, Table
 
-    from rapport.db import Database
+    from rapport.store.sqlite import Database
 
 TABLES: dict[str, Table] = {
     "client": Client.__table__,  # type: ignore[attr-defined,dict-item]

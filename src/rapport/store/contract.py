@@ -7,9 +7,12 @@ the text SQLite holds ("2026-11-26 12:00:00.000000", "2026-11-26"), which `rows.
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import AbstractContextManager
 from typing import Any, Literal, Protocol
+
+BUSY_TIMEOUT_MS = 10_000  # how long a writer waits for another; RAPPORT_BUSY_TIMEOUT (ms) overrides
 
 Params = Sequence[Any] | dict[str, Any]
 Dialect = Literal["sqlite", "postgresql"]
@@ -42,3 +45,12 @@ class Connection(Protocol):
         """A nested transaction: an error inside rolls back to where it began, and only
         that."""
         ...
+
+
+def busy_timeout_ms() -> int:
+    value = os.environ.get("RAPPORT_BUSY_TIMEOUT", "")
+    return int(value) if value.isdigit() else BUSY_TIMEOUT_MS
+
+
+def ignore(message: str) -> None:
+    """Where warnings go when nobody listens."""

@@ -17,7 +17,7 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
-    from rapport.store import Connection
+    from rapport.store.contract import Connection
 
 Migration = Callable[["Connection"], None]
 
@@ -119,6 +119,8 @@ def m001_initial(conn: Connection) -> None:
         """,
     )
 
+
+TABLES = ("client", "interaction", "impression", "fact", "follow_up", "_migrations")
 
 SEARCHED = (  # table, column, code: an entry's search row is id * 4 + code
     ("interaction", "note", 0),

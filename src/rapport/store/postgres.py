@@ -22,16 +22,15 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 from urllib.parse import unquote
 
-from rapport import db as dbmodule
-from rapport import migrations, rows
 from rapport.errors import NoJournal, RapportError
-from rapport.store.contract import Dialect, Params
+from rapport.store import migrations
+from rapport.store import sqlite as dbmodule
+from rapport.store.contract import Dialect, Params, busy_timeout_ms, ignore
 
 if TYPE_CHECKING:
     import psycopg
     from sqlalchemy import Engine
 
-_TABLES = (*rows.TABLES.values(), "_migrations")
 _URL = re.compile(r"^postgres(?:ql)?(?:\+\w+)?://", re.IGNORECASE)
 # Serialises writers per journal (a schema is a journal): see the module's docstring.
 _WRITE_LOCK = "SELECT pg_advisory_xact_lock(hashtextextended('rapport:' || current_schema(), 0))"
@@ -169,7 +168,7 @@ class ServerDatabase(dbmodule.Database):
 
     dialect = "postgresql"
 
-    def __init__(self, url: str, warn: Callable[[str], None] = dbmodule._ignore,
+    def __init__(self, url: str, warn: Callable[[str], None] = ignore,
                  author: str = "") -> None:  # fmt: skip
         super().__init__(Path(), warn, author)
         self.url = url
@@ -317,11 +316,11 @@ class ServerDatabase(dbmodule.Database):
         psycopg = _driver()
         raw = self._connect(psycopg)
         raw.autocommit = True  # VACUUM runs outside a transaction
-        files = "SELECT " + ", ".join(f"pg_relation_filenode('{t}')" for t in _TABLES)
+        files = "SELECT " + ", ".join(f"pg_relation_filenode('{t}')" for t in migrations.TABLES)
         try:
-            raw.execute(f"SET lock_timeout = {dbmodule.busy_timeout_ms()}")
+            raw.execute(f"SET lock_timeout = {busy_timeout_ms()}")
             before = raw.execute(files).fetchone()
-            raw.execute(f"VACUUM FULL {', '.join(_TABLES)}")
+            raw.execute(f"VACUUM FULL {', '.join(migrations.TABLES)}")
             after = raw.execute(files).fetchone()
         except psycopg.Error as error:
             if getattr(error, "sqlstate", None) == "55P03":
@@ -347,7 +346,7 @@ class ServerDatabase(dbmodule.Database):
         reason = self._scrub(str(cause).strip().splitlines()[0] if str(cause).strip() else "")
         nothing = "nothing read" if reading else "nothing written"
         if state == "55P03":  # lock_not_available: lock_timeout ran out
-            seconds = dbmodule.busy_timeout_ms() / 1000
+            seconds = busy_timeout_ms() / 1000
             return RapportError(
                 f"the journal {self.label} is busy: another process has held it for more than "
                 f"{seconds:g} s; nothing written, try again"
@@ -372,7 +371,7 @@ class ServerDatabase(dbmodule.Database):
 
 
 def _write_start() -> tuple[str, ...]:
-    return (f"SET LOCAL lock_timeout = {dbmodule.busy_timeout_ms()}", _WRITE_LOCK)
+    return (f"SET LOCAL lock_timeout = {busy_timeout_ms()}", _WRITE_LOCK)
 
 
 def _read_start() -> tuple[str, ...]:
