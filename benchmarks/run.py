@@ -340,7 +340,7 @@ def main() -> None:
     lines = [f"# rapport benchmarks, {dt.date.today()}", "",
              f"Machine: {platform.machine()}, {os.cpu_count()} cores, {platform.platform()}; "
              f"Python {platform.python_version()}; {args.runs} interleaved runs, medians.",
-             f"Measured: rapport {measured()}.",
+             f"Measured: {measured()}.",
              f"Load average (1, 5, 15 min): {load_before} at the start, {load()} at the end.",
              "", "| command | median | vs Typer hello |", "|---|---|---|"]  # fmt: skip
     for name, seconds in medians.items():
