@@ -47,8 +47,8 @@ def find_entry(conn: Connection, short_id: str, kinds: tuple[type[Entry], ...]) 
         query = rows.select(kind, "uuid >= ? AND uuid < ?", limit=2)
         found += [kind.of(row) for row in conn.execute(query, (prefix, prefix + "~"))]
     if not found:
-        names_of = " or ".join(KIND_NAMES[k] for k in kinds)
-        raise BadInput(f"no {names_of} has the id {short_id!r}")
+        wanted = " or ".join(KIND_NAMES[k] for k in kinds)
+        raise BadInput(f"no {wanted} has the id {short_id!r}")
     if len(found) > 1:
         raise BadInput(f"the id {short_id!r} is ambiguous; give more of it")
     return found[0]
