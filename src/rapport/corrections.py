@@ -11,9 +11,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import select, update
-
-from rapport import dates, names
+from rapport import dates, names, rows
 from rapport.checks import (
     KINDS,
     TOPICS,
@@ -21,16 +19,16 @@ from rapport.checks import (
     check_past,
     check_score,
     check_text,
+    client_fields,
     normalise_tags,
 )
+from rapport.clients import candidates, client_by_id, find_client
 from rapport.errors import BadInput
-from rapport.journal import candidates, find_client, new_client
-from rapport.models import Client, Fact, FollowUp, Impression, Interaction
+from rapport.rows import Client, Fact, FollowUp, Impression, Interaction
 
 if TYPE_CHECKING:
-    from sqlmodel import Session
-
-    from rapport.store.sqlite import Database
+    from rapport.store import Database
+    from rapport.store.contract import Connection
 
 Entry = Interaction | Impression | Fact | FollowUp
 KIND_NAMES = {Interaction: "interaction", Impression: "impression", Fact: "fact",
@@ -38,19 +36,19 @@ KIND_NAMES = {Interaction: "interaction", Impression: "impression", Fact: "fact"
 _SHORT_ID = re.compile(r"[0-9a-f-]{4,36}")
 
 
-def find_entry(session: Session, short_id: str, models: tuple[type[Entry], ...]) -> Entry:
+def find_entry(conn: Connection, short_id: str, kinds: tuple[type[Entry], ...]) -> Entry:
     """The one entry whose uuid starts with `short_id` (at least four characters)."""
     prefix = short_id.strip().lower()
     if not _SHORT_ID.fullmatch(prefix):
         raise BadInput(f"{short_id!r} is not an entry id; ids are shown in 'rapport show'")
     found: list[Entry] = []
-    for model in models:
+    for kind in kinds:
         # A range on the unique uuid index: as fast as an exact match.
-        query = select(model).where(model.uuid >= prefix, model.uuid < prefix + "~").limit(2)
-        found += session.execute(query).scalars().all()
+        query = rows.select(kind, "uuid >= ? AND uuid < ?", limit=2)
+        found += [kind.of(row) for row in conn.execute(query, (prefix, prefix + "~"))]
     if not found:
-        kinds = " or ".join(KIND_NAMES[m] for m in models)
-        raise BadInput(f"no {kinds} has the id {short_id!r}")
+        wanted = " or ".join(KIND_NAMES[k] for k in kinds)
+        raise BadInput(f"no {wanted} has the id {short_id!r}")
     if len(found) > 1:
         raise BadInput(f"the id {short_id!r} is ambiguous; give more of it")
     return found[0]
@@ -61,24 +59,25 @@ def find_entry(session: Session, short_id: str, models: tuple[type[Entry], ...])
 
 def add_todo(db: Database, query: str, text: str, due: date | None) -> tuple[Client, FollowUp]:
     text = check_text(text, "follow-up")
-    with db.writing(create=False) as session:
-        client = find_client(session, query)
-        todo = FollowUp(client_id=client.id, text=text, due=due, author=db.author)
-        session.add(todo)
-        session.flush()
+    with db.connection(write=True) as conn:
+        client = find_client(conn, query)
+        todo = rows.new(FollowUp, client_id=client.id, interaction_id=None, text=text, due=due,
+                        done_at=None, author=db.author)  # fmt: skip
+        rows.save(conn, todo)
         return client, todo
 
 
 def mark_done(db: Database, short_id: str) -> tuple[Client, FollowUp]:
-    with db.writing(create=False) as session:
-        todo = find_entry(session, short_id, (FollowUp,))
+    with db.connection(write=True) as conn:
+        todo = find_entry(conn, short_id, (FollowUp,))
         assert isinstance(todo, FollowUp)
         if todo.done_at is not None:
             raise BadInput(f"that follow-up was done on {dates.format_day(todo.done_at)}")
         todo.done_at = dates.now()
-        client = session.get(Client, todo.client_id)
-        assert client is not None
-        return client, todo
+        conn.execute(
+            "UPDATE follow_up SET done_at = ? WHERE id = ?", (rows.stored(todo.done_at), todo.id)
+        )
+        return client_by_id(conn, todo.client_id), todo
 
 
 # -- entries --------------------------------------------------------------------------------
@@ -124,8 +123,8 @@ def describe(entry: Entry) -> str:
 
 
 def current_text(db: Database, short_id: str) -> str:
-    with db.reading() as session:
-        entry = find_entry(session, short_id, tuple(KIND_NAMES))
+    with db.connection() as conn:
+        entry = find_entry(conn, short_id, tuple(KIND_NAMES))
         return entry.note if isinstance(entry, Interaction) else entry.text
 
 
@@ -135,8 +134,8 @@ NOTHING_TO_CHANGE = (
 
 
 def describe_id(db: Database, short_id: str) -> str:
-    with db.reading() as session:
-        return describe(find_entry(session, short_id, tuple(KIND_NAMES)))
+    with db.connection() as conn:
+        return describe(find_entry(conn, short_id, tuple(KIND_NAMES)))
 
 
 def edit(db: Database, short_id: str, changes: Changes) -> tuple[Client, Entry]:
@@ -153,53 +152,55 @@ def edit(db: Database, short_id: str, changes: Changes) -> tuple[Client, Entry]:
     check_score(changes.score, "--score")
     if changes.at is not None:
         check_past(changes.at, changes.allow_future)
-    with db.writing(create=False) as session:
-        entry = find_entry(session, short_id, tuple(KIND_NAMES))
+    with db.connection(write=True) as conn:
+        entry = find_entry(conn, short_id, tuple(KIND_NAMES))
+        values = {}
         for change, value in wanted.items():
             column = _APPLIES[change].get(type(entry))
             if column is None:
                 option = "--note" if change == "text" else f"--{change}"
                 raise BadInput(f"{option} does not apply to {describe(entry)}")
             setattr(entry, column, value)
-        client = session.get(Client, entry.client_id)
-        assert client is not None
-        return client, entry
+            values[column] = rows.bind(value)
+        assignments = ", ".join(f"{column} = :{column}" for column in values)
+        conn.execute(
+            f"UPDATE {rows.TABLES[type(entry)]} SET {assignments} WHERE id = :id",
+            {**values, "id": entry.id},
+        )
+        return client_by_id(conn, entry.client_id), entry
 
 
 def remove(db: Database, short_id: str) -> tuple[Client, str]:
     """Delete one entry; a removed first impression passes its role to the next one."""
-    with db.writing(create=False) as session:
-        entry = find_entry(session, short_id, tuple(KIND_NAMES))
-        client = session.get(Client, entry.client_id)
-        assert client is not None
+    with db.connection(write=True) as conn:
+        entry = find_entry(conn, short_id, tuple(KIND_NAMES))
+        client = client_by_id(conn, entry.client_id)
         what = describe(entry)
-        session.delete(entry)
-        session.flush()
+        # A removed contact's follow-ups stay, unlinked: ON DELETE SET NULL (m001).
+        conn.execute(f"DELETE FROM {rows.TABLES[type(entry)]} WHERE id = ?", (entry.id,))
         if isinstance(entry, Impression) and entry.stage == "first":
-            _promote_first(session, client.id)  # type: ignore[arg-type]
+            _promote_first(conn, client.id)
         return client, what
 
 
-def _promote_first(session: Session, client_id: int) -> None:
-    earliest = session.execute(
-        select(Impression)
-        .where(Impression.client_id == client_id)
-        .order_by(Impression.at, Impression.id)
-        .limit(1)
-    ).scalar()
-    if earliest is not None:
-        earliest.stage = "first"
+def _promote_first(conn: Connection, client_id: int) -> None:
+    conn.execute(
+        "UPDATE impression SET stage = 'first' WHERE id = (SELECT id FROM impression "
+        "WHERE client_id = ? ORDER BY at, id LIMIT 1)",
+        (client_id,),
+    )
 
 
 # -- clients --------------------------------------------------------------------------------
 
 
 def rename(db: Database, query: str, new_name: str) -> tuple[str, Client]:
-    checked = new_client(new_name).name
-    with db.writing(create=False) as session:
-        client = find_client(session, query)
+    checked = client_fields(new_name)["name"]
+    assert isinstance(checked, str)
+    with db.connection(write=True) as conn:
+        client = find_client(conn, query)
         old = client.name
-        everyone = candidates(session)
+        everyone = candidates(conn)
         others = [c for c in everyone if c.id != client.id]
         other = names.namesake(checked, client.company, others)
         if other is not None:
@@ -208,6 +209,7 @@ def rename(db: Database, query: str, new_name: str) -> tuple[str, Client]:
                 f"{other.label} [{names.ids([other], everyone)[other.id]}] is already in the "
                 f"journal; to join the two: {merge_command(this, other, everyone)}"
             )
+        conn.execute("UPDATE client SET name = ? WHERE id = ?", (checked, client.id))
         client.name = checked
         return old, client
 
@@ -220,8 +222,8 @@ def merge_command(
     return shlex.join(["rapport", "merge", *words])
 
 
-def _pair(session: Session, query: str, into_query: str) -> tuple[Client, Client]:
-    gone, into = find_client(session, query), find_client(session, into_query)
+def _pair(conn: Connection, query: str, into_query: str) -> tuple[Client, Client]:
+    gone, into = find_client(conn, query), find_client(conn, into_query)
     if gone.id == into.id:
         raise BadInput(f"{query!r} and {into_query!r} are the same client")
     return gone, into
@@ -229,8 +231,8 @@ def _pair(session: Session, query: str, into_query: str) -> tuple[Client, Client
 
 def merge_pair(db: Database, query: str, into_query: str) -> tuple[Client, Client]:
     """The duplicate and the client to keep, checked, for the question before merging."""
-    with db.reading() as session:
-        return _pair(session, query, into_query)
+    with db.connection() as conn:
+        return _pair(conn, query, into_query)
 
 
 @dataclass
@@ -240,36 +242,41 @@ class Merged:
     moved: dict[str, int]
 
 
+_DETAILS = ("company", "role", "email", "phone", "cadence_days")
+
+
 def merge(db: Database, query: str, into_query: str) -> Merged:
     """Move everything of one client to another and delete the first.
 
     The earlier first impression stays first; the other becomes a later one. Details the
     remaining client lacks (company, role, email, phone, cadence) are taken over; tags join.
     """
-    with db.writing(create=False) as session:
-        gone, into = _pair(session, query, into_query)
-        firsts = (
-            session.execute(
-                select(Impression)
-                .where(Impression.client_id.in_([gone.id, into.id]), Impression.stage == "first")  # type: ignore[attr-defined]
-                .order_by(Impression.at, Impression.id)
-            )
-            .scalars()
-            .all()
-        )
-        for later in firsts[1:]:
-            later.stage = "later"
-        session.flush()
+    with db.connection(write=True) as conn:
+        gone, into = _pair(conn, query, into_query)
+        # Before moving: at most one first impression per client (impression_one_first).
+        firsts = conn.execute(
+            "SELECT id FROM impression WHERE client_id IN (?, ?) AND stage = 'first' "
+            "ORDER BY at, id",
+            (gone.id, into.id),
+        ).fetchall()
+        for (later,) in firsts[1:]:
+            conn.execute("UPDATE impression SET stage = 'later' WHERE id = ?", (later,))
         moved = {}
-        for model in (Interaction, Impression, Fact, FollowUp):
-            result = session.execute(
-                update(model).where(model.client_id == gone.id).values(client_id=into.id)
+        for kind in (Interaction, Impression, Fact, FollowUp):
+            result = conn.execute(
+                f"UPDATE {rows.TABLES[kind]} SET client_id = ? WHERE client_id = ?",
+                (into.id, gone.id),
             )
-            moved[KIND_NAMES[model]] = result.rowcount
-        for detail in ("company", "role", "email", "phone", "cadence_days"):
+            moved[KIND_NAMES[kind]] = result.rowcount
+        for detail in _DETAILS:
             if getattr(into, detail) is None:
                 setattr(into, detail, getattr(gone, detail))
         into.tags = normalise_tags([t for t in f"{into.tags},{gone.tags}".split(",") if t])
-        name = gone.name
-        session.delete(gone)
-        return Merged(into, name, moved)
+        assignments = ", ".join(f"{detail} = :{detail}" for detail in (*_DETAILS, "tags"))
+        conn.execute(
+            f"UPDATE client SET {assignments} WHERE id = :id",
+            {**{d: getattr(into, d) for d in (*_DETAILS, "tags")}, "id": into.id},
+        )
+        # Everything of theirs has moved: the delete cascades to nothing.
+        conn.execute("DELETE FROM client WHERE id = ?", (gone.id,))
+        return Merged(into, gone.name, moved)

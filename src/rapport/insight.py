@@ -8,22 +8,23 @@ from __future__ import annotations
 from collections import Counter
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
-from typing import TYPE_CHECKING, NamedTuple
+from typing import TYPE_CHECKING, Any, NamedTuple
 
-from sqlalchemy import func, select, text
-
-from rapport import dates
+from rapport import dates, rows
 from rapport.briefing import first_and_latest
 from rapport.clients import ClientRow, client_rows
 from rapport.errors import BadInput
-from rapport.models import Client, Fact, FollowUp, Impression, Interaction
+from rapport.rows import Client, FollowUp, Impression
 
 if TYPE_CHECKING:
-    from collections.abc import Sequence
+    from rapport.store import Database
 
-    from sqlalchemy import Row
 
-    from rapport.store.sqlite import Database
+def _columns(kind: type, alias: str) -> str:
+    return ", ".join(f"{alias}.{name}" for name in rows.columns(kind).split(", "))
+
+
+_WIDTH = {kind: len(rows.columns(kind).split(", ")) for kind in (Client, FollowUp, Impression)}
 
 # -- what is due ------------------------------------------------------------------------------
 
@@ -48,6 +49,14 @@ class Due:
     never_contacted: list[ClientRow]
 
 
+_DUE = f"""
+SELECT {_columns(FollowUp, "f")}, {_columns(Client, "c")}, i.uuid
+FROM follow_up f JOIN client c ON c.id = f.client_id
+LEFT JOIN interaction i ON i.id = f.interaction_id
+WHERE f.done_at IS NULL AND f.due <= ?
+ORDER BY f.due, f.created_at"""
+
+
 def due(db: Database, *, within_days: int = 0) -> Due:
     if not 0 <= within_days <= 3650:
         raise BadInput("--within must be between 0 and 3650 days")
@@ -61,15 +70,12 @@ def due(db: Database, *, within_days: int = 0) -> Due:
         and row.overdue_days >= -within_days
     ]
     never = [row for row in everyone if row.last_contact is None]
-    with db.reading() as session:
-        found = session.execute(
-            select(FollowUp, Client, Interaction.uuid)
-            .join(Client, Client.id == FollowUp.client_id)
-            .outerjoin(Interaction, Interaction.id == FollowUp.interaction_id)
-            .where(FollowUp.done_at.is_(None), FollowUp.due <= horizon)  # type: ignore[union-attr,operator]
-            .order_by(FollowUp.due, FollowUp.created_at)
-        ).all()
-    follow_ups = [DueFollowUp(todo, owner, linked) for todo, owner, linked in found]
+    with db.connection() as conn:
+        found = conn.execute(_DUE, (horizon.isoformat(),)).fetchall()
+    f, c = _WIDTH[FollowUp], _WIDTH[Client]
+    follow_ups = [
+        DueFollowUp(FollowUp.of(row[:f]), Client.of(row[f : f + c]), row[f + c]) for row in found
+    ]
     return Due(horizon, cadence, follow_ups, never)
 
 
@@ -96,25 +102,30 @@ class DriftReport:
     scored: int  # clients with a score on both ends
 
 
+_IMPRESSIONS = f"""
+SELECT {_columns(Impression, "m")}, {_columns(Client, "c")}
+FROM impression m JOIN client c ON c.id = m.client_id
+ORDER BY m.client_id, m.at, m.id"""
+
+
 def drift(db: Database) -> DriftReport:
     """First versus latest impression, for every client with at least two impressions."""
-    with db.reading() as session:
-        impressions = session.execute(
-            select(Impression, Client)
-            .join(Client, Client.id == Impression.client_id)
-            .order_by(Impression.client_id, Impression.at, Impression.id)
-        ).all()
+    width = _WIDTH[Impression]
     by_client: dict[int, tuple[Client, list[Impression]]] = {}
-    for impression, owner in impressions:
-        by_client.setdefault(owner.id, (owner, []))[1].append(impression)
-    rows = []
+    with db.connection() as conn:
+        for row in conn.execute(_IMPRESSIONS):
+            impression = Impression.of(row[:width])
+            if impression.client_id not in by_client:
+                by_client[impression.client_id] = (Client.of(row[width:]), [])
+            by_client[impression.client_id][1].append(impression)
+    drifts = []
     for owner, seen in by_client.values():
         first, latest = first_and_latest(seen)
         if first is not None and latest is not None:
-            rows.append(Drift(owner, first, latest))
-    rows.sort(key=lambda d: (d.change is None, -abs(d.change or 0), d.client.name.casefold()))
-    scored = [d for d in rows if d.change is not None]
-    return DriftReport(rows, sum(1 for d in scored if abs(d.change or 0) >= 2), len(scored))
+            drifts.append(Drift(owner, first, latest))
+    drifts.sort(key=lambda d: (d.change is None, -abs(d.change or 0), d.client.name.casefold()))
+    scored = [d for d in drifts if d.change is not None]
+    return DriftReport(drifts, sum(1 for d in scored if abs(d.change or 0) >= 2), len(scored))
 
 
 # -- stats ------------------------------------------------------------------------------------
@@ -157,51 +168,51 @@ def _last_twelve_months() -> list[str]:
     return labels
 
 
-def _contacted(per_client: Sequence[Row[tuple[str, str, str | None, int]]]) -> list[Contacted]:
+def _contacted(per_client: list[tuple[Any, ...]]) -> list[Contacted]:
     """Each client's contacts; two clients of one name are told apart by company."""
-    names = Counter(name for _, name, _, _ in per_client)
+    names = Counter(name for _, name, *_ in per_client)
     return [
         Contacted(uuid, name, company,
                   f"{name} ({company})" if names[name] > 1 and company else name, count)
-        for uuid, name, company, count in per_client
+        for uuid, name, company, count, *_ in per_client
     ]  # fmt: skip
+
+
+def _average_gap_days(per_client: list[tuple[Any, ...]]) -> float | None:
+    """The mean time between one client's consecutive contacts, over all clients.
+
+    One client's gaps add up to its last contact minus its first, so the mean needs neither
+    a window function nor either engine's own day arithmetic.
+    """
+    gaps, seconds = 0, 0.0
+    for *_, count, first, last in per_client:
+        if count > 1:
+            gaps += count - 1
+            seconds += (rows.utc(last) - rows.utc(first)).total_seconds()
+    return round(seconds / 86400 / gaps, 1) if gaps else None
+
+
+# Per client: how many contacts, the first and the last.
+_PER_CLIENT = """
+SELECT c.uuid, c.name, c.company, count(i.id), min(i.at), max(i.at)
+FROM client c LEFT JOIN interaction i ON i.client_id = c.id
+GROUP BY c.id ORDER BY c.id"""
+
+_COUNTS = """SELECT (SELECT count(*) FROM impression), (SELECT count(*) FROM fact),
+    (SELECT count(*) FROM follow_up WHERE done_at IS NULL)"""
 
 
 def stats(db: Database, *, top: int = 5) -> Stats:
     labels = _last_twelve_months()
-    first_month = date.fromisoformat(labels[0] + "-01")
-    with db.reading() as session:
-        per_client = session.execute(
-            select(Client.uuid, Client.name, Client.company, func.count(Interaction.id))
-            .outerjoin(Interaction, Interaction.client_id == Client.id)
-            .group_by(Client.id)
-        ).all()
-        kinds = session.execute(
-            select(Interaction.kind, func.count()).group_by(Interaction.kind)
-        ).all()
-        recent = session.execute(
-            select(Interaction.at).where(
-                Interaction.at >= datetime.combine(first_month, datetime.min.time()).astimezone()
-            )
-        ).scalars()
-        months = Counter(dates.local(at).strftime("%Y-%m") for at in recent)
-        previous = "lag(at) OVER (PARTITION BY client_id ORDER BY at)"
-        gap = (
-            f"extract(epoch FROM at - {previous}) / 86400"
-            if session.get_bind().dialect.name == "postgresql"
-            else f"julianday(at) - julianday({previous})"
+    first_month = datetime.combine(date.fromisoformat(labels[0] + "-01"), datetime.min.time())
+    with db.connection() as conn:
+        per_client = conn.execute(_PER_CLIENT).fetchall()
+        kinds = conn.execute("SELECT kind, count(*) FROM interaction GROUP BY kind").fetchall()
+        recent = conn.execute(
+            "SELECT at FROM interaction WHERE at >= ?", (rows.stored(first_month.astimezone()),)
         )
-        gaps = session.execute(
-            text(
-                f"SELECT avg(gap) FROM (SELECT {gap} AS gap FROM interaction) AS gaps "
-                "WHERE gap IS NOT NULL"
-            )
-        ).scalar()
-        impressions = session.execute(select(func.count()).select_from(Impression)).scalar()
-        facts = session.execute(select(func.count()).select_from(Fact)).scalar()
-        open_follow_ups = session.execute(
-            select(func.count()).select_from(FollowUp).where(FollowUp.done_at.is_(None))  # type: ignore[union-attr]
-        ).scalar()
+        months = Counter(dates.local(rows.utc(at)).strftime("%Y-%m") for (at,) in recent)
+        impressions, facts, open_follow_ups = conn.execute(_COUNTS).fetchone()
     ranked = sorted(_contacted(per_client), key=lambda c: (-c.interactions, c.label.casefold()))
     return Stats(
         months=[(label, months.get(label, 0)) for label in labels],
@@ -210,8 +221,8 @@ def stats(db: Database, *, top: int = 5) -> Stats:
         least=sorted(ranked, key=lambda c: (c.interactions, c.label.casefold()))[:top],
         clients=len(ranked),
         interactions=sum(c.interactions for c in ranked),
-        impressions=impressions or 0,
-        facts=facts or 0,
-        open_follow_ups=open_follow_ups or 0,
-        average_gap_days=round(float(gaps), 1) if gaps is not None else None,
+        impressions=impressions,
+        facts=facts,
+        open_follow_ups=open_follow_ups,
+        average_gap_days=_average_gap_days(per_client),
     )
