@@ -82,7 +82,7 @@ def test_the_best_match_comes_first(run, story):
     assert newest[-1] == "Frau Müller mag **Kaffee**"
 
 
-@pytest.mark.parametrize("query", ['"unclosed', "AND AND", "(", "a NOT", "NOT lunch"])
+@pytest.mark.parametrize("query", ['"unclosed', "AND AND", "(", "a NOT", "NOT lunch", "e-mail ("])
 def test_a_malformed_query_is_a_clean_error(run, story, query):
     result = run("search", query)
     assert result.exit_code == 2
@@ -136,7 +136,7 @@ def test_joined_words_are_searched_as_written(run, story, query):
 
 
 # -- the query syntax on PostgreSQL ---------------------------------------------------------
-# search_postgres reads FTS5's syntax itself; these need no server (test_team_journal.py
+# search/postgresql.py reads FTS5's syntax itself; these need no server (test_team_journal.py
 # runs the queries on one).
 
 
@@ -157,13 +157,13 @@ def w(n: int) -> str:
     ],
 )
 def test_fts5_queries_become_tsqueries_of_bound_words(query, sql):
-    from rapport.search_postgres import parse
+    from rapport.search.postgresql import parse
 
     assert parse(query).sql == sql
 
 
 def test_words_are_bound_never_pasted():
-    from rapport.search_postgres import parse
+    from rapport.search.postgresql import parse
 
     parsed = parse('DROP TABLE "client\'); --" "say ""hi""" pre* "an open phr"*')
     assert "DROP" not in parsed.sql and "client" not in parsed.sql and "hi" not in parsed.sql
@@ -176,7 +176,7 @@ def test_words_are_bound_never_pasted():
 
 
 def test_queries_within_too_many_parentheses_are_refused_not_crashed_on(run):
-    from rapport.search_postgres import MAX_DEPTH, QueryError, parse
+    from rapport.search.postgresql import MAX_DEPTH, QueryError, parse
 
     deep = "(" * 300 + "lunch" + ")" * 300
     with pytest.raises(QueryError, match=f"more than {MAX_DEPTH} parentheses"):
@@ -198,7 +198,7 @@ def test_queries_within_too_many_parentheses_are_refused_not_crashed_on(run):
      ("a;b", "syntax error near ';'")],
 )  # fmt: skip
 def test_malformed_queries_are_refused_as_fts5_refuses_them(run, query, reason):
-    from rapport.search_postgres import QueryError, parse
+    from rapport.search.postgresql import QueryError, parse
 
     with pytest.raises(QueryError, match=re.escape(reason)):
         parse(query)
@@ -217,7 +217,7 @@ def test_malformed_queries_are_refused_as_fts5_refuses_them(run, query, reason):
     ],
 )
 def test_snippets_mark_where_they_cut_the_text(snippet, text, shown):
-    from rapport.search_postgres import trimmed
+    from rapport.search.postgresql import trimmed
 
     assert trimmed(snippet, text) == shown
 

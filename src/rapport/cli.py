@@ -42,8 +42,6 @@ if TYPE_CHECKING:
 DEBUG_VAR = "RAPPORT_DEBUG"
 TIMELINE_ON_SCREEN = 10  # entries: with the briefing above them, about one screen
 PROGRESS_FROM_BYTES = 1 << 20  # smaller imports finish before a bar would help
-PLURALS = {"client": "clients", "interaction": "interactions", "impression": "impressions",
-           "fact": "facts", "follow-up": "follow-ups"}  # fmt: skip
 
 
 class RapportGroup(TyperGroup):
@@ -914,7 +912,7 @@ def import_(
 
     Example: rapport export --db old.db | rapport import -
     """
-    from rapport import formats, transfer
+    from rapport import formats, reports, transfer
 
     fmt = _import_format(source, fmt)
     if source == "-" and sys.stdin.isatty():
@@ -933,7 +931,7 @@ def import_(
             card_report = transfer.import_contacts(
                 db, contacts, dry_run=dry_run, allow_namesakes=allow_namesakes
             )
-            summary = _contacts_summary(source, card_report)
+            said = reports.imported_contacts(source, card_report)
         else:
             reader = (
                 formats.read_csv(stream, raw=raw) if fmt == "csv" else formats.READERS[fmt](stream)
@@ -952,13 +950,9 @@ def import_(
                 raise Interrupted(
                     f"interrupted: nothing from {name} was imported; the journal is as it was"
                 ) from None
-            summary = _import_summary(source, report)
-    _say(summary)
-    namesakes = (card_report if fmt == "vcf" else report).namesakes
-    for namesake in namesakes[:10]:
-        _say(namesake.hint)
-    if len(namesakes) > 10:
-        _say(f"… and {len(namesakes) - 10} more clients beside a namesake")
+            said = reports.imported(source, report)
+    for line in said:
+        _say(line)
 
 
 def _scratch_path(stack: ExitStack) -> Path:
@@ -1003,45 +997,6 @@ def _input(source: str) -> Iterator[IO[bytes]]:
                 yield wrapped
         else:
             yield stream
-
-
-def _import_summary(source: str, report: Any) -> str:
-    name = "stdin" if source == "-" else source
-    parts = ", ".join(
-        f"{count} {kind if count == 1 else PLURALS[kind]}"
-        for kind, count in sorted(report.added.items())
-        if count
-    )
-    new = f"{report.new} new" + (f" ({parts})" if parts else "")
-    line = f"{new}, {report.unchanged} unchanged, {report.updated} updated"
-    if report.dry_run:
-        line = f"Dry run of {name}, nothing written: would be {line}"
-    else:
-        line = f"Imported {name}: {line}"
-    if report.differing:
-        places = report.differing[:10]
-        if all(p.startswith("line ") for p in places) and len(places) > 1:
-            places = ["lines " + ", ".join(p.removeprefix("line ") for p in places)]
-        more = ", …" if len(report.differing) > 10 else ""
-        count = len(report.differing)
-        records = f"{count} records differ" if count > 1 else "1 record differs"
-        left = "would be" if report.dry_run else "were" if count > 1 else "was"
-        line += (
-            f"\n{records} from the journal and {left} left alone "
-            f"({', '.join(places)}{more}); --update overwrites them"
-        )
-    return line
-
-
-def _contacts_summary(source: str, report: Any) -> str:
-    source = "stdin" if source == "-" else source
-    counts = (
-        f"{report.added} new, {report.updated} updated, {report.unchanged} unchanged clients; "
-        f"{report.birthdays} birthday{'s' if report.birthdays != 1 else ''} noted"
-    )
-    if report.dry_run:
-        return f"Dry run of {source}, nothing written: would be {counts}"
-    return f"Imported {source}: {counts}"
 
 
 # -- insight --------------------------------------------------------------------------------
@@ -1284,14 +1239,6 @@ def edit(
     _say(f"Changed {corrections.describe(entry)} ({owner.name})")
 
 
-def _who(client: Any) -> str:
-    """`Konrad Brandt (Brandt & Vogel) [86d715f2]`: unmistakable even beside a namesake."""
-    from rapport.names import label
-    from rapport.records import short_id
-
-    return f"{label(client.name, client.company)} [{short_id(client.uuid)}]"
-
-
 def _confirm(question: str, yes: bool) -> None:
     if yes:
         return
@@ -1353,18 +1300,12 @@ def merge(
 
     Example: rapport merge "K. Brandt" "Konrad Brandt"
     """
-    from rapport import corrections
+    from rapport import corrections, reports
 
     db = _open(ctx)
     gone, kept = corrections.merge_pair(db, client, into)
-    _confirm(f"Move everything of {_who(gone)} into {_who(kept)} and delete {gone.name}?", yes)
-    merged = corrections.merge(db, client, into)
-    moved = ", ".join(
-        f"{count} {PLURALS[kind] if count != 1 else kind}"
-        for kind, count in merged.moved.items()
-        if count
-    )
-    _say(f"Merged {merged.gone} into {merged.into.name}" + (f": {moved}" if moved else ""))
+    _confirm(reports.merge_question(gone, kept), yes)
+    _say(reports.merged(corrections.merge(db, client, into)))
 
 
 # -- the file ------------------------------------------------------------------------------
@@ -1382,33 +1323,12 @@ def forget(
 
     Example: rapport forget "Jana Müller" --yes
     """
-    from rapport import clients, maintenance
+    from rapport import clients, maintenance, reports
 
     db = _open(ctx)
-    person = clients.lookup(db, client)
-    _confirm(f"Erase {_who(person)} and everything about them, for good?", yes)
-    gone = maintenance.forget(db, client)
-    counts = ", ".join(
-        f"{n} {kind if n == 1 else PLURALS[kind]}" for kind, n in gone.removed.items() if n
-    )
-    removed = f"Forgot {gone.name}" + (f" ({counts})" if counts else "")
-    if gone.compacted is None and db.dialect == "postgresql":
-        _say(
-            f"{removed}; rapport's tables were rewritten without them (VACUUM FULL). The "
-            "server's write-ahead log, replicas and dumps keep older pages until they are "
-            "recycled: that is for its administrator."
-        )
-    elif gone.compacted is None:
-        _say(f"{removed}; no trace is left in the journal.")
-    else:
-        where = "rapport's tables on the server" if db.dialect == "postgresql" else "the file"
-        _say(
-            f"{removed}, but traces remain in {where} for now ({gone.compacted}); "
-            "run 'rapport db compact' when nothing else has the journal open"
-        )
-    for copy in gone.copies:
-        _say(f"This copy made by rapport still holds them: {copy}")
-    _say("Backups and exports made earlier still hold what they held: delete those too.")
+    _confirm(reports.forget_question(clients.lookup(db, client)), yes)
+    for line in reports.forgotten(maintenance.forget(db, client), db.dialect):
+        _say(line)
 
 
 @app.command()
@@ -1433,31 +1353,10 @@ def check(ctx: typer.Context) -> None:
 
     Example: rapport check && echo healthy
     """
-    from rapport import maintenance
-    from rapport.store import migrations
+    from rapport import maintenance, reports
 
-    SCHEMA = migrations.SCHEMA_VERSION
     report = maintenance.check(_open(ctx))
-    lines = [
-        ("integrity", "ok" if report.integrity == ["ok"] else "; ".join(report.integrity[:5])),
-        (
-            "foreign keys",
-            "not checked"
-            if report.foreign_keys is None
-            else "; ".join(report.foreign_keys[:5]) or "ok",
-        ),
-        ("search index", report.search_index),
-        (
-            "schema",
-            "unknown"
-            if report.version < 0
-            else f"version {report.version}"
-            + ("" if report.version == migrations.SCHEMA_VERSION else f", expected {SCHEMA}"),
-        ),
-    ]
-    for label, value in lines:
-        typer.echo(f"{label + ':':14}{value}")
-    typer.echo("ok" if report.ok else "NOT OK")
+    typer.echo(reports.checked(report))
     if not report.ok:
         raise typer.Exit(1)
 
@@ -1506,25 +1405,13 @@ def db_info(ctx: typer.Context, as_json: JsonOption = False) -> None:
 
     Example: rapport db info --json
     """
-    from rapport import maintenance
+    from rapport import maintenance, reports
 
     report = maintenance.info(_open(ctx.find_root()))
     if as_json:
-        _print_json({"path": str(report.path), "schema": report.version, "bytes": report.size,
-                     "rows": report.rows, "backups": [str(p) for p in report.backups]})  # fmt: skip
-        return
-    typer.echo(f"path:     {report.path}")
-    typer.echo(f"schema:   version {report.version}")
-    typer.echo(f"size:     {report.size / 1024:.1f} KiB")
-    singular = {plural: kind for kind, plural in PLURALS.items()}
-    typer.echo("rows:     " + ", ".join(
-        f"{n} {singular[kind] if n == 1 else kind}" for kind, n in report.rows.items()
-    ))  # fmt: skip
-    backups = ", ".join(str(p) for p in report.backups) or (
-        "the server's own (pg_dump); rapport keeps none" if report.server
-        else "none beside the journal"
-    )  # fmt: skip
-    typer.echo(f"backups:  {backups}")
+        _print_json(reports.info_record(report))
+    else:
+        typer.echo(reports.info(report))
 
 
 def _inside_quotes(words: str) -> bool:

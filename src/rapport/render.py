@@ -378,7 +378,7 @@ def sparkline(scores: list[int]) -> Text:
 
 
 def highlighted(snippet: str) -> Text:
-    """A search snippet with the matched words in bold; the markers come from search.py."""
+    """A search snippet with the matched words in bold; the markers come from search/kinds.py."""
     from rapport.search import MARK_END, MARK_START
 
     line = Text()

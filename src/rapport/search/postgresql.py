@@ -10,26 +10,20 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
-from rapport import folding, search
-from rapport.errors import BadInput
-from rapport.store.migrations import PUNCTUATION, SEARCH_CONFIG, SEARCH_TEXT, SEARCHED
+from rapport import folding
+from rapport.search.kinds import COLUMNS, MARK_END, MARK_START, PARTS, QueryError
+from rapport.store.migrations import PUNCTUATION, SEARCH_CONFIG, SEARCH_TEXT
 
-# source → table, searched column, time shown, label shown, code: SQLite's parts, with the
-# column each searches (the FTS5 index holds the text itself; here the expression is indexed)
-_COLUMNS = {table: column for table, column, _ in SEARCHED}
-PARTS = {source: (table, _COLUMNS[table], at, label, code)
-         for source, (table, code, at, label) in search.PARTS.items()}  # fmt: skip
+if TYPE_CHECKING:
+    from rapport.store.contract import Connection
 
 # FTS5's barewords: ASCII letters, digits and _, and every character beyond ASCII.
 _TOKEN = re.compile(r'\s*(?:(")|(\()|(\))|([A-Za-z0-9_\x1a\x80-\U0010ffff]+\*?)|(\S))')
 _OPERATORS = ("AND", "OR", "NOT")
 _SPACE = re.compile(PUNCTUATION.replace("]+", r"\s]+"))  # as SEARCH_TEXT splits, and blanks
 MAX_DEPTH = 100  # parentheses within parentheses; FTS5's parser stops about there too
-
-
-class QueryError(Exception):
-    """The query cannot be read; the message says why, as FTS5 would."""
 
 
 @dataclass
@@ -47,6 +41,26 @@ def parse(query: str) -> TsQuery:
     if parser.pos < len(parser.tokens):
         raise QueryError(f"syntax error near {parser.tokens[parser.pos][1]!r}")
     return TsQuery(sql, parser.words)
+
+
+prepare = parse  # the query is read before the journal opens: a malformed one costs nothing
+
+
+def matches(
+    conn: Connection, query: TsQuery, params: dict[str, object], where: list[str], latest: bool
+) -> list[tuple]:
+    """The matches wanted, best (or newest) first, each with its snippet in the user's words."""
+    ranked = conn.execute(_ranking(query, where, latest), {**query.words, **params}).fetchall()
+    ids = {f"ids{code}": [key // 4 for key, _, _ in ranked if key % 4 == code]
+           for code in range(4)}  # fmt: skip
+    found = {row[1]: row for row in conn.execute(_details(query), {**query.words, **ids})}
+    hits = []
+    for key, _, rank in ranked:
+        source, _, uuid, client_uuid, name, at, label, snippet, text = found[key]
+        restored = folding.restore(snippet, text, folding.postgres_piece)
+        snippet = trimmed(snippet if restored is None else restored, text)
+        hits.append((source, uuid, client_uuid, name, at, label, snippet, rank))
+    return hits
 
 
 def _tokens(query: str) -> list[tuple[str, str]]:
@@ -155,45 +169,45 @@ class _Parser:
         return f"phraseto_tsquery('{SEARCH_CONFIG}', {SEARCH_TEXT}(:{name}))"
 
 
-def ranking(query: TsQuery, where: list[str], latest: bool) -> str:
+def _ranking(query: TsQuery, where: list[str], latest: bool) -> str:
     """Every match's key (id * 4 + code), time and rank (lower is better, as FTS5's bm25)."""
     parts = " UNION ALL ".join(
         f"SELECT t.id * 4 + {code} AS key, {at} AS at, t.client_id AS client_id, "
-        f"-ts_rank({_vector(column)}, ({query.sql})) AS rank "
-        f"FROM {table} t WHERE {_vector(column)} @@ ({query.sql})"
-        for table, column, at, _, code in PARTS.values()
+        f"-ts_rank({_vector(table)}, ({query.sql})) AS rank "
+        f"FROM {table} t WHERE {_vector(table)} @@ ({query.sql})"
+        for table, code, at, _ in PARTS.values()
     )
     order = "at DESC, rank, key DESC" if latest else "rank, key DESC"
     conditions = f" WHERE {' AND '.join(where)}" if where else ""
     return f"SELECT key, at, rank FROM ({parts}) AS s{conditions} ORDER BY {order} LIMIT :limit"
 
 
-def _vector(column: str) -> str:
+def _vector(table: str) -> str:
     """The indexed expression, word for word, so the planner uses the index."""
-    return f"to_tsvector('{SEARCH_CONFIG}', {SEARCH_TEXT}(t.{column}))"
+    return f"to_tsvector('{SEARCH_CONFIG}', {SEARCH_TEXT}(t.{COLUMNS[table]}))"
 
 
 # ts_headline's options: the same markers and about the same length as FTS5's snippet().
 # It reads the text as indexed (punctuation as space, wide characters apart), so that what
-# was found is marked; search.py shows that stretch of the user's own text.
-_HEADLINE = "StartSel=\x02, StopSel=\x03, MaxWords=16, MinWords=14, ShortWord=2"
+# was found is marked; `matches` shows that stretch of the user's own text.
+_HEADLINE = f"StartSel={MARK_START}, StopSel={MARK_END}, MaxWords=16, MinWords=14, ShortWord=2"
 
 
-def details(query: TsQuery) -> str:
+def _details(query: TsQuery) -> str:
     """The hits shown, with their snippets; :ids0 … :ids3 list their ids, kind by kind."""
     return " UNION ALL ".join(
         f"SELECT '{source}', t.id * 4 + {code}, t.uuid, c.uuid, c.name, {at}, {label}, "
-        f"ts_headline('{SEARCH_CONFIG}', {SEARCH_TEXT}(t.{column}), ({query.sql}), "
+        f"ts_headline('{SEARCH_CONFIG}', {SEARCH_TEXT}(t.{COLUMNS[table]}), ({query.sql}), "
         f"'{_HEADLINE}'), "
-        f"t.{column} FROM {table} t JOIN client c ON c.id = t.client_id "
+        f"t.{COLUMNS[table]} FROM {table} t JOIN client c ON c.id = t.client_id "
         f"WHERE t.id = ANY(:ids{code})"
-        for source, (table, column, at, label, code) in PARTS.items()
+        for source, (table, code, at, label) in PARTS.items()
     )
 
 
 def trimmed(snippet: str, text: str) -> str:
     """An ellipsis where the snippet cuts the text, as FTS5's snippet() marks it."""
-    plain = snippet.replace("\x02", "").replace("\x03", "")
+    plain = snippet.replace(MARK_START, "").replace(MARK_END, "")
     if not plain or plain == text.strip():
         return snippet
     start = "" if text.lstrip().startswith(plain[:20]) else "…"
@@ -204,10 +218,3 @@ def trimmed(snippet: str, text: str) -> str:
 
 
 _STOPS = ".!?…;:,)\"'»“”"  # ts_headline ends on a word; the text may end on these
-
-
-def bad_query(query: str, error: QueryError) -> BadInput:
-    return BadInput(
-        f"cannot search for {query!r} ({error}); put words in double quotes "
-        "to search for them as written, e.g. '\"AND\"'"
-    )
