@@ -358,12 +358,19 @@ def m005_search_folding(conn: Connection) -> None:
             conn.execute(statement)
 
 
+def m006_interaction_kind(conn: Connection) -> None:
+    # `stats` counts contacts by kind, and `export --kind` picks them by kind and time: without
+    # an index both read every interaction, and `stats` took 4 s at a million.
+    _run(conn, "CREATE INDEX interaction_kind_at ON interaction (kind, at)")
+
+
 MIGRATIONS: list[Migration] = [
     m001_initial,
     m002_search,
     m003_authorship,
     m004_application_id,
     m005_search_folding,
+    m006_interaction_kind,
 ]
 SCHEMA_VERSION = len(MIGRATIONS)
 
