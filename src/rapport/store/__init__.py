@@ -11,14 +11,17 @@ import os
 import re
 from collections.abc import Callable
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from rapport.errors import BadInput
 from rapport.store.contract import Connection, Cursor, Dialect, Params, busy_timeout_ms, ignore
-from rapport.store.postgres import ServerDatabase, almost_keywords, is_keywords, is_url
 from rapport.store.sqlite import Database
 
+if TYPE_CHECKING:
+    from rapport.store.postgres import ServerDatabase
+
 __all__ = [
-    "Connection", "Cursor", "Database", "Dialect", "Params", "ServerDatabase",
+    "Connection", "Cursor", "Database", "Dialect", "Params",
     "busy_timeout_ms", "current_author", "default_path", "open_journal", "resolve_path",
 ]  # fmt: skip
 
@@ -64,6 +67,9 @@ def open_journal(
 ) -> Database | ServerDatabase:
     """The journal `--db` or `$RAPPORT_DB` names: a PostgreSQL URL, else a SQLite file."""
     chosen = option or os.environ.get(ENV_VAR) or ""
+    if "=" in chosen or "://" in chosen:
+        # Only a server needs the PostgreSQL backend: a file's commands start without it.
+        from rapport.store.postgres import ServerDatabase, almost_keywords, is_keywords, is_url
     if "=" in chosen:
         if is_keywords(chosen):  # libpq's host=… dbname=… form
             return ServerDatabase(chosen, warn, author)
