@@ -8,42 +8,35 @@ from __future__ import annotations
 
 import itertools
 import signal
-import sqlite3
 import threading
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 from datetime import date
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import insert, select, update
-
 from rapport import dates, formats, names, rows
-from rapport.checks import normalise_tags
+from rapport.checks import client_fields, normalise_tags
+from rapport.clients import candidates
 from rapport.errors import BadInput
-from rapport.journal import candidates, new_client
-from rapport.models import (
-    Client,
-    Fact,
-    FollowUp,
-    Impression,
-    Interaction,
-)
 from rapport.records import short_id
+from rapport.rows import Client, Fact, FollowUp, Impression, Interaction
 
 if TYPE_CHECKING:
-    from sqlalchemy import Connection, Table
-
+    from rapport.store import Connection
     from rapport.store.sqlite import Database
 
-TABLES: dict[str, Table] = {
-    "client": Client.__table__,  # type: ignore[attr-defined,dict-item]
-    "interaction": Interaction.__table__,  # type: ignore[attr-defined,dict-item]
-    "impression": Impression.__table__,  # type: ignore[attr-defined,dict-item]
-    "fact": Fact.__table__,  # type: ignore[attr-defined,dict-item]
-    "follow-up": FollowUp.__table__,  # type: ignore[attr-defined,dict-item]
-}
+# The record types in dependency order (clients first: the other records point at them).
+TABLES: dict[str, type] = {
+    "client": Client, "interaction": Interaction, "impression": Impression, "fact": Fact,
+    "follow-up": FollowUp,
+}  # fmt: skip
+_COLUMNS = {kind: tuple(f.name for f in fields(row)) for kind, row in TABLES.items()}
+_STORED = {kind: frozenset(columns) - {"id"} for kind, columns in _COLUMNS.items()}
+# The columns that hold times and days, stored as text (rows.bind).
+_TIMES = frozenset(("at", "created_at", "done_at", "due"))
+_TIMED = {kind: tuple(_STORED[kind] & _TIMES) for kind in TABLES}
 
 
 # -- import -------------------------------------------------------------------------------
@@ -108,8 +101,11 @@ def import_records(
         if len(ahead) < 2:
             return report
     try:
-        with _interrupts_wait() as commit_begins, db.writing() as session:
-            batch = _Batch(session.connection(), report, update_existing, allow_namesakes)
+        with (
+            _interrupts_wait() as commit_begins,
+            db.connection(write=True, create=True) as conn,
+        ):
+            batch = _Batch(db, conn, report, update_existing, allow_namesakes)
             for where, raw in itertools.chain(ahead, lines):
                 kind, values = _check(where, raw)
                 if kind != "header":
@@ -163,17 +159,22 @@ class _Batch:
     SIZE = 2000
 
     def __init__(
-        self, conn: Connection, report: ImportReport, update_existing: bool, namesakes: bool
+        self,
+        db: Database,
+        conn: Connection,
+        report: ImportReport,
+        update_existing: bool,
+        namesakes: bool,
     ) -> None:
+        self.db = db
         self.conn = conn
         self.report = report
         self.update_existing = update_existing
         self.allow_namesakes = namesakes
         self.people: dict[tuple[str, str], tuple[str, str, str]] | None = None  # see _namesake
-        self.clients: dict[str, int] = dict(conn.execute(select(Client.uuid, Client.id)).all())  # type: ignore[arg-type]
+        self.clients: dict[str, int] = dict(conn.execute("SELECT uuid, id FROM client"))
         self.pending: dict[str, list[tuple[str, dict[str, Any]]]] = {t: [] for t in TABLES}
         self.size = 0
-        self.stages: set[str] = set()
 
     def add(self, where: str, kind: str, values: dict[str, Any]) -> None:
         self.pending[kind].append((where, values))
@@ -188,41 +189,44 @@ class _Batch:
                 self.pending[kind] = []
         self.size = 0
 
+    def _by_uuid(self, table: str, columns: str, wanted: list[str]) -> Iterator[Any]:
+        marks = ", ".join("?" * len(wanted))
+        return iter(self.conn.execute(f"SELECT {columns} FROM {table} WHERE uuid IN ({marks})",
+                                      wanted))  # fmt: skip
+
     def _write(self, kind: str, items: list[tuple[str, dict[str, Any]]]) -> None:
-        table = TABLES[kind]
-        rows = self._rows(kind, items)
-        wanted = [row["uuid"] for _, row in rows]
+        table = rows.TABLES[TABLES[kind]]
+        found_rows = self._rows(kind, items)
+        columns = _COLUMNS[kind]
+        wanted = [row["uuid"] for _, row in found_rows]
         existing = {
-            found["uuid"]: found
-            for found in self.conn.execute(select(table).where(table.c.uuid.in_(wanted))).mappings()
+            found[1]: dict(zip(columns, found, strict=True))
+            for found in self._by_uuid(table, ", ".join(columns), wanted)
         }
         new: list[tuple[str, dict[str, Any]]] = []
         batch: dict[str, dict[str, Any]] = {}
-        for where, row in rows:
+        for where, row in found_rows:
             if row["uuid"] in batch:
                 self._repeated(batch[row["uuid"]], where, row)
             elif row["uuid"] in existing:
-                self._compare(table, existing[row["uuid"]], where, row)
+                self._compare(kind, existing[row["uuid"]], where, row)
             else:
                 _check_lines(where, kind, row)
                 if kind == "client":
                     self._namesake(where, row)
-                row.setdefault("created_at", dates.now())
+                row.setdefault("created_at", rows.stored(dates.now()))
                 batch[row["uuid"]] = row
                 new.append((where, row))
         self._insert(table, new)
         self.report.added[kind] += len(new)
         if kind == "client" and new:
-            ids = select(Client.uuid, Client.id).where(Client.uuid.in_([r["uuid"] for _, r in new]))
-            self.clients.update(self.conn.execute(ids).all())  # type: ignore[arg-type]
+            self.clients.update(self._by_uuid("client", "uuid, id", [r["uuid"] for _, r in new]))
 
     def _namesake(self, where: str, row: dict[str, Any]) -> None:
         """Refuse (or, allowed, report) a new client equal in name and company to another."""
         if self.people is None:  # who is in the journal: (folded name, company) → them
             self.people = {}
-            for uuid, name, company in self.conn.execute(
-                select(Client.uuid, Client.name, Client.company)
-            ):
+            for uuid, name, company in self.conn.execute("SELECT uuid, name, company FROM client"):
                 self._know("in the journal", uuid, name, company)
         company = names.fold(row.get("company") or "")
         known = (self.people.get((k, company)) for k in names.keys(row["name"]))
@@ -257,16 +261,19 @@ class _Batch:
         self.report.unchanged += 1
 
     def _rows(self, kind: str, items: list[tuple[str, dict[str, Any]]]) -> list[tuple[str, dict]]:
-        table = TABLES[kind]
+        """The records' columns as the journal stores them (times as text, tags joined)."""
         links: dict[str, int] = {}
         if kind == "follow-up":
-            wanted = {v["interaction_uuid"] for _, v in items if v["interaction_uuid"]}
-            query = select(Interaction.uuid, Interaction.id).where(Interaction.uuid.in_(wanted))
-            links = dict(self.conn.execute(query).all())  # type: ignore[arg-type]
-        rows = []
-        stored = set(table.c.keys())
+            wanted = list({v["interaction_uuid"] for _, v in items if v["interaction_uuid"]})
+            if wanted:
+                links = dict(self._by_uuid("interaction", "uuid, id", wanted))
+        found = []
+        stored, timed = _STORED[kind], _TIMED[kind]
         for where, values in items:
             row = {name: value for name, value in values.items() if name in stored}
+            for name in timed:
+                if row.get(name) is not None:
+                    row[name] = rows.bind(row[name])
             if "tags" in row:
                 try:
                     row["tags"] = normalise_tags(list(row["tags"]))
@@ -280,8 +287,8 @@ class _Batch:
                 row["client_id"] = self._client_id(values, where)
             if kind == "follow-up":
                 row["interaction_id"] = self._interaction_id(values, links, where)
-            rows.append((where, row))
-        return rows
+            found.append((where, row))
+        return found
 
     def _client_id(self, values: dict[str, Any], where: str) -> int:
         owner = values["client_uuid"]
@@ -304,79 +311,53 @@ class _Batch:
             )
         return links[linked]
 
-    def _compare(self, table: Table, found: Any, where: str, row: dict[str, Any]) -> None:
-        if all(found[name] == value for name, value in row.items()):
+    def _compare(self, kind: str, found: dict[str, Any], where: str, row: dict[str, Any]) -> None:
+        if all(found[name] == value or _same_time(name, found[name], value)
+               for name, value in row.items()):  # fmt: skip
             self.report.unchanged += 1
-        elif self.update_existing and "id" in found:
-            _check_lines(where, table.name, row)
-            self._guarded(where, update(table).where(table.c.id == found["id"]).values(row))
+        elif self.update_existing:
+            _check_lines(where, kind, row)
+            table = rows.TABLES[TABLES[kind]]
+            changes = ", ".join(f"{name} = :{name}" for name in row)
+            sql = f"UPDATE {table} SET {changes} WHERE id = :id"
+            self._guarded(where, sql, {**row, "id": found["id"]})
             self.report.updated += 1
         else:
             self.report.differing.append(where)
 
-    def _insert(self, table: Table, new: list[tuple[str, dict[str, Any]]]) -> None:
+    def _insert(self, table: str, new: list[tuple[str, dict[str, Any]]]) -> None:
         """A batch in one savepoint; when it breaks a constraint, row by row to name the line."""
         if not new:
             return
-        from sqlalchemy.exc import IntegrityError
-
-        on_sqlite = self.conn.dialect.name == "sqlite"
-        stage = self._stage(table.name) if on_sqlite else ""  # made outside the savepoint
+        columns = list(new[0][1])  # every row of a batch has these, not always in this order
+        values = [tuple(row.get(name) for name in columns) for _, row in new]
         try:
-            with self.conn.begin_nested():
-                if on_sqlite:
-                    self._through_stage(table.name, stage, new)
-                else:  # PostgreSQL: one statement per batch, run by psycopg as a pipeline
-                    self.conn.execute(insert(table), [row for _, row in new])
-        except (IntegrityError, sqlite3.IntegrityError):  # the rollback emptied the stage too
+            with self.conn.savepoint():
+                self.db.insert_rows(self.conn, table, columns, values)
+        except self.conn.IntegrityError:  # the rollback emptied the stage too
             for where, row in new:  # find the line at fault
-                self._guarded(where, insert(table).values(row))
+                names = ", ".join(row)
+                marks = ", ".join(f":{name}" for name in row)
+                self._guarded(where, f"INSERT INTO {table} ({names}) VALUES ({marks})", row)
 
-    def _through_stage(self, table: str, stage: str, new: list[tuple[str, dict[str, Any]]]) -> None:
-        names = list(new[0][1])
-        columns = ", ".join(names)
-        # The plain sqlite3 connection under the session: the rows are checked already, and
-        # SQLAlchemy's per-value processing cost more than SQLite's own work here.
-        raw = self.conn.connection.driver_connection
-        raw.executemany(
-            f"INSERT INTO temp.{stage} ({columns}) VALUES ({', '.join('?' * len(names))})",
-            [tuple(rows.bind(row.get(name)) for name in names) for _, row in new],
-        )
-        raw.execute(
-            f"INSERT INTO main.{table} ({columns}) "
-            f"SELECT {columns} FROM temp.{stage} ORDER BY rowid"
-        )
-        raw.execute(f"DELETE FROM temp.{stage}")
-
-    def _stage(self, table: str) -> str:
-        """A temporary table of the same columns that a batch is written to first.
-
-        Moving the batch over in one INSERT … SELECT fires the search-index triggers inside
-        one statement; row by row, FTS5 writes its pending terms out after every statement,
-        which made the index ten times the cost of the rows themselves.
-        """
-        if table not in self.stages:
-            if not self.stages:
-                # Keep staged notes in memory: a temporary file outside the journal would
-                # be a copy of them that `forget` cannot reach.
-                self.conn.exec_driver_sql("PRAGMA temp_store = MEMORY")
-            self.conn.exec_driver_sql(
-                f"CREATE TEMP TABLE IF NOT EXISTS stage_{table} AS "
-                f"SELECT * FROM main.{table} WHERE 0"
-            )
-            self.stages.add(table)
-        return f"stage_{table}"
-
-    def _guarded(self, where: str, statement: Any) -> None:
-        from sqlalchemy.exc import IntegrityError
-
+    def _guarded(self, where: str, sql: str, params: dict[str, Any]) -> None:
         try:
-            self.conn.execute(statement)
-        except IntegrityError as error:
-            reason = str(error.orig).splitlines()[0]
+            self.conn.execute(sql, params)
+        except self.conn.IntegrityError as error:
+            reason = str(error).splitlines()[0]
             if "impression.client_id" in reason or "impression_one_first" in reason:
                 reason = "a second first impression for this client"
             raise BadInput(f"{where}: {reason}; nothing imported") from None
+
+
+def _same_time(name: str, stored: Any, value: Any) -> bool:
+    """Two spellings of one time or day (a row written by hand, without microseconds)."""
+    if name not in _TIMES or not (isinstance(stored, str) and isinstance(value, str)):
+        return False
+    try:
+        return rows.utc(stored) == rows.utc(value)
+    except ValueError:
+        return False
 
 
 _LINES = {"name": names.MAX_NAME, "company": names.MAX_NAME, "role": names.MAX_NAME,
@@ -421,31 +402,33 @@ def import_contacts(
     """
     report = ContactReport(dry_run=dry_run)
     try:
-        with db.writing() as session:
+        with db.connection(write=True, create=True) as conn:
             made: dict[int, int] = {}  # client id → line of the card that made it here
             for contact in contacts:
                 details = _card_details(contact)
-                client = _match(session, contact, made, allow_namesakes)
+                client = _match(conn, contact, made, allow_namesakes)
                 if client is None:
-                    client = new_client(contact.name, **details)
+                    # Not clients.insert_client: a namesake here is refused or allowed above.
+                    client = rows.new(Client, archived=False,
+                                      **client_fields(contact.name, **details))  # fmt: skip
                     if contact.uuid:
                         client.uuid = contact.uuid
-                    session.add(client)
-                    session.flush()
+                    rows.save(conn, client)
                     report.added += 1
                     made[client.id] = contact.line
-                    _note_namesake(session, report, contact, client, made)
+                    _note_namesake(conn, report, contact, client, made)
                 else:
                     # The address book is the source for contact details; never erase one.
                     changes = {k: v for k, v in details.items() if v and getattr(client, k) != v}
-                    for key, value in changes.items():
-                        setattr(client, key, value)
+                    if changes:
+                        sets = ", ".join(f"{name} = :{name}" for name in changes)
+                        conn.execute(f"UPDATE client SET {sets} WHERE id = :id",
+                                     {**changes, "id": client.id})  # fmt: skip
                     report.updated += bool(changes)
                     report.unchanged += not changes
                 birthday = contact.birthday
-                if birthday and _add_birthday(session, client, birthday, db.author):
+                if birthday and _add_birthday(conn, client, birthday, db.author):
                     report.birthdays += 1
-            session.flush()
             if dry_run:
                 raise _DryRun
     except _DryRun:
@@ -467,7 +450,7 @@ def _card_details(contact: formats.Contact) -> dict[str, str | None]:
     return details
 
 
-def _same_person(session: Any, contact: formats.Contact) -> list[Client]:
+def _same_person(conn: Connection, contact: formats.Contact) -> list[Client]:
     """Clients of the card's name and company (folded).
 
     The same name at another company is another person, as with `rapport add`; a card
@@ -475,9 +458,8 @@ def _same_person(session: Any, contact: formats.Contact) -> list[Client]:
     can fill in the company of a client added without it.
     """
     wanted = names.keys(contact.name)
-    same_name = [
-        c for c in session.execute(select(Client)).scalars() if wanted & names.keys(c.name)
-    ]
+    everyone = map(Client.of, conn.execute(rows.select(Client, "1 = 1", "id")))
+    same_name = [c for c in everyone if wanted & names.keys(c.name)]
     if contact.company:
         company = names.fold(contact.company)
         at_company = [c for c in same_name if names.fold(c.company or "") == company]
@@ -486,17 +468,17 @@ def _same_person(session: Any, contact: formats.Contact) -> list[Client]:
 
 
 def _match(
-    session: Any, contact: formats.Contact, made: dict[int, int], allow_namesakes: bool
+    conn: Connection, contact: formats.Contact, made: dict[int, int], allow_namesakes: bool
 ) -> Client | None:
     """The client a card describes: by uuid (UID), else by name and company; None: a new one.
 
     A client made by an earlier card of this import is a namesake, not a match.
     """
     if contact.uuid:
-        found = session.execute(select(Client).where(Client.uuid == contact.uuid)).scalar()
+        found = conn.execute(rows.select(Client, "uuid = ?"), (contact.uuid,)).fetchone()
         if found is not None:
-            return found
-    same = _same_person(session, contact)
+            return Client.of(found)
+    same = _same_person(conn, contact)
     company = names.fold(contact.company or "")
     earlier = [c for c in same if c.id in made and names.fold(c.company or "") == company]
     if earlier and not allow_namesakes:
@@ -514,14 +496,14 @@ def _match(
         found = [names.Candidate(c.id, c.name, c.company, c.uuid) for c in same]
         raise BadInput(
             f"line {contact.line}: {contact.name!r} matches {len(same)} clients: "
-            f"{names.listing(found, candidates(session))}; give the card the company (ORG) of one, "
+            f"{names.listing(found, candidates(conn))}; give the card the company (ORG) of one, "
             "or merge them; nothing imported"
         )
     return same[0] if same else None
 
 
 def _note_namesake(
-    session: Any,
+    conn: Connection,
     report: ContactReport,
     contact: formats.Contact,
     client: Client,
@@ -531,7 +513,7 @@ def _note_namesake(
     company = names.fold(contact.company or "")
     earlier = [
         c
-        for c in _same_person(session, contact)
+        for c in _same_person(conn, contact)
         if c.id in made and c.id != client.id and names.fold(c.company or "") == company
     ]
     if earlier:
@@ -553,15 +535,15 @@ def birthday_text(value: str) -> str:
         return f"Birthday: {value}"
 
 
-def _add_birthday(session: Any, client: Client, value: str, author: str) -> bool:
+def _add_birthday(conn: Connection, client: Client, value: str, author: str) -> bool:
     text = birthday_text(value)
-    known = session.execute(
-        select(Fact.id).where(
-            Fact.client_id == client.id, Fact.topic == "birthday", Fact.text == text
-        )
-    ).first()
+    known = conn.execute(
+        "SELECT id FROM fact WHERE client_id = ? AND topic = 'birthday' AND text = ?",
+        (client.id, text),
+    ).fetchone()
     if known:
         return False
-    fact = Fact(client_id=client.id, at=dates.now(), topic="birthday", text=text, author=author)
-    session.add(fact)
+    fact = rows.new(Fact, client_id=client.id, at=dates.now(), topic="birthday", text=text,
+                    author=author)  # fmt: skip
+    rows.save(conn, fact)
     return True

@@ -28,6 +28,9 @@ class Cursor(Protocol):
 
 class Connection(Protocol):
     dialect: Dialect
+    # The driver's error for a broken constraint (PEP 249's optional Connection.IntegrityError):
+    # import names the line whose row breaks one.
+    IntegrityError: type[Exception]
 
     def execute(self, sql: str, params: Params = ()) -> Cursor:
         """Run one statement; the cursor holds its rows."""

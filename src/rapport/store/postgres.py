@@ -337,6 +337,87 @@ class ServerDatabase(dbmodule.Database):
             return "only the owner of rapport's tables may rewrite them (VACUUM FULL)"
         return None
 
+    # -- for maintenance.py and transfer.py: what only PostgreSQL does ----------------------
+
+    @contextmanager
+    def erasing(self) -> Iterator[ServerConnection]:
+        """A write for `forget`: the deleted rows go when `compact` rewrites the tables."""
+        with self.connection(write=True) as conn:
+            yield conn
+
+    def compact(self) -> str | None:
+        return self.vacuum()
+
+    def health(self) -> dbmodule.Check:
+        """PostgreSQL keeps its pages and foreign keys sound itself; check what rapport made."""
+        try:
+            with self.connection() as conn:
+                version = migrations.version(conn)
+                invalid = conn.execute(
+                    "SELECT i.indexrelid::regclass::text FROM pg_index i JOIN pg_class c "
+                    f"ON c.oid = i.indrelid WHERE c.relnamespace = {_SCHEMA} "
+                    "AND NOT (i.indisvalid AND i.indisready)"
+                ).fetchall()
+                orphans = [
+                    f"{table} row {row[0]} points to a missing client"
+                    for table in migrations.TABLES
+                    if table not in ("client", "_migrations")
+                    for row in conn.execute(
+                        f"SELECT t.id FROM {table} t LEFT JOIN client c ON c.id = t.client_id "
+                        "WHERE c.id IS NULL"
+                    )
+                ]
+                wanted = ", ".join(f"'{table}_search'" for table, _, _ in migrations.SEARCHED)
+                indexes = conn.execute(
+                    "SELECT count(*) FROM pg_indexes WHERE schemaname = current_schema() "
+                    f"AND indexname IN ({wanted})"
+                ).fetchone()[0]
+                lender = conn.execute(
+                    "SELECT n.nspname FROM pg_extension e JOIN pg_namespace n "
+                    "ON n.oid = e.extnamespace WHERE e.extname = 'unaccent' "
+                    "AND n.nspname <> current_schema() "
+                    "AND to_regclass(quote_ident(n.nspname) || '._migrations') IS NOT NULL"
+                ).fetchone()
+                accents = conn.execute(
+                    f"SELECT to_tsvector('{migrations.SEARCH_CONFIG}', 'Müller') "
+                    f"= to_tsvector('{migrations.SEARCH_CONFIG}', 'Muller')"
+                ).fetchone()[0]
+        except RapportError as error:
+            return dbmodule.Check([str(error)], None, -1, "not checked")
+        integrity = [f"index {name} is not valid; REINDEX it" for (name,) in invalid] or ["ok"]
+        missing = len(migrations.SEARCHED) - indexes
+        search = "ok"
+        if missing:
+            search = f"{missing} of the {len(migrations.SEARCHED)} search indexes are missing"
+        if search == "ok" and not accents:
+            search = "ok, but accents count (the server had no unaccent extension to use)"
+        elif search == "ok" and lender:
+            search = (
+                f"ok, but its unaccent lives in the journal {lender[0]}: dropping that schema "
+                "would break this search; ALTER EXTENSION unaccent SET SCHEMA public"
+            )
+        return dbmodule.Check(integrity, orphans, version, search)
+
+    def size(self, conn: ServerConnection) -> int:  # type: ignore[override]
+        """Bytes rapport's tables take on the server, with their indexes."""
+        return int(conn.execute(
+            "SELECT coalesce(sum(pg_total_relation_size(oid)), 0) FROM pg_class "
+            f"WHERE relnamespace = {_SCHEMA} AND relkind = 'r'"
+        ).fetchone()[0])  # fmt: skip
+
+    def backups(self) -> list[Path]:
+        return []  # the server's own (pg_dump): rapport keeps none
+
+    def copies(self) -> list[Path]:
+        return []
+
+    def insert_rows(  # type: ignore[override]
+        self, conn: ServerConnection, table: str, columns: list[str], values: list[tuple]
+    ) -> None:
+        """Many rows in one go (import): one statement, run by psycopg as a pipeline."""
+        marks = ", ".join("?" * len(columns))
+        conn.executemany(f"INSERT INTO {table} ({', '.join(columns)}) VALUES ({marks})", values)
+
     # -- errors --------------------------------------------------------------------------
 
     def _failure(self, error: Exception, *, reading: bool = False) -> RapportError:
@@ -368,6 +449,11 @@ class ServerDatabase(dbmodule.Database):
         for secret in _secrets(self.url):
             text = text.replace(secret, "***")
         return text
+
+
+# The journal's schema by name: current_schema()::regnamespace would parse the name again
+# and miss one that needs quoting ("Team-A").
+_SCHEMA = "(SELECT oid FROM pg_namespace WHERE nspname = current_schema())"
 
 
 def _write_start() -> tuple[str, ...]:
@@ -416,6 +502,7 @@ class ServerConnection:
 
     def __init__(self, raw: psycopg.Connection[Any]) -> None:
         self.raw = raw
+        self.IntegrityError: type[Exception] = _driver().IntegrityError
 
     def executemany(self, sql: str, rows: Iterable[Params]) -> None:
         self._cursor().executemany(_translate(sql), rows)

@@ -12,6 +12,7 @@ import sqlite3
 import stat
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager, suppress
+from dataclasses import dataclass
 from itertools import count
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -490,6 +491,146 @@ class Database:
             self._engine.dispose()
             self._engine = None
 
+    # -- for maintenance.py and transfer.py: what only SQLite does --------------------------
+    # (backup API, VACUUM, secure_delete, FTS5's own commands, PRAGMA checks, staged inserts)
+
+    @contextmanager
+    def erasing(self) -> Iterator[SqliteConnection]:
+        """A write whose deleted rows leave no bytes behind in the pages it touches (`forget`).
+
+        Deleting a row only unlinks it: secure_delete zeroes its bytes, and merging the search
+        index into one new segment leaves no old segment with its words. The free pages and
+        the WAL are `compact`'s to rewrite.
+        """
+        with self.connection(write=True) as conn:
+            conn.execute("PRAGMA secure_delete = ON")
+            yield conn
+            conn.execute("INSERT INTO search_index (search_index) VALUES ('optimize')")
+
+    def compact(self) -> str | None:
+        """Rewrite the file without free pages (VACUUM) and empty the WAL.
+
+        Returns None when done, else why not: another process holding the journal open keeps
+        old pages in the WAL until it lets go.
+        """
+        self._ready(create=True)  # as every command: the file is checked, made or migrated
+        if self.read_only:
+            raise RapportError(
+                f"the journal {self.path} is read-only (the file, its folder or the disk); "
+                "nothing compacted"
+            )
+        conn = None
+        try:
+            # VACUUM runs outside a transaction: a connection of its own, not `connection()`.
+            conn = sqlite3.connect(self.sqlite_uri(), uri=True, isolation_level=None)
+            for pragma in (*_pragmas_for(read_only=False), "PRAGMA secure_delete = ON"):
+                conn.execute(pragma)
+            conn.execute("VACUUM")
+            busy, _, _ = conn.execute("PRAGMA wal_checkpoint(TRUNCATE)").fetchone()
+        except sqlite3.Error as error:
+            return str(error)
+        finally:
+            if conn is not None:
+                conn.close()
+        return "another process has the journal open" if busy else None
+
+    def backup_to(self, target: Path) -> None:
+        """A consistent copy through SQLite's backup API, made 0600 (`backup`), reading the
+        journal as it is read: a read-only one without creating a -wal or -shm."""
+        self._ready(create=False)  # as every command: the file is checked, or migrated
+        try:
+            backup(self.sqlite_uri(), target)
+        except sqlite3.Error as error:
+            raise RapportError(f"cannot back up {self.path}: {error}") from None
+
+    def health(self) -> Check:
+        """SQLite's integrity and foreign-key checks, and FTS5's check of the search index."""
+        try:
+            with self.connection() as conn:
+                integrity = [row[0] for row in conn.execute("PRAGMA integrity_check")]
+                foreign = [
+                    f"{row[0]} row {row[1]} points to a missing {row[2]}"
+                    for row in conn.execute("PRAGMA foreign_key_check")
+                ]
+                version = migrations.version(conn)
+        except RapportError as error:  # too damaged to run the checks at all
+            return Check([str(error)], None, -1, "not checked: the file is damaged")
+        if self.read_only:  # FTS5's check is an INSERT, which a read-only file does not take
+            return Check(integrity, foreign, version, "not checked: the journal is read-only")
+        # The FTS5 'integrity-check' command compares the index with the rows it indexes.
+        try:
+            with self.connection(write=True) as conn:
+                conn.execute(
+                    "INSERT INTO search_index (search_index, rank) VALUES ('integrity-check', 1)"
+                )
+            search = "ok"
+        except RapportError as error:
+            search = str(error)
+            if "is busy" in search:
+                search = "not checked: another process is writing; run check again later"
+        return Check(integrity, foreign, version, search)
+
+    def size(self, conn: SqliteConnection) -> int:
+        """Bytes the journal takes: the file and its WAL (read while `conn` keeps it open)."""
+        return self.path.stat().st_size + wal_size(self.path)
+
+    def backups(self) -> list[Path]:
+        """The copies kept beside the journal before migrating it."""
+        return sorted(self.path.parent.glob(f"{self.path.name}.schema*.bak"))
+
+    def copies(self) -> list[Path]:
+        """Every file rapport made beside the journal that may hold what it held: the copies
+        kept before migrating, and the scratch journal of an import under way or killed."""
+        return self.backups() + sorted(self.path.parent.glob(f".{self.path.name}.*.new*"))
+
+    def insert_rows(
+        self, conn: SqliteConnection, table: str, columns: list[str], values: list[tuple]
+    ) -> None:
+        """Many rows in one go (import), through a temporary table of the same columns.
+
+        Moving them over in one INSERT … SELECT fires the search-index triggers inside one
+        statement; row by row, FTS5 writes its pending terms out after every statement,
+        which made the index ten times the cost of the rows themselves.
+        """
+        # Staged notes stay in memory: a temporary file outside the journal would be a copy
+        # of them that `forget` cannot reach. (Setting it again changes nothing; changing it
+        # would drop the temporary tables.)
+        conn.execute("PRAGMA temp_store = MEMORY")
+        conn.execute(
+            f"CREATE TEMP TABLE IF NOT EXISTS stage_{table} AS SELECT * FROM main.{table} WHERE 0"
+        )
+        names = ", ".join(columns)
+        marks = ", ".join("?" * len(columns))
+        conn.executemany(f"INSERT INTO temp.stage_{table} ({names}) VALUES ({marks})", values)
+        conn.execute(
+            f"INSERT INTO main.{table} ({names}) SELECT {names} FROM temp.stage_{table} "
+            "ORDER BY rowid"
+        )
+        conn.execute(f"DELETE FROM temp.stage_{table}")
+
+
+# -- for maintenance.py: what `rapport check` finds, on either backend ---------------------
+
+# What `check` could not look at, and that does not make the journal unhealthy.
+_UNCHECKED_BUT_FINE = ("not checked: another", "not checked: the journal is read-only")
+
+
+@dataclass
+class Check:
+    integrity: list[str]  # "ok", or the backend's list of problems
+    foreign_keys: list[str] | None  # the rows pointing nowhere; None when not checked
+    version: int
+    search_index: str  # "ok" or what is wrong
+
+    @property
+    def ok(self) -> bool:
+        return (
+            self.integrity == ["ok"]
+            and self.foreign_keys == []
+            and self.version == migrations.SCHEMA_VERSION
+            and self.search_index.startswith(("ok", *_UNCHECKED_BUT_FINE))
+        )
+
 
 @contextmanager
 def new_journal(path: Path) -> Iterator[Database]:
@@ -601,6 +742,7 @@ class SqliteConnection:
     """A `sqlite3.Connection` inside the transaction `Database.connection` began."""
 
     dialect: Dialect = "sqlite"
+    IntegrityError: type[Exception] = sqlite3.IntegrityError
 
     def __init__(self, raw: sqlite3.Connection) -> None:
         self.raw = raw
