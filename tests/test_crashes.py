@@ -189,23 +189,33 @@ def test_ctrl_c_during_an_import(lived_in, big_file):
     assert rows(journal, "SELECT count(DISTINCT uuid) FROM interaction") == [(LINES,)]
 
 
-def test_ctrl_c_as_the_commit_finishes_does_not_undo_the_report(run, lived_in, tmp_path):
+class InterruptedAfterCommit:
+    """A sqlite3 connection that gets a real SIGINT as soon as its COMMIT has run."""
+
+    def __init__(self, conn: sqlite3.Connection) -> None:
+        self._conn = conn
+
+    def __getattr__(self, name: str):
+        return getattr(self._conn, name)
+
+    def execute(self, sql: str, *args):
+        cursor = self._conn.execute(sql, *args)
+        if sql == "COMMIT":
+            os.kill(os.getpid(), signal.SIGINT)  # a real signal, delivered as the commit ends
+        return cursor
+
+
+def test_ctrl_c_as_the_commit_finishes_does_not_undo_the_report(
+    run, lived_in, tmp_path, monkeypatch
+):
     """A Ctrl-C that lands once the commit has begun waits for it: the import is whole,
     and rapport says so rather than "nothing was imported"."""
-    from sqlalchemy import event
-    from sqlalchemy.orm import Session
-
     source = tmp_path / "small.jsonl"
     write_import(source, 500)
-
-    def interrupt(session: Session) -> None:
-        os.kill(os.getpid(), signal.SIGINT)  # a real signal, delivered as the commit ends
-
-    event.listen(Session, "after_commit", interrupt)
-    try:
+    connect = sqlite3.connect
+    with monkeypatch.context() as patch:
+        patch.setattr(sqlite3, "connect", lambda *a, **k: InterruptedAfterCommit(connect(*a, **k)))
         result = run("import", str(source))
-    finally:
-        event.remove(Session, "after_commit", interrupt)
     assert result.exit_code == 0, result.output
     assert result.stderr.startswith(f"Imported {source}: 500 new")
     assert state(lived_in) == ("ok", 2, 500)

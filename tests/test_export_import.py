@@ -24,13 +24,11 @@ from pathlib import Path
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from sqlalchemy import select as query_for
 
 from conftest import rapport_process, rows, run_in_terminal, snapshot
 from rapport import clients, corrections, exporting, formats, transfer
 from rapport.checks import KINDS, TOPICS
 from rapport.errors import BadInput
-from rapport.models import Client
 from rapport.names import line_problem
 from rapport.store.sqlite import Database
 
@@ -129,9 +127,9 @@ def build(db: Database, people: list[tuple], entries: list[tuple]) -> None:
                     corrections.mark_done(db, todo.uuid)
         except BadInput:
             pass  # a generated name may resolve ambiguously; the law holds for what was written
-    with db.writing() as session:  # no command archives a client yet; import can
-        for client in session.execute(query_for(Client).where(Client.id.in_(archived))).scalars():
-            client.archived = True
+    with db.connection(write=True, create=True) as conn:  # no command archives a client yet
+        for client_id in archived:
+            conn.execute("UPDATE client SET archived = ? WHERE id = ?", (True, client_id))
 
 
 def exported(db: Database, fmt: str = "jsonl") -> str:
