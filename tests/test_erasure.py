@@ -127,7 +127,7 @@ def test_no_trace_where_sqlite_does_not_secure_delete_by_default(
 ):
     # Some builds of SQLite zero deleted content by default, some do not: forget must not
     # depend on the build it runs on.
-    from rapport import db
+    from rapport.store import sqlite as db
 
     plain = db._pragmas
     monkeypatch.setattr(db, "_pragmas", lambda: (*plain(), "PRAGMA secure_delete = OFF"))
