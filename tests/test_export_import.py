@@ -154,12 +154,9 @@ def test_sqlite_writes_each_record_as_records_py_would(journal_spec):
     people, entries = journal_spec
     with tempfile.TemporaryDirectory() as folder:
         db = Database(Path(folder, "a.db"))
-        try:
-            build(db, people, entries)
-            lines = list(exporting.export_lines(db, exporting.Filters()))
-            records = list(exporting.export_records(db, exporting.Filters()))
-        finally:
-            db.close()
+        build(db, people, entries)
+        lines = list(exporting.export_lines(db, exporting.Filters()))
+        records = list(exporting.export_records(db, exporting.Filters()))
     assert lines == [formats.encode(record) for record in records]
 
 
@@ -178,11 +175,8 @@ def test_tags_written_by_other_programs_export_like_records_py(run, journal):
     conn.commit()
     conn.close()
     db = Database(journal)
-    try:
-        lines = list(exporting.export_lines(db, exporting.Filters()))
-        records = list(exporting.export_records(db, exporting.Filters()))
-    finally:
-        db.close()
+    lines = list(exporting.export_lines(db, exporting.Filters()))
+    records = list(exporting.export_records(db, exporting.Filters()))
     assert lines == [formats.encode(record) for record in records]
     assert {tuple(r["tags"]) for r in records if r["type"] == "interaction"} >= {("a", "b")}
 
@@ -194,17 +188,13 @@ def test_export_import_export_is_byte_identical(fmt, journal_spec):
     people, entries = journal_spec
     with tempfile.TemporaryDirectory() as folder:
         source, target = Database(Path(folder, "a.db")), Database(Path(folder, "b.db"))
-        try:
-            build(source, people, entries)
-            first = exported(source, fmt)
-            report = imported(target, first, fmt)
-            assert exported(target, fmt) == first
-            again = imported(target, first, fmt)
-            assert again.new == 0 and again.updated == 0 and not again.differing
-            assert again.unchanged == report.new
-        finally:
-            source.close()
-            target.close()
+        build(source, people, entries)
+        first = exported(source, fmt)
+        report = imported(target, first, fmt)
+        assert exported(target, fmt) == first
+        again = imported(target, first, fmt)
+        assert again.new == 0 and again.updated == 0 and not again.differing
+        assert again.unchanged == report.new
 
 
 # -- through the command line --------------------------------------------------------------

@@ -116,7 +116,6 @@ def test_deleting_a_client_removes_its_index_rows(run, story, journal):
     db = Database(journal)
     with db.connection(write=True) as conn:
         conn.execute("DELETE FROM client WHERE id = ?", (find_client(conn, "muller").id,))
-    db.close()
     assert found(run, "kaffee") == []
     conn = sqlite3.connect(journal)
     (count,) = conn.execute("SELECT count(*) FROM search_index").fetchone()

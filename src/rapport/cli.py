@@ -303,8 +303,6 @@ def _complete_client(ctx: typer.Context, incomplete: str) -> list[str]:
             everyone = clients.candidates(conn)
     except RapportError:
         return []
-    finally:
-        db.close()
     # Typer keeps only values that start with what was typed, letter for letter; names
     # resolve forgivingly anyway, so "jo" may complete to "jo Müller" for "Jö Müller".
     wanted = names.fold(incomplete)

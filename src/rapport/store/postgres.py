@@ -24,12 +24,11 @@ from urllib.parse import unquote
 
 from rapport.errors import NoJournal, RapportError
 from rapport.store import migrations
-from rapport.store import sqlite as dbmodule
 from rapport.store.contract import Dialect, Params, busy_timeout_ms, ignore
+from rapport.store.health import Check
 
 if TYPE_CHECKING:
     import psycopg
-    from sqlalchemy import Engine
 
 _URL = re.compile(r"^postgres(?:ql)?(?:\+\w+)?://", re.IGNORECASE)
 # Serialises writers per journal (a schema is a journal): see the module's docstring.
@@ -163,47 +162,19 @@ def _driver() -> Any:
     return psycopg
 
 
-class ServerDatabase(dbmodule.Database):
+class ServerDatabase:
     """A journal in a PostgreSQL database (the schema first on its search_path)."""
 
     dialect = "postgresql"
 
     def __init__(self, url: str, warn: Callable[[str], None] = ignore,
                  author: str = "") -> None:  # fmt: skip
-        super().__init__(Path(), warn, author)
         self.url = url
-        self.label = redact(url)
-
-    # -- the engine, for the ORM commands ------------------------------------------------
-
-    def _engine_only(self) -> Engine:
-        """The engine, made once; nothing is checked or migrated yet."""
-        if self._engine is not None:
-            return self._engine
-        from sqlalchemy import create_engine, event
-        from sqlalchemy.pool import NullPool
-
-        psycopg = _driver()
-        # libpq alone reads the URL, for the engine as for the plain connections: SQLAlchemy
-        # would read an odd password differently from libpq, and from what redact() hides.
-        engine = create_engine(
-            "postgresql+psycopg://",
-            creator=lambda: psycopg.connect(_conninfo(self.url)),
-            poolclass=NullPool,
-        )
-
-        @event.listens_for(engine, "begin")
-        def on_begin(conn: Any) -> None:
-            write = conn.get_execution_options().get("rapport_write")
-            for statement in _write_start() if write else _read_start():
-                conn.exec_driver_sql(statement)
-
-        self._engine = engine
-        return engine
-
-    def _open(self, create: bool) -> Engine:
-        self._ready(create)
-        return self._engine_only()
+        self.label = redact(url)  # how messages name the journal: never with its password
+        self.author = author  # recorded on every entry written through this journal
+        self._warn = warn
+        self._version: int | None = None
+        self.read_only = False  # the server decides, and says so when a write is refused
 
     def _ready(self, create: bool) -> None:
         """Create or migrate the schema when it needs it, in a transaction of its own."""
@@ -254,12 +225,6 @@ class ServerDatabase(dbmodule.Database):
                     "as it was)"
                 )
             migrations.apply(conn)
-
-    @contextmanager
-    def writing(self, *, create: bool = True) -> Iterator[Any]:
-        self._ready(create)
-        with super().writing(create=create) as session:
-            yield session
 
     def _refuse(self, version: int, create: bool) -> None:
         if version == 0 and not create:
@@ -348,7 +313,7 @@ class ServerDatabase(dbmodule.Database):
     def compact(self) -> str | None:
         return self.vacuum()
 
-    def health(self) -> dbmodule.Check:
+    def health(self) -> Check:
         """PostgreSQL keeps its pages and foreign keys sound itself; check what rapport made."""
         try:
             with self.connection() as conn:
@@ -383,7 +348,7 @@ class ServerDatabase(dbmodule.Database):
                     f"= to_tsvector('{migrations.SEARCH_CONFIG}', 'Muller')"
                 ).fetchone()[0]
         except RapportError as error:
-            return dbmodule.Check([str(error)], None, -1, "not checked")
+            return Check([str(error)], None, -1, "not checked")
         integrity = [f"index {name} is not valid; REINDEX it" for (name,) in invalid] or ["ok"]
         missing = len(migrations.SEARCHED) - indexes
         search = "ok"
@@ -396,7 +361,7 @@ class ServerDatabase(dbmodule.Database):
                 f"ok, but its unaccent lives in the journal {lender[0]}: dropping that schema "
                 "would break this search; ALTER EXTENSION unaccent SET SCHEMA public"
             )
-        return dbmodule.Check(integrity, orphans, version, search)
+        return Check(integrity, orphans, version, search)
 
     def size(self, conn: ServerConnection) -> int:  # type: ignore[override]
         """Bytes rapport's tables take on the server, with their indexes."""

@@ -12,19 +12,15 @@ import sqlite3
 import stat
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager, suppress
-from dataclasses import dataclass
 from itertools import count
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from rapport.errors import NoJournal, RapportError
 from rapport.files import create_private
 from rapport.store import migrations
 from rapport.store.contract import Dialect, Params, busy_timeout_ms, ignore
-
-if TYPE_CHECKING:
-    from sqlalchemy import Engine
-    from sqlmodel import Session
+from rapport.store.health import Check
 
 SQLITE_HEADER = b"SQLite format 3\x00"
 APPLICATION_ID = migrations.APPLICATION_ID  # "RAPP", at offset 68 of a journal's header
@@ -252,7 +248,6 @@ class Database:
         self.label = str(path)  # how messages name the journal
         self.author = author  # recorded on every entry written through this journal
         self._warn = warn
-        self._engine: Engine | None = None
         self._version: int | None = None
         self.read_only = False  # known once the file is checked: this process may not write it
 
@@ -370,47 +365,6 @@ class Database:
                 migrations.apply(conn)
         self._version = migrations.SCHEMA_VERSION
 
-    def _open(self, create: bool) -> Engine:
-        if self._engine is None:
-            self._ready(create)
-            self._engine = _make_engine(self.sqlite_uri(), read_only=self.read_only)
-        return self._engine
-
-    @property
-    def engine(self) -> Engine:
-        return self._open(create=True)
-
-    @contextmanager
-    def reading(self) -> Iterator[Session]:
-        from sqlalchemy.exc import DatabaseError
-        from sqlmodel import Session
-
-        engine = self._open(create=False)  # first: it tells whether the file is read-only
-        try:
-            with self._unchanged(), Session(engine) as session:
-                yield session
-        except DatabaseError as error:
-            raise self._failure(error, reading=True) from None
-
-    @contextmanager
-    def writing(self, *, create: bool = True) -> Iterator[Session]:
-        """A session inside one `BEGIN IMMEDIATE` transaction, committed on success.
-
-        `create=False` for writes that need an existing client: no journal, no client.
-        """
-        from sqlalchemy.exc import DatabaseError
-        from sqlmodel import Session
-
-        self._check(create)
-        if self.read_only:
-            raise self._read_only()
-        writer = _writer(self._open(create=create))
-        try:
-            with Session(writer, expire_on_commit=False) as session, session.begin():
-                yield session
-        except DatabaseError as error:
-            raise self._failure(error) from None
-
     @contextmanager
     def connection(
         self, *, write: bool = False, create: bool = False
@@ -485,11 +439,6 @@ class Database:
             f"cannot write the journal {self.path}: {reason}; nothing written "
             "('rapport check' tells more)"
         )
-
-    def close(self) -> None:
-        if self._engine is not None:
-            self._engine.dispose()
-            self._engine = None
 
     # -- for maintenance.py and transfer.py: what only SQLite does --------------------------
     # (backup API, VACUUM, secure_delete, FTS5's own commands, PRAGMA checks, staged inserts)
@@ -609,29 +558,6 @@ class Database:
         conn.execute(f"DELETE FROM temp.stage_{table}")
 
 
-# -- for maintenance.py: what `rapport check` finds, on either backend ---------------------
-
-# What `check` could not look at, and that does not make the journal unhealthy.
-_UNCHECKED_BUT_FINE = ("not checked: another", "not checked: the journal is read-only")
-
-
-@dataclass
-class Check:
-    integrity: list[str]  # "ok", or the backend's list of problems
-    foreign_keys: list[str] | None  # the rows pointing nowhere; None when not checked
-    version: int
-    search_index: str  # "ok" or what is wrong
-
-    @property
-    def ok(self) -> bool:
-        return (
-            self.integrity == ["ok"]
-            and self.foreign_keys == []
-            and self.version == migrations.SCHEMA_VERSION
-            and self.search_index.startswith(("ok", *_UNCHECKED_BUT_FINE))
-        )
-
-
 @contextmanager
 def new_journal(path: Path) -> Iterator[Database]:
     """A journal that does not exist yet, built in a hidden file beside `path`.
@@ -643,8 +569,7 @@ def new_journal(path: Path) -> Iterator[Database]:
     scratch = path.with_name(f".{path.name}.{os.getpid()}.new")
     db = Database(scratch)
     try:
-        yield db
-        db.close()  # the last connection checkpoints the WAL into the file
+        yield db  # its last connection has closed: the WAL is checkpointed into the file
         if scratch.exists():
             try:
                 os.link(scratch, path)  # unlike rename, never replaces a journal
@@ -654,7 +579,6 @@ def new_journal(path: Path) -> Iterator[Database]:
                     "run the import again"
                 ) from None
     finally:
-        db.close()
         for leftover in (scratch, Path(f"{scratch}-wal"), Path(f"{scratch}-shm")):
             leftover.unlink(missing_ok=True)
 
@@ -675,10 +599,6 @@ def _alive(pid: int) -> bool:
     except PermissionError:
         return True
     return True
-
-
-def _writer(engine: Engine) -> Engine:
-    return engine.execution_options(rapport_write=True)
 
 
 def _pragmas() -> tuple[str, ...]:
@@ -706,33 +626,6 @@ def _what(mode: int) -> str:
     if stat.S_ISFIFO(mode):
         return "a FIFO (named pipe)"
     return "a socket" if stat.S_ISSOCK(mode) else "a special file"
-
-
-def _make_engine(uri: str, *, read_only: bool = False) -> Engine:
-    from sqlalchemy import create_engine, event
-    from sqlalchemy.pool import QueuePool
-
-    # A URI, so that a read-only journal is opened as one (read_only_uri); the pool a file
-    # database gets by default, which "sqlite://" alone would not get.
-    engine = create_engine(
-        "sqlite://",
-        creator=lambda: sqlite3.connect(uri, uri=True, check_same_thread=False),
-        poolclass=QueuePool,
-    )
-
-    @event.listens_for(engine, "connect")
-    def on_connect(dbapi_conn: sqlite3.Connection, record: object) -> None:
-        # Take transactions out of pysqlite's hands so that `on_begin` decides how they start.
-        dbapi_conn.isolation_level = None
-        for pragma in _pragmas_for(read_only=read_only):
-            dbapi_conn.execute(pragma)
-
-    @event.listens_for(engine, "begin")
-    def on_begin(conn: object) -> None:
-        immediate = conn.get_execution_options().get("rapport_write")  # type: ignore[attr-defined]
-        conn.exec_driver_sql("BEGIN IMMEDIATE" if immediate else "BEGIN")  # type: ignore[attr-defined]
-
-    return engine
 
 
 _names = count()
