@@ -71,7 +71,7 @@ def test_no_command_imports_the_orm(journal, tmp_path):
     SQL through rapport.store, and rapport.models (SQLModel) is for scripts alone."""
     rapport("add", "Konrad Brandt", "--company", "Brandt & Vogel")
     rapport("add", "Jana Müller")
-    rapport("add", "Jana Mueller")
+    rapport("add", "Jana Vogel")
     rapport("log", "brandt", "first call", "--at", "2025-01-02 10:00", "--follow-up", "x")
     rapport("impression", "brandt", "restless", "--score", "-2")
     rapport("fact", "brandt", "sails a folkboat", "--topic", "hobby")
@@ -95,7 +95,7 @@ def test_no_command_imports_the_orm(journal, tmp_path):
         ["edit", ids["fact"], "--text", "sails a wooden folkboat"],
         ["rm", ids["interaction"], "--yes"],
         ["rename", "Lena Brandt", "Lena B."],
-        ["merge", "Jana Mueller", "Jana Müller", "--yes"],
+        ["merge", "Jana Vogel", "Jana Müller", "--yes"],
         ["forget", "Lena B.", "--yes"],
         ["export"],
         ["export", "--format", "csv", "--client", "brandt", "--since", "2020-01-01"],

@@ -70,10 +70,11 @@ def test_file_modes_under_a_permissive_umask(tmp_path):
 
 def test_pragmas(journal):
     db = Database(journal)
-    with db.engine.connect() as conn:
-        assert conn.exec_driver_sql("PRAGMA journal_mode").scalar() == "wal"
-        assert conn.exec_driver_sql("PRAGMA foreign_keys").scalar() == 1
-        assert conn.exec_driver_sql("PRAGMA busy_timeout").scalar() >= 5000
+    for write in (False, True):
+        with db.connection(write=write, create=True) as conn:
+            assert conn.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
+            assert conn.execute("PRAGMA foreign_keys").fetchone()[0] == 1
+            assert conn.execute("PRAGMA busy_timeout").fetchone()[0] >= 5000
 
 
 def test_foreign_keys_are_enforced(journal):

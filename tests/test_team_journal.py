@@ -85,6 +85,7 @@ def test_an_old_schema_is_migrated_with_every_row(run, journal):
         conn.execute("DELETE FROM _migrations WHERE name = ANY(%s)", (later,))
         for table in ("interaction", "impression", "fact", "follow_up"):
             conn.execute(f"ALTER TABLE {table} DROP COLUMN author")
+        conn.execute("DROP INDEX interaction_kind_at")  # m006's
     result = run("show", "brandt")
     assert result.exit_code == 0, result.output
     assert "updating" in result.stderr

@@ -12,8 +12,7 @@ from rapport.errors import BadInput
 from rapport.rows import TABLES, Client, Entry, Fact, FollowUp, Impression, Interaction, stored
 
 if TYPE_CHECKING:
-    from rapport.store.contract import Connection
-    from rapport.store.sqlite import Database
+    from rapport.store.contract import Connection, Journal
 
 
 def first_and_latest(impressions: list[Any]) -> tuple[Any | None, Any | None]:
@@ -48,7 +47,7 @@ MAX_LIMIT = 10**9
 
 
 def briefing(
-    db: Database, query: str, *, limit: int | None = None, since: datetime | None = None
+    db: Journal, query: str, *, limit: int | None = None, since: datetime | None = None
 ) -> Briefing:
     """Everything `show` prints; `limit` caps the timeline (None: all of it)."""
     if limit is not None and not 0 <= limit <= MAX_LIMIT:

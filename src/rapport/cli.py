@@ -37,7 +37,7 @@ if TYPE_CHECKING:
 
     from rich.console import Console
 
-    from rapport.store.sqlite import Database
+    from rapport.store.contract import Journal
 
 DEBUG_VAR = "RAPPORT_DEBUG"
 TIMELINE_ON_SCREEN = 10  # entries: with the briefing above them, about one screen
@@ -206,12 +206,11 @@ def main_options(
 # -- helpers ------------------------------------------------------------------------------
 
 
-def _open(ctx: typer.Context) -> Database:
+def _open(ctx: typer.Context) -> Journal:
     from rapport.store import current_author, open_journal
 
     author = current_author(ctx.meta.get("rapport.author"))
     db = open_journal(ctx.obj, warn=_say, author=author)
-    ctx.call_on_close(db.close)  # the last connection to close checkpoints the WAL
     return db
 
 
@@ -403,7 +402,7 @@ def _read_note(note: str | None, heading: str, what: str = "note") -> str:
     return note_from_editor(heading)
 
 
-def _unknown_client(db: Database, name: str) -> UnknownClient | None:
+def _unknown_client(db: Journal, name: str) -> UnknownClient | None:
     """Why `name` finds nobody, or None when it finds one client."""
     from rapport import clients
 
@@ -558,7 +557,7 @@ def impression(
     _say(f"{verb} impression of {recorded.client.name}  [{short_id(recorded.impression.uuid)}]")
 
 
-def _text_of(db: Database, client: str, text: str | None, heading: str, what: str) -> str:
+def _text_of(db: Journal, client: str, text: str | None, heading: str, what: str) -> str:
     """The text as `log` reads its note; before an editor opens, the client must be found."""
     if text is None and sys.stdin.isatty():
         from rapport import clients
@@ -694,7 +693,7 @@ def clients(
     _out().print(render.clients_table(rows))
 
 
-def _nobody_listed(db: Database, tag: str | None) -> str:
+def _nobody_listed(db: Journal, tag: str | None) -> str:
     """Why `clients` lists no one: say what was filtered, not that the journal is empty."""
     from rapport import clients
 
@@ -733,11 +732,8 @@ def demo(
     from rapport import demo as sample
     from rapport.store import current_author, open_journal
 
-    journal = open_journal(ctx.obj)
-    user_file = journal.path if journal.dialect == "sqlite" else None  # a server is no file
-    target = sample.prepare(path, user_file, force=force)
+    target = sample.prepare(path, open_journal(ctx.obj).file, force=force)
     db = sample.write(target, current_author(ctx.meta.get("rapport.author")))
-    ctx.call_on_close(db.close)
     _out().print(render.briefing(briefing.briefing(db, sample.STAR, limit=8)))
     _say(sample.next_steps(target))
 
@@ -917,12 +913,12 @@ def import_(
         raise BadInput("give a FILE to import, or pipe one in: rapport import - < journal.jsonl")
     db = _open(ctx)
     with ExitStack() as stack:
-        if db.dialect == "sqlite" and not db.path.exists():
+        if db.file is not None and not db.file.exists():
             # Nothing to spoil: a dry run works on a scratch journal, a real import builds
             # the new journal aside and moves it into place only when it has succeeded.
             from rapport.store.sqlite import new_journal
 
-            db = stack.enter_context(new_journal(_scratch_path(stack) if dry_run else db.path))
+            db = stack.enter_context(new_journal(_scratch_path(stack) if dry_run else db.file))
         stream = stack.enter_context(_input(source))
         if fmt == "vcf":
             contacts = formats.read_vcards(stream)
@@ -1325,7 +1321,7 @@ def forget(
 
     db = _open(ctx)
     _confirm(reports.forget_question(clients.lookup(db, client)), yes)
-    for line in reports.forgotten(maintenance.forget(db, client), db.dialect):
+    for line in reports.forgotten(maintenance.forget(db, client), on_server=db.file is None):
         _say(line)
 
 
@@ -1391,7 +1387,7 @@ def db_compact(ctx: typer.Context) -> None:
     reason = maintenance.compact(db)
     if reason is not None:
         raise RapportError(f"could not compact the journal: {reason}")
-    if db.dialect == "postgresql":
+    if db.file is None:
         _say("Compacted: rapport's tables were rewritten without deleted rows (VACUUM FULL).")
     else:
         _say("Compacted: no deleted data is left in the file.")

@@ -25,8 +25,7 @@ from rapport.errors import BadInput, UnknownClient
 from rapport.rows import Client, Fact, FollowUp, Impression, Interaction
 
 if TYPE_CHECKING:
-    from rapport.store.contract import Connection
-    from rapport.store.sqlite import Database
+    from rapport.store.contract import Connection, Journal
 
 
 def candidates(conn: Connection) -> list[names.Candidate]:
@@ -42,7 +41,7 @@ def client_by_id(conn: Connection, client_id: int) -> Client:
     return Client.of(conn.execute(rows.select(Client, "id = ?"), (client_id,)).fetchone())
 
 
-def lookup(db: Database, query: str) -> Client:
+def lookup(db: Journal, query: str) -> Client:
     """Resolve a client name or id without writing: raises UnknownClient, NoJournal or BadInput."""
     with db.connection() as conn:
         return find_client(conn, query)
@@ -57,7 +56,7 @@ def insert_client(conn: Connection, values: dict[str, Any]) -> Client:
     return client
 
 
-def add_client(db: Database, name: str, **details: Any) -> Client:
+def add_client(db: Journal, name: str, **details: Any) -> Client:
     values = client_fields(name, **details)  # everything that can be wrong, before writing
     with db.connection(write=True, create=True) as conn:
         return insert_client(conn, values)
@@ -75,7 +74,7 @@ class Logged:
 
 
 def log(
-    db: Database,
+    db: Journal,
     query: str,
     note: str,
     *,
@@ -140,7 +139,7 @@ class Recorded:
 
 
 def add_impression(
-    db: Database,
+    db: Journal,
     query: str,
     text: str,
     *,
@@ -185,7 +184,7 @@ def add_impression(
 
 
 def add_fact(
-    db: Database,
+    db: Journal,
     query: str,
     text: str,
     *,
@@ -232,7 +231,7 @@ def _tag_filter(tag: str | None) -> tuple[str, dict[str, str]]:
     return " AND (',' || c.tags || ',') LIKE :tag ESCAPE '\\'", {"tag": f"%,{escaped},%"}
 
 
-def archived_clients(db: Database, *, tag: str | None = None) -> int:
+def archived_clients(db: Journal, *, tag: str | None = None) -> int:
     """How many clients `clients` leaves out as archived, so an empty list can say why."""
     where, params = _tag_filter(tag)
     with db.connection() as conn:
@@ -259,7 +258,7 @@ _SCORES = (
 )
 
 
-def client_rows(db: Database, *, sort: str = "name", tag: str | None = None) -> list[ClientRow]:
+def client_rows(db: Journal, *, sort: str = "name", tag: str | None = None) -> list[ClientRow]:
     sort = check_choice(sort, SORTS, "sort")
     where, params = _tag_filter(tag)
     with db.connection() as conn:

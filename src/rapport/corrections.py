@@ -27,8 +27,7 @@ from rapport.errors import BadInput
 from rapport.rows import Client, Fact, FollowUp, Impression, Interaction
 
 if TYPE_CHECKING:
-    from rapport.store import Database
-    from rapport.store.contract import Connection
+    from rapport.store.contract import Connection, Journal
 
 Entry = Interaction | Impression | Fact | FollowUp
 KIND_NAMES = {Interaction: "interaction", Impression: "impression", Fact: "fact",
@@ -57,7 +56,7 @@ def find_entry(conn: Connection, short_id: str, kinds: tuple[type[Entry], ...]) 
 # -- follow-ups ---------------------------------------------------------------------------
 
 
-def add_todo(db: Database, query: str, text: str, due: date | None) -> tuple[Client, FollowUp]:
+def add_todo(db: Journal, query: str, text: str, due: date | None) -> tuple[Client, FollowUp]:
     text = check_text(text, "follow-up")
     with db.connection(write=True) as conn:
         client = find_client(conn, query)
@@ -67,7 +66,7 @@ def add_todo(db: Database, query: str, text: str, due: date | None) -> tuple[Cli
         return client, todo
 
 
-def mark_done(db: Database, short_id: str) -> tuple[Client, FollowUp]:
+def mark_done(db: Journal, short_id: str) -> tuple[Client, FollowUp]:
     with db.connection(write=True) as conn:
         todo = find_entry(conn, short_id, (FollowUp,))
         assert isinstance(todo, FollowUp)
@@ -122,7 +121,7 @@ def describe(entry: Entry) -> str:
     return f"the follow-up {entry.text!r}"
 
 
-def current_text(db: Database, short_id: str) -> str:
+def current_text(db: Journal, short_id: str) -> str:
     with db.connection() as conn:
         entry = find_entry(conn, short_id, tuple(KIND_NAMES))
         return entry.note if isinstance(entry, Interaction) else entry.text
@@ -133,12 +132,12 @@ NOTHING_TO_CHANGE = (
 )
 
 
-def describe_id(db: Database, short_id: str) -> str:
+def describe_id(db: Journal, short_id: str) -> str:
     with db.connection() as conn:
         return describe(find_entry(conn, short_id, tuple(KIND_NAMES)))
 
 
-def edit(db: Database, short_id: str, changes: Changes) -> tuple[Client, Entry]:
+def edit(db: Journal, short_id: str, changes: Changes) -> tuple[Client, Entry]:
     wanted = changes.given()
     if not wanted:
         raise BadInput(NOTHING_TO_CHANGE)
@@ -170,7 +169,7 @@ def edit(db: Database, short_id: str, changes: Changes) -> tuple[Client, Entry]:
         return client_by_id(conn, entry.client_id), entry
 
 
-def remove(db: Database, short_id: str) -> tuple[Client, str]:
+def remove(db: Journal, short_id: str) -> tuple[Client, str]:
     """Delete one entry; a removed first impression passes its role to the next one."""
     with db.connection(write=True) as conn:
         entry = find_entry(conn, short_id, tuple(KIND_NAMES))
@@ -194,7 +193,7 @@ def _promote_first(conn: Connection, client_id: int) -> None:
 # -- clients --------------------------------------------------------------------------------
 
 
-def rename(db: Database, query: str, new_name: str) -> tuple[str, Client]:
+def rename(db: Journal, query: str, new_name: str) -> tuple[str, Client]:
     checked = client_fields(new_name)["name"]
     assert isinstance(checked, str)
     with db.connection(write=True) as conn:
@@ -229,7 +228,7 @@ def _pair(conn: Connection, query: str, into_query: str) -> tuple[Client, Client
     return gone, into
 
 
-def merge_pair(db: Database, query: str, into_query: str) -> tuple[Client, Client]:
+def merge_pair(db: Journal, query: str, into_query: str) -> tuple[Client, Client]:
     """The duplicate and the client to keep, checked, for the question before merging."""
     with db.connection() as conn:
         return _pair(conn, query, into_query)
@@ -245,7 +244,7 @@ class Merged:
 _DETAILS = ("company", "role", "email", "phone", "cadence_days")
 
 
-def merge(db: Database, query: str, into_query: str) -> Merged:
+def merge(db: Journal, query: str, into_query: str) -> Merged:
     """Move everything of one client to another and delete the first.
 
     The earlier first impression stays first; the other becomes a later one. Details the

@@ -31,7 +31,7 @@ from rapport.records import (
 )
 
 if TYPE_CHECKING:
-    from rapport.store.sqlite import Database
+    from rapport.store.contract import Journal
 
 
 class Owner(NamedTuple):
@@ -60,12 +60,12 @@ class Filters:
         )
 
 
-def export_records(db: Database, filters: Filters) -> Iterator[Record]:
+def export_records(db: Journal, filters: Filters) -> Iterator[Record]:
     """The header, then every record the filters keep, in the stable export order."""
     yield from _export(db, filters, as_json=False)
 
 
-def export_lines(db: Database, filters: Filters) -> Iterator[str]:
+def export_lines(db: Journal, filters: Filters) -> Iterator[str]:
     """The same records as JSON text, one per line, as `formats.encode` would write them.
 
     SQLite builds the JSON of the many dated records itself (json_object), which halves
@@ -75,7 +75,7 @@ def export_lines(db: Database, filters: Filters) -> Iterator[str]:
     yield from _export(db, filters, as_json=True)
 
 
-def _export(db: Database, filters: Filters, *, as_json: bool) -> Iterator[Any]:
+def _export(db: Journal, filters: Filters, *, as_json: bool) -> Iterator[Any]:
     filters = filters.checked()
     types = set(filters.types or formats.TYPES)
     encode = formats.encode if as_json else _same
@@ -129,7 +129,7 @@ class Section:
     timeline: Iterator[Moment]  # oldest first, read from the database as it is written
 
 
-def sections(db: Database, filters: Filters) -> Iterator[Section]:
+def sections(db: Journal, filters: Filters) -> Iterator[Section]:
     """Each client's section, by name; read each timeline before asking for the next section
     (PostgreSQL streams one result at a time)."""
     filters = filters.checked()

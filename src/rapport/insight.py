@@ -17,7 +17,7 @@ from rapport.errors import BadInput
 from rapport.rows import Client, FollowUp, Impression
 
 if TYPE_CHECKING:
-    from rapport.store import Database
+    from rapport.store.contract import Journal
 
 
 def _columns(kind: type, alias: str) -> str:
@@ -57,7 +57,7 @@ WHERE f.done_at IS NULL AND f.due <= ?
 ORDER BY f.due, f.created_at"""
 
 
-def due(db: Database, *, within_days: int = 0) -> Due:
+def due(db: Journal, *, within_days: int = 0) -> Due:
     if not 0 <= within_days <= 3650:
         raise BadInput("--within must be between 0 and 3650 days")
     horizon = dates.today() + timedelta(days=within_days)
@@ -108,7 +108,7 @@ FROM impression m JOIN client c ON c.id = m.client_id
 ORDER BY m.client_id, m.at, m.id"""
 
 
-def drift(db: Database) -> DriftReport:
+def drift(db: Journal) -> DriftReport:
     """First versus latest impression, for every client with at least two impressions."""
     width = _WIDTH[Impression]
     by_client: dict[int, tuple[Client, list[Impression]]] = {}
@@ -205,7 +205,7 @@ _COUNTS = """SELECT (SELECT count(*) FROM impression), (SELECT count(*) FROM fac
     (SELECT count(*) FROM follow_up WHERE done_at IS NULL)"""
 
 
-def stats(db: Database, *, top: int = 5) -> Stats:
+def stats(db: Journal, *, top: int = 5) -> Stats:
     labels = _last_twelve_months()
     first_month = datetime.combine(date.fromisoformat(labels[0] + "-01"), datetime.min.time())
     with db.connection() as conn:

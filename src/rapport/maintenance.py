@@ -19,7 +19,7 @@ from rapport.store import migrations
 from rapport.store.health import Check
 
 if TYPE_CHECKING:
-    from rapport.store.sqlite import Database
+    from rapport.store.contract import Journal
 
 __all__ = ["Check", "Forgotten", "Info", "backup", "check", "compact", "forget", "info"]
 
@@ -39,7 +39,7 @@ _ABOUT = (("interaction", "interaction"), ("impression", "impression"), ("fact",
           ("follow-up", "follow_up"))  # fmt: skip
 
 
-def forget(db: Database, query: str) -> Forgotten:
+def forget(db: Journal, query: str) -> Forgotten:
     """Erase a client and everything about them so that no byte of it stays in the file.
 
     Deleting a row only unlinks it: SQLite leaves its bytes in free pages, the FTS5 index
@@ -63,7 +63,7 @@ def forget(db: Database, query: str) -> Forgotten:
     return Forgotten(client.name, removed, compact(db), db.copies())
 
 
-def compact(db: Database) -> str | None:
+def compact(db: Journal) -> str | None:
     """Rewrite the journal without deleted data: the file without free pages (VACUUM) and
     an empty WAL; on PostgreSQL, VACUUM FULL of rapport's tables.
 
@@ -76,17 +76,17 @@ def compact(db: Database) -> str | None:
 # -- backup -------------------------------------------------------------------------------
 
 
-def backup(db: Database, where: str) -> Path:
+def backup(db: Journal, where: str) -> Path:
     """A consistent copy while others may be writing (SQLite's online backup API), 0600.
 
     `where` is a new file, or a folder (existing, or written with a trailing slash).
     """
-    if db.dialect != "sqlite":  # a server's journal is no file to copy
+    if db.file is None:  # a server's journal is no file to copy
         raise BadInput(
             "rapport backup copies a journal file; back up a PostgreSQL journal with the "
             "server's tools (pg_dump), or keep an export: rapport export > journal.jsonl"
         )
-    source = db.path
+    source = db.file
     target = Path(where).expanduser()
     if not source.exists():
         raise BadInput(f"there is no journal at {source} to back up")
@@ -121,7 +121,7 @@ def backup(db: Database, where: str) -> Path:
 # -- check and info -----------------------------------------------------------------------
 
 
-def check(db: Database) -> Check:
+def check(db: Journal) -> Check:
     """Integrity, rows pointing nowhere, the search index and the schema version."""
     # What is not a journal (another program's file or schema, a device, one too new) is
     # refused as every command refuses it; a journal too damaged to read is reported.
@@ -143,7 +143,7 @@ _COUNTED = (("clients", "client"), ("interactions", "interaction"), ("impression
             ("facts", "fact"), ("follow-ups", "follow_up"))  # fmt: skip
 
 
-def info(db: Database) -> Info:
+def info(db: Journal) -> Info:
     with db.connection() as conn:
         counts = {
             kind: conn.execute(f"SELECT count(*) FROM {table}").fetchone()[0]
@@ -151,4 +151,4 @@ def info(db: Database) -> Info:
         }
         version = migrations.version(conn)
         size = db.size(conn)
-    return Info(db.label, version, size, counts, db.backups(), db.dialect == "postgresql")
+    return Info(db.label, version, size, counts, db.backups(), db.file is None)

@@ -142,15 +142,14 @@ def forget_question(client: Any) -> str:
     return f"Erase {who(client)} and everything about them, for good?"
 
 
-def forgotten(gone: Forgotten, dialect: str) -> list[str]:
+def forgotten(gone: Forgotten, *, on_server: bool) -> list[str]:
     """What `forget` erased, what may still hold traces, and what is left for the user.
 
     On a server rapport cannot reach the write-ahead log, replicas or dumps: it says so.
     """
     counts = counted(gone.removed)
     removed = f"Forgot {gone.name}" + (f" ({counts})" if counts else "")
-    server = dialect == "postgresql"
-    if gone.compacted is None and server:
+    if gone.compacted is None and on_server:
         lines = [
             f"{removed}; rapport's tables were rewritten without them (VACUUM FULL). The "
             "server's write-ahead log, replicas and dumps keep older pages until they are "
@@ -159,7 +158,7 @@ def forgotten(gone: Forgotten, dialect: str) -> list[str]:
     elif gone.compacted is None:
         lines = [f"{removed}; no trace is left in the journal."]
     else:
-        where = "rapport's tables on the server" if server else "the file"
+        where = "rapport's tables on the server" if on_server else "the file"
         lines = [
             f"{removed}, but traces remain in {where} for now ({gone.compacted}); "
             "run 'rapport db compact' when nothing else has the journal open"

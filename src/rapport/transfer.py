@@ -25,7 +25,7 @@ from rapport.rows import Client, Fact, FollowUp, Impression, Interaction
 
 if TYPE_CHECKING:
     from rapport.store import Connection
-    from rapport.store.sqlite import Database
+    from rapport.store.contract import Journal
 
 # The record types in dependency order (clients first: the other records point at them).
 TABLES: dict[str, type] = {
@@ -79,7 +79,7 @@ class _DryRun(Exception):
 
 
 def import_records(
-    db: Database,
+    db: Journal,
     lines: Iterable[tuple[str, Any]],
     *,
     update_existing: bool = False,
@@ -160,7 +160,7 @@ class _Batch:
 
     def __init__(
         self,
-        db: Database,
+        db: Journal,
         conn: Connection,
         report: ImportReport,
         update_existing: bool,
@@ -389,7 +389,7 @@ class ContactReport:
 
 
 def import_contacts(
-    db: Database,
+    db: Journal,
     contacts: list[formats.Contact],
     *,
     dry_run: bool = False,

@@ -20,7 +20,7 @@ from rapport.search import sqlite
 from rapport.search.kinds import MARK_END, MARK_START, QueryError
 
 if TYPE_CHECKING:
-    from rapport.store import Database
+    from rapport.store.contract import Journal
 
 __all__ = ["MARK_END", "MARK_START", "Hit", "search"]
 
@@ -38,7 +38,7 @@ class Hit:
 
 
 def search(
-    db: Database,
+    db: Journal,
     query: str,
     *,
     client: str | None = None,

@@ -10,6 +10,7 @@ from __future__ import annotations
 import os
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import AbstractContextManager
+from pathlib import Path
 from typing import Any, Literal, Protocol
 
 BUSY_TIMEOUT_MS = 10_000  # how long a writer waits for another; RAPPORT_BUSY_TIMEOUT (ms) overrides
@@ -57,3 +58,20 @@ def busy_timeout_ms() -> int:
 
 def ignore(message: str) -> None:
     """Where warnings go when nobody listens."""
+
+
+class Journal(Protocol):
+    """An open journal, on either backend: what the commands may ask of it."""
+
+    label: str  # how messages name it (a server's URL without its password)
+    author: str  # recorded on every entry written through it
+    dialect: Dialect
+    read_only: bool
+    file: Path | None  # its file; None on a server
+
+    def connection(
+        self, *, write: bool = False, create: bool = False
+    ) -> AbstractContextManager[Connection]:
+        """One transaction: a snapshot to read, or `BEGIN IMMEDIATE` (a server's write lock)
+        to write, committed on success; `create` makes the journal when there is none."""
+        ...

@@ -191,13 +191,17 @@ def _search_on_postgres(conn: Connection) -> None:
         )
 
 
+def _first(row: tuple[str] | None) -> str | None:
+    return None if row is None else row[0]
+
+
 def _unaccent(conn: Connection) -> str | None:
     """The unaccent dictionary's qualified name, installing the extension when allowed."""
     find = (
         "SELECT quote_ident(n.nspname) || '.unaccent' FROM pg_extension e "
         "JOIN pg_namespace n ON n.oid = e.extnamespace WHERE e.extname = 'unaccent'"
     )
-    found = conn.execute(find).fetchone()[0]
+    found = _first(conn.execute(find).fetchone())
     if found is None:
         # In public, shared by every journal of the database: installed in one journal's
         # schema, it would go when that schema is dropped, and take the others' search along.
@@ -208,7 +212,7 @@ def _unaccent(conn: Connection) -> str | None:
             if getattr(error, "sqlstate", None) == "55P03":
                 raise  # waited too long for another journal's migration: fail whole, retry
             # not installed, not ours to install, or another journal's migration just did it
-        found = conn.execute(find).fetchone()[0]
+        found = _first(conn.execute(find).fetchone())
     return found
 
 

@@ -175,6 +175,7 @@ class ServerDatabase:
         self._warn = warn
         self._version: int | None = None
         self.read_only = False  # the server decides, and says so when a write is refused
+        self.file = None  # no file: backups and file checks are the server's business
 
     def _ready(self, create: bool) -> None:
         """Create or migrate the schema when it needs it, in a transaction of its own."""

@@ -251,6 +251,11 @@ class Database:
         self._version: int | None = None
         self.read_only = False  # known once the file is checked: this process may not write it
 
+    @property
+    def file(self) -> Path:
+        """The journal's file (a server's journal has none)."""
+        return self.path
+
     def _check(self, create: bool) -> int:
         """The file's schema version, once it is known to be a journal this rapport can open.
 
