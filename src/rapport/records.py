@@ -1,43 +1,35 @@
-"""Rows as plain dictionaries: the one schema behind `--json` and the export format.
+"""Rows as plain dictionaries: the records of the export format, which `--json` prints too.
 
-Field names and types here are a public contract (docs/export-format.md): add fields, never
-rename or retype them. Timestamps are ISO 8601 in UTC with an explicit offset.
-
-The builders take model objects or SQLAlchemy rows alike: anything with the columns as
-attributes, and an owner with `.uuid` and `.name` for the client it belongs to.
+Each record is built from its fields in formats.SCHEMA, in that order; field names and types
+are a public contract (docs/export-format.md): add fields, never rename or retype them.
+Timestamps are ISO 8601 in UTC with an explicit offset.
 """
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from datetime import date, datetime
-from typing import TYPE_CHECKING, Any, Protocol
+from types import SimpleNamespace
+from typing import TYPE_CHECKING, Any
 
-from rapport.rows import Client, Fact, FollowUp, Impression, Interaction
+from rapport.formats import SCHEMA
+from rapport.rows import TABLES
 
 if TYPE_CHECKING:
     from rapport.briefing import Briefing
     from rapport.clients import ClientRow
     from rapport.insight import Contacted, DriftReport, Due, Stats
+    from rapport.rows import Client, Entry, FollowUp
     from rapport.search import Hit
 
 Record = dict[str, Any]
-
-
-class Owner(Protocol):
-    uuid: str
-    name: str
-
-
-def short_id(uuid: str) -> str:
-    """The first eight characters of a uuid: what the timeline shows and messages quote."""
-    return uuid[:8]
 
 
 def timestamp(moment: datetime | str | None) -> str | None:
     """ISO 8601 in UTC with its offset; microseconds only when there are any.
 
     Export passes the stored text ("2026-11-26 12:00:00.000000", always UTC) straight from
-    SQLite; slicing it gives what `datetime.isoformat()` would.
+    the database; slicing it gives what `datetime.isoformat()` would.
     """
     if moment is None:
         return None
@@ -56,89 +48,51 @@ def split_tags(tags: str) -> list[str]:
     return [tag for tag in tags.split(",") if tag]
 
 
-def _owner(client: Owner) -> Record:
-    return {"client_uuid": client.uuid, "client_name": client.name}
+# How a field's form is written in a record; the others are written as they are stored.
+# exporting._SQL says the same in SQL.
+_WRITE = {"time": timestamp, "day": day, "tags": split_tags, "bool": bool}
+_KEYS = {kind: ("type", *fields) for kind, fields in SCHEMA.items()}
+_WRITTEN = {
+    kind: [(f.name, _WRITE[f.form]) for f in fields.values() if f.form in _WRITE]
+    for kind, fields in SCHEMA.items()
+}
+_SOURCES = {kind: [f.source.split(".") for f in fields.values()] for kind, fields in SCHEMA.items()}
+
+
+def record(kind: str, values: Iterable[Any]) -> Record:
+    """The record of one row from its fields' stored values, in SCHEMA's order."""
+    built = dict(zip(_KEYS[kind], (kind, *values), strict=True))
+    for name, write in _WRITTEN[kind]:
+        built[name] = write(built[name])
+    return built
+
+
+def _of(kind: str, row: Any, client: Any = None, interaction_uuid: str | None = None) -> Record:
+    """The record of a row object (any with the columns as attributes): `client` is the one
+    it belongs to (with `.uuid` and `.name`), `interaction_uuid` the contact it came from."""
+    tables = {"t": row, "c": client, "i": SimpleNamespace(uuid=interaction_uuid)}
+    return record(kind, [getattr(tables[table], column) for table, column in _SOURCES[kind]])
 
 
 def client_record(client: Client | Any) -> Record:
-    return {
-        "type": "client",
-        "uuid": client.uuid,
-        "name": client.name,
-        "company": client.company,
-        "role": client.role,
-        "email": client.email,
-        "phone": client.phone,
-        "tags": split_tags(client.tags),
-        "cadence_days": client.cadence_days,
-        "archived": client.archived,
-        "created_at": timestamp(client.created_at),
-    }
+    return _of("client", client)
 
 
-def interaction_record(row: Interaction | Any, client: Owner) -> Record:
-    return {
-        "type": "interaction",
-        "uuid": row.uuid,
-        **_owner(client),
-        "at": timestamp(row.at),
-        "kind": row.kind,
-        "note": row.note,
-        "mood": row.mood,
-        "tags": split_tags(row.tags),
-        "author": row.author,
-        "created_at": timestamp(row.created_at),
-    }
+def impression_record(row: Any, client: Any) -> Record:
+    return _of("impression", row, client)
 
 
-def impression_record(row: Impression | Any, client: Owner) -> Record:
-    return {
-        "type": "impression",
-        "uuid": row.uuid,
-        **_owner(client),
-        "at": timestamp(row.at),
-        "stage": row.stage,
-        "text": row.text,
-        "score": row.score,
-        "author": row.author,
-        "created_at": timestamp(row.created_at),
-    }
+def fact_record(row: Any, client: Any) -> Record:
+    return _of("fact", row, client)
 
 
-def fact_record(row: Fact | Any, client: Owner) -> Record:
-    return {
-        "type": "fact",
-        "uuid": row.uuid,
-        **_owner(client),
-        "at": timestamp(row.at),
-        "topic": row.topic,
-        "text": row.text,
-        "author": row.author,
-        "created_at": timestamp(row.created_at),
-    }
+def follow_up_record(row: FollowUp | Any, client: Any, interaction_uuid: str | None) -> Record:
+    return _of("follow-up", row, client, interaction_uuid)
 
 
-def follow_up_record(row: FollowUp | Any, client: Owner, interaction_uuid: str | None) -> Record:
-    return {
-        "type": "follow-up",
-        "uuid": row.uuid,
-        **_owner(client),
-        "interaction_uuid": interaction_uuid,
-        "text": row.text,
-        "due": day(row.due),
-        "done_at": timestamp(row.done_at),
-        "author": row.author,
-        "created_at": timestamp(row.created_at),
-    }
-
-
-def entry_record(row: Interaction | Impression | Fact, client: Owner) -> Record:
-    """A timeline entry of any of the three dated kinds."""
-    if isinstance(row, Interaction):
-        return interaction_record(row, client)
-    if isinstance(row, Impression):
-        return impression_record(row, client)
-    return fact_record(row, client)
+def entry_record(row: Entry, client: Any) -> Record:
+    """A timeline entry of any of the three dated kinds (named as their tables are)."""
+    return _of(TABLES[type(row)], row, client)
 
 
 def briefing_json(b: Briefing) -> Record:

@@ -30,7 +30,7 @@ from rapport.models import (
     Impression,
     Interaction,
 )
-from rapport.records import short_id
+from rapport.rows import short_id
 
 if TYPE_CHECKING:
     from sqlalchemy import Connection, Table
