@@ -54,9 +54,9 @@ def export_records(db: Database, filters: Filters) -> Iterator[Record]:
 def export_lines(db: Database, filters: Filters) -> Iterator[str]:
     """The same records as JSON text, one per line, as `formats.encode` would write them.
 
-    SQLite builds the JSON of the many dated records itself (json_object), which halves
-    the time of a large export: Python only passes the lines on. On PostgreSQL, Python
-    encodes the records.
+    SQLite builds the JSON of each record itself (json_object), which halves the time of
+    a large export: Python only passes the lines on. On PostgreSQL, Python encodes the
+    records.
     """
     yield from _export(db, filters, as_json=True)
 
@@ -168,13 +168,14 @@ _SQL = {
 
 def _columns(kind: str) -> str:
     """SQL for a record's fields as stored, in formats.SCHEMA's order (records.record())."""
-    return ", ".join(f.source for f in formats.SCHEMA[kind].values())
+    return ", ".join(f.column for f in formats.SCHEMA[kind].values())
 
 
 def _json_object(kind: str) -> str:
-    """SQL for the record as records.record() builds it, key for key."""
+    """SQL for the record as records.record() builds it, key for key (the export tests
+    hold the two to the same bytes)."""
     pairs = [
-        f"'{f.name}', {_SQL.get(f.form, str)(f.source)}" for f in formats.SCHEMA[kind].values()
+        f"'{f.name}', {_SQL.get(f.form, str)(f.column)}" for f in formats.SCHEMA[kind].values()
     ]
     return f"json_object('type', '{kind}', {', '.join(pairs)})"
 
@@ -224,7 +225,7 @@ class _Query:
         tags = formats.SCHEMA[kind].get("tags")
         if tags is None:
             return (line for (line,) in conn.execute(self.sql(kind, _JSON[kind]), self.params))
-        column = tags.source
+        column = tags.column
         odd = f"CASE WHEN {column} != '' AND NOT {_plain_tags(column)} THEN {column} END"
         sql = self.sql(kind, f"{_JSON[kind]}, {odd}")
         return (

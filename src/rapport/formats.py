@@ -13,7 +13,7 @@ import json
 import re
 import uuid as uuid_module
 from collections.abc import Callable, Container, Iterable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, datetime, timezone
 from typing import IO, Any
 
@@ -148,9 +148,8 @@ def _choice(choices: tuple[str, ...]) -> Callable[[Any], str]:
 
 @dataclass(frozen=True)
 class Field:
-    """One field of a record, in the record's order: how import checks it, how it is written
-    (`form`), and the SQL column export reads it from (records.py and exporting.py build
-    the records from these)."""
+    """One field of a record: how import checks it, how it is written (`form`), and where
+    export reads it (`column`). records.py and exporting.py build the records from these."""
 
     name: str
     check: Callable[[Any], Any]
@@ -159,15 +158,15 @@ class Field:
     # comma-separated in the journal), time (ISO 8601 with its offset), day (YYYY-MM-DD)
     form: str = "text"
     default: Any = None  # for an optional field that is missing or null
-    column: str = ""  # t.<name> (the row's own) unless given: c. its client, i. its interaction
-
-    @property
-    def source(self) -> str:
-        return self.column or f"t.{self.name}"
+    # The SQL export reads it from: the row's own column (t.<name>) unless given; c. is the
+    # record's client, i. the interaction a follow-up came from.
+    column: str = ""
 
 
 def _fields(*fields: Field) -> dict[str, Field]:
-    return {field.name: field for field in fields}
+    return {
+        field.name: replace(field, column=field.column or f"t.{field.name}") for field in fields
+    }
 
 
 _OWNER = (

@@ -19,7 +19,6 @@ if TYPE_CHECKING:
     from rapport.briefing import Briefing
     from rapport.clients import ClientRow
     from rapport.insight import Contacted, DriftReport, Due, Stats
-    from rapport.rows import Client, Entry, FollowUp
     from rapport.search import Hit
 
 Record = dict[str, Any]
@@ -56,7 +55,7 @@ _WRITTEN = {
     kind: [(f.name, _WRITE[f.form]) for f in fields.values() if f.form in _WRITE]
     for kind, fields in SCHEMA.items()
 }
-_SOURCES = {kind: [f.source.split(".") for f in fields.values()] for kind, fields in SCHEMA.items()}
+_SOURCES = {kind: [f.column.split(".") for f in fields.values()] for kind, fields in SCHEMA.items()}
 
 
 def record(kind: str, values: Iterable[Any]) -> Record:
@@ -67,32 +66,13 @@ def record(kind: str, values: Iterable[Any]) -> Record:
     return built
 
 
-def _of(kind: str, row: Any, client: Any = None, interaction_uuid: str | None = None) -> Record:
+def record_of(
+    kind: str, row: Any, client: Any = None, interaction_uuid: str | None = None
+) -> Record:
     """The record of a row object (any with the columns as attributes): `client` is the one
     it belongs to (with `.uuid` and `.name`), `interaction_uuid` the contact it came from."""
     tables = {"t": row, "c": client, "i": SimpleNamespace(uuid=interaction_uuid)}
     return record(kind, [getattr(tables[table], column) for table, column in _SOURCES[kind]])
-
-
-def client_record(client: Client | Any) -> Record:
-    return _of("client", client)
-
-
-def impression_record(row: Any, client: Any) -> Record:
-    return _of("impression", row, client)
-
-
-def fact_record(row: Any, client: Any) -> Record:
-    return _of("fact", row, client)
-
-
-def follow_up_record(row: FollowUp | Any, client: Any, interaction_uuid: str | None) -> Record:
-    return _of("follow-up", row, client, interaction_uuid)
-
-
-def entry_record(row: Entry, client: Any) -> Record:
-    """A timeline entry of any of the three dated kinds (named as their tables are)."""
-    return _of(TABLES[type(row)], row, client)
 
 
 def briefing_json(b: Briefing) -> Record:
@@ -101,20 +81,21 @@ def briefing_json(b: Briefing) -> Record:
     interactions = b.interaction_uuids
     return {
         "client": {
-            **client_record(client),
+            **record_of("client", client),
             "interaction_count": b.interaction_count,
             "last_contact": timestamp(b.last_contact.at) if b.last_contact else None,
             "overdue_days": b.overdue_days,
             "scores": b.scores,
         },
-        "first_impression": impression_record(b.first, client) if b.first else None,
-        "latest_impression": impression_record(b.latest, client) if b.latest else None,
-        "facts": [fact_record(f, client) for f in b.facts],
+        "first_impression": record_of("impression", b.first, client) if b.first else None,
+        "latest_impression": record_of("impression", b.latest, client) if b.latest else None,
+        "facts": [record_of("fact", f, client) for f in b.facts],
         "follow_ups": [
-            follow_up_record(f, client, interactions.get(f.interaction_id or -1))
+            record_of("follow-up", f, client, interactions.get(f.interaction_id or -1))
             for f in b.follow_ups
         ],
-        "timeline": [entry_record(e, client) for e in b.timeline],
+        # interactions, impressions and facts: each record type is named as its table is
+        "timeline": [record_of(TABLES[type(e)], e, client) for e in b.timeline],
     }
 
 
@@ -122,7 +103,7 @@ def client_rows_json(rows: list[ClientRow]) -> list[Record]:
     """`clients --json`: each client record with its summary figures."""
     return [
         {
-            **client_record(row.client),
+            **record_of("client", row.client),
             "interaction_count": row.interaction_count,
             "last_contact": timestamp(row.last_contact),
             "last_kind": row.last_kind,
@@ -159,7 +140,7 @@ def due_json(report: Due | None) -> Record:
         "horizon": day(report.horizon),
         "follow_ups": [
             {
-                **follow_up_record(i.follow_up, i.client, i.interaction_uuid),
+                **record_of("follow-up", i.follow_up, i.client, i.interaction_uuid),
                 "overdue_days": i.overdue_days,
             }
             for i in report.follow_ups
@@ -176,8 +157,8 @@ def drift_json(report: DriftReport) -> Record:
             {
                 "client_uuid": row.client.uuid,
                 "client_name": row.client.name,
-                "first": impression_record(row.first, row.client),
-                "latest": impression_record(row.latest, row.client),
+                "first": record_of("impression", row.first, row.client),
+                "latest": record_of("impression", row.latest, row.client),
                 "change": row.change,
             }
             for row in report.rows
