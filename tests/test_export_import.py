@@ -172,6 +172,7 @@ def test_tags_written_by_other_programs_export_like_records_py(run, journal):
     conn = sqlite3.connect(journal)
     for n, tags in enumerate(ODD_TAGS, start=1):
         conn.execute("UPDATE interaction SET tags = ? WHERE id = ?", (tags, n))
+    conn.execute("UPDATE client SET tags = ?", (ODD_TAGS[0],))  # clients' JSON is SQLite's too
     conn.commit()
     conn.close()
     db = Database(journal)
@@ -251,6 +252,17 @@ def test_jsonl_header_and_records(run, story):
     follow_up = records[-1]
     assert follow_up["interaction_uuid"] == records[3]["uuid"]
     assert follow_up["due"] == "2025-08-15"
+
+
+def test_each_record_has_the_fields_of_formats_schema_in_its_order(run, story):
+    # records.py (the Python writer, PostgreSQL's) and exporting.py's json_object (SQLite's)
+    # are derived from formats.SCHEMA; test_sqlite_writes_each_record_as_records_py_would
+    # holds the two to the same bytes.
+    written = {}
+    for line in run("export").stdout.splitlines()[1:]:
+        record = json.loads(line)
+        written[record["type"]] = list(record)
+    assert written == {kind: ["type", *fields] for kind, fields in formats.SCHEMA.items()}
 
 
 def test_two_exports_are_byte_identical(run, story):

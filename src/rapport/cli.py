@@ -366,7 +366,7 @@ def add(
     """
     from rapport import clients, dates
     from rapport.names import label
-    from rapport.records import short_id
+    from rapport.rows import short_id
 
     cadence = dates.parse_cadence(every) if every else None
     client = clients.add_client(
@@ -499,7 +499,7 @@ def log(
         )
     except NoJournal:
         raise _empty_journal(client) from None
-    from rapport.records import short_id
+    from rapport.rows import short_id
 
     if logged.created_client:
         _say(f"Added {logged.client.name}")
@@ -539,7 +539,7 @@ def impression(
     Example: rapport impression brandt "Restless, seemed to want the upper hand" --score -2
     """
     from rapport import clients
-    from rapport.records import short_id
+    from rapport.rows import short_id
 
     db = _open(ctx)
     text = _text_of(db, client, text, f"Impression of {client}", "impression")
@@ -592,7 +592,7 @@ def fact(
     Example: rapport fact brandt "Sails a folkboat on the Baltic" --topic hobby
     """
     from rapport import clients
-    from rapport.records import short_id
+    from rapport.rows import short_id
 
     db = _open(ctx)
     text = _text_of(db, client, text, f"Fact about {client}", "fact")
@@ -1097,7 +1097,7 @@ def todo(
     Example: rapport todo brandt "Send the Q1 media plan" --due friday
     """
     from rapport import corrections, dates
-    from rapport.records import short_id
+    from rapport.rows import short_id
 
     day = dates.parse_day(due_when) if due_when is not None else None
     owner, item = corrections.add_todo(_open(ctx), client, text, day)

@@ -1,42 +1,28 @@
-"""Export: the journal as a stream of records, read with the standard sqlite3 module.
+"""Export: the journal as a stream of records, read in plain SQL through the store.
 
-A million rows pass through here, and SQLAlchemy's import and per-row processing would cost
-more than the rows themselves, so the queries are plain SQL (as in `clients.py`) and
-times stay the text SQLite holds: `records.timestamp()` slices it into ISO 8601, which is
-several times cheaper than parsing each one into a datetime and formatting it again.
+A million rows pass through here, so times stay the text the journal holds:
+`records.timestamp()` slices it into ISO 8601, several times cheaper than parsing each one
+into a datetime and formatting it again. Each query selects a record's fields as
+formats.SCHEMA lists them; on SQLite, json_object() writes the JSON of the same fields.
 """
 
 from __future__ import annotations
 
 import json
 import sqlite3
-from collections import namedtuple
 from collections.abc import Iterator
-from dataclasses import dataclass, field, fields
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import TYPE_CHECKING, Any, NamedTuple
 
-from rapport import clients, formats, names, rows
+from rapport import clients, formats, names, records, rows
 from rapport.briefing import Briefing, brief
 from rapport.checks import KINDS, check_choice
 from rapport.errors import BadInput
-from rapport.records import (
-    Record,
-    client_record,
-    fact_record,
-    follow_up_record,
-    impression_record,
-    interaction_record,
-    split_tags,
-)
+from rapport.records import Record
 
 if TYPE_CHECKING:
     from rapport.store.contract import Journal
-
-
-class Owner(NamedTuple):
-    uuid: str
-    name: str
 
 
 @dataclass
@@ -68,46 +54,28 @@ def export_records(db: Journal, filters: Filters) -> Iterator[Record]:
 def export_lines(db: Journal, filters: Filters) -> Iterator[str]:
     """The same records as JSON text, one per line, as `formats.encode` would write them.
 
-    SQLite builds the JSON of the many dated records itself (json_object), which halves
-    the time of a large export: Python only passes the lines on. On PostgreSQL, Python
-    encodes the records.
+    SQLite builds the JSON of each record itself (json_object), which halves the time of
+    a large export: Python only passes the lines on. On PostgreSQL, Python encodes the
+    records.
     """
     yield from _export(db, filters, as_json=True)
 
 
 def _export(db: Journal, filters: Filters, *, as_json: bool) -> Iterator[Any]:
     filters = filters.checked()
-    types = set(filters.types or formats.TYPES)
+    chosen = set(filters.types or formats.TYPES)
     encode = formats.encode if as_json else _same
     json_in_sql = as_json and db.dialect == "sqlite"
     yield encode(dict(formats.HEADER))
     with db.connection() as conn:
         ids = sorted({clients.find_client(conn, name).id for name in filters.clients})
         query = _Query(filters, ids)
-        owners: dict[int, Owner] = {}
-        for row in query.clients(conn):
-            owners[row.id] = Owner(row.uuid, row.name)
-            if "client" in types:
-                yield encode(client_record(row._replace(archived=bool(row.archived))))
-        for kind, build in (
-            (rows.Interaction, interaction_record),
-            (rows.Impression, impression_record),
-            (rows.Fact, fact_record),
-        ):
-            if rows.TABLES[kind] not in types:
-                continue
+        for kind in (kind for kind in formats.TYPES if kind in chosen):
             if json_in_sql:
-                yield from query.dated_json(conn, kind)
+                yield from query.lines(conn, kind)
             else:
-                for row in query.dated(conn, kind):
-                    yield encode(build(row, owners[row.client_id]))
-        if "follow-up" not in types:
-            return
-        if json_in_sql:
-            yield from query.follow_ups_json(conn)
-        else:
-            for row in query.follow_ups(conn):
-                yield encode(follow_up_record(row, owners[row.client_id], row.linked_uuid))
+                for values in _rows(conn, query.sql(kind, _columns(kind)), query.params):
+                    yield encode(records.record(kind, values))
 
 
 class Moment(NamedTuple):
@@ -137,7 +105,10 @@ def sections(db: Journal, filters: Filters) -> Iterator[Section]:
     with db.connection() as conn:
         chosen = [clients.find_client(conn, name) for name in filters.clients]
         query = _Query(filters, [])
-        everyone = chosen or [rows.Client.of(row) for row in query.clients(conn)]
+        everyone = chosen or [
+            rows.Client.of(row)
+            for row in _rows(conn, query.sql("client", rows.columns(rows.Client)), query.params)
+        ]
         for client in sorted({c.id: c for c in everyone}.values(), key=_by_name):
             briefing = brief(conn, client, limit=0)
             if "impression" not in types:
@@ -170,7 +141,7 @@ def _plain_tags(column: str) -> str:
     """SQL: true when the tags need no JSON escaping and have no empty parts.
 
     rapport only stores words (checks.TAG); anything else, written by another program, is
-    left NULL in SQLite's JSON and encoded by Python instead (see `_Query.dated_json`).
+    left NULL in SQLite's JSON and encoded by Python instead (see `_Query.lines`).
     """
     controls = ", ".join(str(code) for code in range(1, 32))
     return (
@@ -187,31 +158,29 @@ def _tags(column: str) -> str:
     )
 
 
-_OWNER = "'client_uuid', c.uuid, 'client_name', c.name"
-# The dated records as records.py builds them, key for key: tests/test_export_import.py
-# checks that both give the same bytes.
-_JSON = {
-    rows.Interaction: (
-        f"'type', 'interaction', 'uuid', t.uuid, {_OWNER}, 'at', {_iso('t.at')}, "
-        f"'kind', t.kind, 'note', t.note, 'mood', t.mood, 'tags', {_tags('t.tags')}, "
-        f"'author', t.author, 'created_at', {_iso('t.created_at')}"
-    ),
-    rows.Impression: (
-        f"'type', 'impression', 'uuid', t.uuid, {_OWNER}, 'at', {_iso('t.at')}, "
-        f"'stage', t.stage, 'text', t.text, 'score', t.score, "
-        f"'author', t.author, 'created_at', {_iso('t.created_at')}"
-    ),
-    rows.Fact: (
-        f"'type', 'fact', 'uuid', t.uuid, {_OWNER}, 'at', {_iso('t.at')}, "
-        f"'topic', t.topic, 'text', t.text, "
-        f"'author', t.author, 'created_at', {_iso('t.created_at')}"
-    ),
-    rows.FollowUp: (
-        f"'type', 'follow-up', 'uuid', t.uuid, {_OWNER}, 'interaction_uuid', i.uuid, "
-        f"'text', t.text, 'due', t.due, 'done_at', {_iso('t.done_at')}, "
-        f"'author', t.author, 'created_at', {_iso('t.created_at')}"
-    ),
+# records._WRITE in SQL: the forms json_object() must be told how to write.
+_SQL = {
+    "time": _iso,
+    "tags": _tags,
+    "bool": lambda column: f"json(CASE WHEN {column} THEN 'true' ELSE 'false' END)",
 }
+
+
+def _columns(kind: str) -> str:
+    """SQL for a record's fields as stored, in formats.SCHEMA's order (records.record())."""
+    return ", ".join(f.column for f in formats.SCHEMA[kind].values())
+
+
+def _json_object(kind: str) -> str:
+    """SQL for the record as records.record() builds it, key for key (the export tests
+    hold the two to the same bytes)."""
+    pairs = [
+        f"'{f.name}', {_SQL.get(f.form, str)(f.column)}" for f in formats.SCHEMA[kind].values()
+    ]
+    return f"json_object('type', '{kind}', {', '.join(pairs)})"
+
+
+_JSON = {kind: _json_object(kind) for kind in formats.TYPES}
 
 
 class _Query:
@@ -234,33 +203,31 @@ class _Query:
     def _where(self, conditions: list[str]) -> str:
         return f" WHERE {' AND '.join(conditions)}" if conditions else ""
 
-    def clients(self, conn: sqlite3.Connection) -> Iterator[Any]:
-        columns = [f.name for f in fields(rows.Client)]
-        where = self._where([f"id IN ({self.among})"] if self.among else [])
-        sql = f"SELECT {', '.join(columns)} FROM client{where} ORDER BY created_at, uuid"
-        return _named(_rows(conn, sql, self.params), columns)
-
-    def _dated(self, kind: type, select: str) -> str:
+    def sql(self, kind: str, select: str) -> str:
+        """The query for one type's records in export order, selecting `select`: the table
+        is `t`, its client `c`, and a follow-up's interaction `i`."""
+        if kind == "client":
+            where = self._where([f"t.id IN ({self.among})"] if self.among else [])
+            return f"SELECT {select} FROM client t{where} ORDER BY t.created_at, t.uuid"
+        if kind == "follow-up":
+            return self._follow_ups(select)
         where = [f"t.client_id IN ({self.among})"] if self.among else []
         where += self._window("t.at")
-        if kind is rows.Interaction and self.kinds:
+        if kind == "interaction" and self.kinds:
             where.append(f"t.kind IN ({self.kinds})")
         return (
-            f"SELECT {select} FROM {rows.TABLES[kind]} t JOIN client c ON c.id = t.client_id"
+            f"SELECT {select} FROM {kind} t JOIN client c ON c.id = t.client_id"
             f"{self._where(where)} ORDER BY t.at, t.uuid"
         )
 
-    def dated(self, conn: sqlite3.Connection, kind: type) -> Iterator[Any]:
-        columns = [f.name for f in fields(kind)]
-        sql = self._dated(kind, ", ".join(f"t.{c}" for c in columns))
-        return _named(_rows(conn, sql, self.params), columns)
-
-    def dated_json(self, conn: sqlite3.Connection, kind: type) -> Iterator[str]:
-        if kind is not rows.Interaction:
-            sql = self._dated(kind, f"json_object({_JSON[kind]})")
-            return (line for (line,) in conn.execute(sql, self.params))
-        odd = f"CASE WHEN t.tags != '' AND NOT {_plain_tags('t.tags')} THEN t.tags END"
-        sql = self._dated(kind, f"json_object({_JSON[kind]}), {odd}")
+    def lines(self, conn: sqlite3.Connection, kind: str) -> Iterator[str]:
+        """The records as SQLite writes their JSON; tags it cannot write, Python does."""
+        tags = formats.SCHEMA[kind].get("tags")
+        if tags is None:
+            return (line for (line,) in conn.execute(self.sql(kind, _JSON[kind]), self.params))
+        column = tags.column
+        odd = f"CASE WHEN {column} != '' AND NOT {_plain_tags(column)} THEN {column} END"
+        sql = self.sql(kind, f"{_JSON[kind]}, {odd}")
         return (
             line if odd_tags is None else _with_tags(line, odd_tags)
             for line, odd_tags in conn.execute(sql, self.params)
@@ -305,15 +272,6 @@ class _Query:
             "ORDER BY t.created_at, t.uuid"
         )
 
-    def follow_ups(self, conn: sqlite3.Connection) -> Iterator[Any]:
-        columns = [f.name for f in fields(rows.FollowUp)]
-        sql = self._follow_ups(", ".join([*(f"t.{c}" for c in columns), "i.uuid"]))
-        return _named(_rows(conn, sql, self.params), [*columns, "linked_uuid"])
-
-    def follow_ups_json(self, conn: sqlite3.Connection) -> Iterator[str]:
-        sql = self._follow_ups(f"json_object({_JSON[rows.FollowUp]})")
-        return (line for (line,) in conn.execute(sql, self.params))
-
 
 # The three kinds of timeline entry as one column list: type, at, the sort keys created_at
 # and uuid, then label, text and number (see Moment).
@@ -326,7 +284,7 @@ _MOMENTS = {
 
 def _with_tags(line: str, tags: str) -> str:
     record = json.loads(line)
-    record["tags"] = split_tags(tags)
+    record["tags"] = records.split_tags(tags)
     return formats.encode(record)
 
 
@@ -335,10 +293,3 @@ def _rows(conn: Any, sql: str, params: dict[str, object]) -> Iterator[Any]:
     are streamed, so a million never sit in memory."""
     stream = getattr(conn, "stream", None)
     return stream(sql, params) if stream else conn.execute(sql, params)
-
-
-def _named(cursor: Iterator[Any], columns: list[str]) -> Iterator[Any]:
-    row_type = namedtuple("Row", columns)  # type: ignore[misc]
-    make = row_type._make
-    for row in cursor:
-        yield make(row)

@@ -13,7 +13,7 @@ import json
 import re
 import uuid as uuid_module
 from collections.abc import Callable, Container, Iterable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, datetime, timezone
 from typing import IO, Any
 
@@ -148,77 +148,93 @@ def _choice(choices: tuple[str, ...]) -> Callable[[Any], str]:
 
 @dataclass(frozen=True)
 class Field:
+    """One field of a record: how import checks it, how it is written (`form`), and where
+    export reads it (`column`). records.py and exporting.py build the records from these."""
+
     name: str
     check: Callable[[Any], Any]
     required: bool = False
-    csv: str = "text"  # how CSV spells it: text, user (neutralised), int, bool, tags
+    # text, user (a person's text, neutralised in CSV), int, bool, tags (a list in JSON,
+    # comma-separated in the journal), time (ISO 8601 with its offset), day (YYYY-MM-DD)
+    form: str = "text"
     default: Any = None  # for an optional field that is missing or null
+    # The SQL export reads it from: the row's own column (t.<name>) unless given; c. is the
+    # record's client, i. the interaction a follow-up came from.
+    column: str = ""
 
 
 def _fields(*fields: Field) -> dict[str, Field]:
-    return {field.name: field for field in fields}
+    return {
+        field.name: replace(field, column=field.column or f"t.{field.name}") for field in fields
+    }
 
 
 _OWNER = (
-    Field("client_uuid", _uuid, required=True),
-    Field("client_name", _optional_text, csv="user"),
+    Field("client_uuid", _uuid, required=True, column="c.uuid"),
+    Field("client_name", _optional_text, form="user", column="c.name"),
 )
-_STAMPS = (Field("uuid", _uuid, required=True), Field("created_at", _optional_moment))
+_STAMPS = (
+    Field("uuid", _uuid, required=True),
+    Field("created_at", _optional_moment, form="time"),
+)
+_AT = Field("at", _moment, required=True, form="time")
+_TAGS = Field("tags", _tags, form="tags", default=())
 # Who wrote an entry; "" for entries from before authorship was recorded.
 _AUTHOR = Field(
-    "author", lambda v: "" if v is None else _text(v, empty=True), csv="user", default=""
+    "author", lambda v: "" if v is None else _text(v, empty=True), form="user", default=""
 )
 
+# Each record's fields in the order rapport writes them: docs/export-format.md describes them.
 SCHEMA: dict[str, dict[str, Field]] = {
     "client": _fields(
         _STAMPS[0],
-        Field("name", _text, required=True, csv="user"),
-        Field("company", _optional_text, csv="user"),
-        Field("role", _optional_text, csv="user"),
-        Field("email", _optional_text, csv="user"),
-        Field("phone", _optional_text, csv="user"),
-        Field("tags", _tags, csv="tags", default=()),
-        Field("cadence_days", _cadence, csv="int"),
-        Field("archived", _flag, csv="bool", default=False),
+        Field("name", _text, required=True, form="user"),
+        Field("company", _optional_text, form="user"),
+        Field("role", _optional_text, form="user"),
+        Field("email", _optional_text, form="user"),
+        Field("phone", _optional_text, form="user"),
+        _TAGS,
+        Field("cadence_days", _cadence, form="int"),
+        Field("archived", _flag, form="bool", default=False),
         _STAMPS[1],
     ),
     "interaction": _fields(
         _STAMPS[0],
         *_OWNER,
-        Field("at", _moment, required=True),
+        _AT,
         Field("kind", _choice(KINDS), required=True),
-        Field("note", _note, csv="user", default=""),
-        Field("mood", _score, csv="int"),
-        Field("tags", _tags, csv="tags", default=()),
+        Field("note", _note, form="user", default=""),
+        Field("mood", _score, form="int"),
+        _TAGS,
         _AUTHOR,
         _STAMPS[1],
     ),
     "impression": _fields(
         _STAMPS[0],
         *_OWNER,
-        Field("at", _moment, required=True),
+        _AT,
         Field("stage", _choice(STAGES), required=True),
-        Field("text", _text, required=True, csv="user"),
-        Field("score", _score, csv="int"),
+        Field("text", _text, required=True, form="user"),
+        Field("score", _score, form="int"),
         _AUTHOR,
         _STAMPS[1],
     ),
     "fact": _fields(
         _STAMPS[0],
         *_OWNER,
-        Field("at", _moment, required=True),
+        _AT,
         Field("topic", _choice(TOPICS), required=True),
-        Field("text", _text, required=True, csv="user"),
+        Field("text", _text, required=True, form="user"),
         _AUTHOR,
         _STAMPS[1],
     ),
     "follow-up": _fields(
         _STAMPS[0],
         *_OWNER,
-        Field("interaction_uuid", lambda v: None if v in (None, "") else _uuid(v)),
-        Field("text", _text, required=True, csv="user"),
-        Field("due", _optional_day),
-        Field("done_at", _optional_moment),
+        Field("interaction_uuid", lambda v: None if v in (None, "") else _uuid(v), column="i.uuid"),
+        Field("text", _text, required=True, form="user"),
+        Field("due", _optional_day, form="day"),
+        Field("done_at", _optional_moment, form="time"),
         _AUTHOR,
         _STAMPS[1],
     ),
@@ -285,14 +301,14 @@ def unneutralise(text: str) -> str:
     )
 
 
-def _csv_cell(value: Any, style: str, raw: bool) -> str:
+def _csv_cell(value: Any, form: str, raw: bool) -> str:
     if value is None:
         return ""
-    if style == "tags":
+    if form == "tags":
         return " ".join(value)
-    if style == "bool":
+    if form == "bool":
         return "true" if value else "false"
-    if style == "user" and not raw:
+    if form == "user" and not raw:
         return neutralise(value)
     return str(value)
 
@@ -327,7 +343,7 @@ def write_csv(records: Iterable[Record], out: IO[str], *, raw: bool = False) -> 
             continue
         fields = SCHEMA[record["type"]]
         writer.writerow(
-            _csv_cell(record.get(column), fields[column].csv, raw) if column in fields
+            _csv_cell(record.get(column), fields[column].form, raw) if column in fields
             else record["type"] if column == "type" else ""
             for column in CSV_COLUMNS
         )  # fmt: skip
@@ -432,14 +448,14 @@ def _from_csv(row: dict[str | None, Any], raw: bool) -> Record:
     record: Record = {"type": kind}
     for name, field in SCHEMA.get(kind, {}).items():
         cell = row.get(name) or ""
-        if field.csv == "tags":
+        if field.form == "tags":
             record[name] = cell.split()
-        elif field.csv == "bool":
+        elif field.form == "bool":
             # Excel writes TRUE and FALSE when it saves the file again.
             record[name] = {"true": True, "false": False}.get(cell.lower(), cell or False)
-        elif field.csv == "int":
+        elif field.form == "int":
             record[name] = int(cell) if _INTEGER.fullmatch(cell) else (cell or None)
-        elif field.csv == "user":
+        elif field.form == "user":
             record[name] = cell if raw else unneutralise(cell)
         else:
             record[name] = cell or None

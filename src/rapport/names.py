@@ -32,7 +32,7 @@ from rapport.folding import fold_letters
 
 _GERMAN = str.maketrans({"ä": "ae", "ö": "oe", "ü": "ue"})
 _ID = re.compile(r"[0-9a-f][0-9a-f-]{7,35}")
-ID_LENGTH = 8  # as records.short_id prints it
+ID_LENGTH = 8  # as rows.short_id prints it
 MAX_NAME = 200  # characters in a name, company, role or author
 
 

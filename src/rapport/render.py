@@ -23,8 +23,7 @@ from rich.text import Text
 
 from rapport import dates
 from rapport.display import visible
-from rapport.records import short_id
-from rapport.rows import Fact, Impression, Interaction
+from rapport.rows import Fact, Impression, Interaction, short_id
 
 if TYPE_CHECKING:
     from rapport.briefing import Briefing

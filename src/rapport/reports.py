@@ -9,7 +9,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from rapport.names import label
-from rapport.records import short_id
+from rapport.rows import short_id
 from rapport.store.migrations import SCHEMA_VERSION
 
 if TYPE_CHECKING:

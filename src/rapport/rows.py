@@ -23,6 +23,11 @@ def stored(moment: datetime) -> str:
     return moment.astimezone(timezone.utc).replace(tzinfo=None).isoformat(" ", "microseconds")
 
 
+def short_id(uuid: str) -> str:
+    """The first eight characters of a uuid: what the timeline shows and messages quote."""
+    return uuid[:8]
+
+
 def utc(value: str | datetime) -> datetime:
     moment = datetime.fromisoformat(value) if isinstance(value, str) else value
     return moment.replace(tzinfo=timezone.utc)

@@ -20,12 +20,10 @@ from rapport import dates, formats, names, rows
 from rapport.checks import client_fields, normalise_tags
 from rapport.clients import candidates
 from rapport.errors import BadInput
-from rapport.records import short_id
-from rapport.rows import Client, Fact, FollowUp, Impression, Interaction
+from rapport.rows import Client, Fact, FollowUp, Impression, Interaction, short_id
 
 if TYPE_CHECKING:
-    from rapport.store import Connection
-    from rapport.store.contract import Journal
+    from rapport.store.contract import Connection, Journal
 
 # The record types in dependency order (clients first: the other records point at them).
 TABLES: dict[str, type] = {
