@@ -138,16 +138,12 @@ def test_any_journal_survives_the_move_to_the_server(journal_spec):
     people, entries = journal_spec
     with tempfile.TemporaryDirectory() as folder, server_journal() as server:
         source, target = Database(Path(folder, "a.db")), open_journal(server.url)
-        try:
-            build(source, people, entries)
-            first = exported(source, "jsonl")
-            report = imported(target, first)
-            assert exported(target, "jsonl") == first
-            again = imported(target, first)
-            assert again.new == 0 and again.unchanged == report.new
-        finally:
-            source.close()
-            target.close()
+        build(source, people, entries)
+        first = exported(source, "jsonl")
+        report = imported(target, first)
+        assert exported(target, "jsonl") == first
+        again = imported(target, first)
+        assert again.new == 0 and again.unchanged == report.new
 
 
 QUERIES = ["sail", "sails", "SAILING", "harbour OR leipzig", '"first weeks"', "dau*", "lunch",

@@ -17,8 +17,11 @@ from __future__ import annotations
 import uuid as uuid_module
 from datetime import date, datetime, timezone
 
-from sqlalchemy.types import DateTime, TypeDecorator
-from sqlmodel import Field, SQLModel
+try:
+    from sqlalchemy.types import DateTime, TypeDecorator
+    from sqlmodel import Field, SQLModel
+except ImportError as missing:  # an extra: the commands themselves never need it
+    raise ImportError("rapport.models needs SQLModel: pip install 'rapport[models]'") from missing
 
 
 def new_uuid() -> str:
