@@ -69,6 +69,15 @@ PY = sys.executable
 DATA = HERE / "data"
 
 
+def rapport_package(python: str) -> str:
+    """Where the measured interpreter finds rapport's modules (without importing them here)."""
+    found = subprocess.run(
+        [python, "-c", "import importlib.util as u; print(u.find_spec('rapport').origin)"],
+        check=True, capture_output=True, text=True,
+    )  # fmt: skip
+    return found.stdout.strip()
+
+
 def run_quiet(command: list[str], env: dict[str, str] | None = None, **kwargs) -> None:
     subprocess.run(command, check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
                    env=env, **kwargs)  # fmt: skip
@@ -284,6 +293,11 @@ def main() -> None:
     PY, DATA = str(Path(args.python).absolute()), args.data.resolve()
     DATA.mkdir(parents=True, exist_ok=True)
     env = {**os.environ, "COLUMNS": "100"}
+    # An installed rapport runs from bytecode (pip compiles it); an editable checkout under
+    # PYTHONDONTWRITEBYTECODE would compile its source on every start, and time the compiler.
+    env.pop("PYTHONDONTWRITEBYTECODE", None)
+    subprocess.run([PY, "-m", "compileall", "-q", str(Path(rapport_package(PY)).parent)],
+                   env=env, check=True, stdout=subprocess.DEVNULL)  # fmt: skip
     hello = DATA / "typer_hello.py"
     hello.write_text(TYPER_HELLO)
     jrnl = None if args.no_jrnl else jrnl_command()
