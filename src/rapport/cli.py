@@ -207,7 +207,8 @@ def main_options(
 
 
 def _open(ctx: typer.Context) -> Journal:
-    from rapport.store import current_author, open_journal
+    from rapport.names import current_author
+    from rapport.store import open_journal
 
     author = current_author(ctx.meta.get("rapport.author"))
     db = open_journal(ctx.obj, warn=_say, author=author)
@@ -730,7 +731,8 @@ def demo(
     """
     from rapport import briefing, render
     from rapport import demo as sample
-    from rapport.store import current_author, open_journal
+    from rapport.names import current_author
+    from rapport.store import open_journal
 
     target = sample.prepare(path, open_journal(ctx.obj).file, force=force)
     db = sample.write(target, current_author(ctx.meta.get("rapport.author")))

@@ -735,8 +735,6 @@ def _md_heading(text: str) -> str:
 def write_markdown(sections: Iterable[Any], out: IO[str]) -> None:
     """A readable journal: one section per client, the briefing, then the dated timeline
     (exporting.sections), written as it is read."""
-    from rapport.dates import format_day, format_moment
-
     out.write("# Relationship journal\n")
     for section in sections:
         b = section.briefing
@@ -750,7 +748,7 @@ def write_markdown(sections: Iterable[Any], out: IO[str]) -> None:
         if c.cadence_days:
             blocks.append(f"Keep in touch every {c.cadence_days} days.\n")
         impressions = "".join(
-            f"- **{title}** ({format_day(impression.at)}{_score_suffix(impression.score)}): "
+            f"- **{title}** ({dates.format_day(impression.at)}{_score_suffix(impression.score)}): "
             f"{_md(impression.text)}\n"
             for title, impression in (
                 ("First impression", b.first),
@@ -762,7 +760,7 @@ def write_markdown(sections: Iterable[Any], out: IO[str]) -> None:
             blocks.append(impressions)
         if b.facts:
             blocks.append("### Talking points\n\n" + "".join(
-                f"- *{_md(fact.topic)}*: {_md(fact.text)} ({format_day(fact.at)})\n"
+                f"- *{_md(fact.topic)}*: {_md(fact.text)} ({dates.format_day(fact.at)})\n"
                 for fact in b.facts
             ))  # fmt: skip
         if b.follow_ups:
@@ -776,7 +774,7 @@ def write_markdown(sections: Iterable[Any], out: IO[str]) -> None:
         for moment in section.timeline:  # oldest first: a journal is read that way
             out.write(heading)
             heading = ""
-            out.write(f"- **{format_moment(moment.at)}** {_timeline_line(moment)}\n")
+            out.write(f"- **{dates.format_moment(moment.at)}** {_timeline_line(moment)}\n")
 
 
 def _timeline_line(moment: Any) -> str:

@@ -21,6 +21,7 @@ no bidi overrides, at most `MAX_NAME` characters.
 
 from __future__ import annotations
 
+import os
 import re
 import unicodedata
 from collections.abc import Iterable, Iterator, Sequence
@@ -219,3 +220,23 @@ def suggest(query: str, candidates: Sequence[Candidate], limit: int = 3) -> str:
     if len(names) > 1:
         return ", ".join(names[:-1]) + " or " + names[-1]
     return names[0] if names else ""
+
+
+def current_author(option: str | None = None) -> str:
+    """Who is writing: --author, else $RAPPORT_AUTHOR, else the login name.
+
+    A blank value is not given, whichever way it comes; one that holds a control character,
+    or is longer than a name may be, is refused before anything is opened.
+    """
+    given_by = (("--author", option), ("$RAPPORT_AUTHOR", os.environ.get("RAPPORT_AUTHOR")))
+    for source, given in given_by:
+        if given and given.strip():
+            return check_line(" ".join(given.split()), f"author ({source})")
+    import getpass
+
+    try:
+        login = " ".join(getpass.getuser().split())
+    except (OSError, KeyError):  # no login name, e.g. an unnamed uid in a container
+        return ""
+    # $LOGNAME or $USER may say anything; an unusable one leaves entries unattributed.
+    return login if line_problem(login, "author") is None else ""

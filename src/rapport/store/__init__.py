@@ -22,32 +22,10 @@ if TYPE_CHECKING:
 
 __all__ = [
     "Connection", "Cursor", "Database", "Dialect", "Params",
-    "busy_timeout_ms", "current_author", "default_path", "open_journal", "resolve_path",
+    "busy_timeout_ms", "default_path", "open_journal", "resolve_path",
 ]  # fmt: skip
 
 ENV_VAR = "RAPPORT_DB"
-
-
-def current_author(option: str | None = None) -> str:
-    """Who is writing: --author, else $RAPPORT_AUTHOR, else the login name.
-
-    A blank value is not given, whichever way it comes; one that holds a control character,
-    or is longer than a name may be, is refused before anything is opened.
-    """
-    from rapport.names import check_line, line_problem
-
-    given_by = (("--author", option), ("$RAPPORT_AUTHOR", os.environ.get("RAPPORT_AUTHOR")))
-    for source, given in given_by:
-        if given and given.strip():
-            return check_line(" ".join(given.split()), f"author ({source})")
-    import getpass
-
-    try:
-        login = " ".join(getpass.getuser().split())
-    except (OSError, KeyError):  # no login name, e.g. an unnamed uid in a container
-        return ""
-    # $LOGNAME or $USER may say anything; an unusable one leaves entries unattributed.
-    return login if line_problem(login, "author") is None else ""
 
 
 def default_path() -> Path:

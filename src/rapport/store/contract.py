@@ -10,8 +10,12 @@ from __future__ import annotations
 import os
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import AbstractContextManager
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Literal, Protocol
+
+from rapport.errors import NoJournal, RapportError
+from rapport.store.migrations import SCHEMA_VERSION
 
 BUSY_TIMEOUT_MS = 10_000  # how long a writer waits for another; RAPPORT_BUSY_TIMEOUT (ms) overrides
 
@@ -56,6 +60,27 @@ def busy_timeout_ms() -> int:
     return int(value) if value.isdigit() else BUSY_TIMEOUT_MS
 
 
+def no_journal(label: str) -> NoJournal:
+    return NoJournal(
+        f"there is no journal at {label} yet: add someone with 'rapport add NAME', "
+        "or explore a sample with 'rapport demo'"
+    )
+
+
+def newer(label: str, version: int, ours: int) -> RapportError:
+    return RapportError(
+        f"{label} was written by a newer rapport (schema {version}; this one knows {ours}); "
+        "upgrade rapport to open it"
+    )
+
+
+def busy(label: str) -> RapportError:
+    return RapportError(
+        f"the journal {label} is busy: another process has held it for more than "
+        f"{busy_timeout_ms() / 1000:g} s; nothing written, try again"
+    )
+
+
 def ignore(message: str) -> None:
     """Where warnings go when nobody listens."""
 
@@ -75,3 +100,24 @@ class Journal(Protocol):
         """One transaction: a snapshot to read, or `BEGIN IMMEDIATE` (a server's write lock)
         to write, committed on success; `create` makes the journal when there is none."""
         ...
+
+
+# What `check` could not look at, and that does not make the journal unhealthy.
+_UNCHECKED_BUT_FINE = ("not checked: another", "not checked: the journal is read-only")
+
+
+@dataclass
+class Check:
+    integrity: list[str]  # "ok", or the backend's list of problems
+    foreign_keys: list[str] | None  # the rows pointing nowhere; None when not checked
+    version: int
+    search_index: str  # "ok" or what is wrong
+
+    @property
+    def ok(self) -> bool:
+        return (
+            self.integrity == ["ok"]
+            and self.foreign_keys == []
+            and self.version == SCHEMA_VERSION
+            and self.search_index.startswith(("ok", *_UNCHECKED_BUT_FINE))
+        )

@@ -16,6 +16,8 @@ import re
 from collections.abc import Callable
 from typing import TYPE_CHECKING
 
+from rapport.errors import RapportError
+
 if TYPE_CHECKING:
     from rapport.store.contract import Connection
 
@@ -398,8 +400,6 @@ SERVER_VERSION = (
 
 def server_version(count: int, ours: int, schema: str) -> int:
     if count and not ours:
-        from rapport.errors import RapportError
-
         raise RapportError(
             f"the schema {schema} holds another program's _migrations table: it is not a "
             "rapport journal, and rapport leaves it untouched"

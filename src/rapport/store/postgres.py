@@ -15,17 +15,16 @@ and libpq finds the password in the URL, $PGPASSWORD or ~/.pgpass.
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from functools import lru_cache
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 from urllib.parse import unquote
 
-from rapport.errors import NoJournal, RapportError
-from rapport.store import migrations
-from rapport.store.contract import Dialect, Params, busy_timeout_ms, ignore
-from rapport.store.health import Check
+from rapport.errors import RapportError
+from rapport.store import contract, migrations
+from rapport.store.contract import Check, Dialect, Params, busy_timeout_ms, ignore
 
 if TYPE_CHECKING:
     import psycopg
@@ -229,15 +228,9 @@ class ServerDatabase:
 
     def _refuse(self, version: int, create: bool) -> None:
         if version == 0 and not create:
-            raise NoJournal(
-                f"there is no journal at {self.label} yet: add someone with 'rapport add NAME', "
-                "or explore a sample with 'rapport demo'"
-            )
+            raise contract.no_journal(self.label)
         if version > migrations.SCHEMA_VERSION:
-            raise RapportError(
-                f"{self.label} was written by a newer rapport (schema {version}; this one "
-                f"knows {migrations.SCHEMA_VERSION}); upgrade rapport to use it"
-            )
+            raise contract.newer(self.label, version, migrations.SCHEMA_VERSION)
 
     # -- plain SQL, for log, show, search and export -------------------------------------
 
@@ -393,11 +386,7 @@ class ServerDatabase:
         reason = self._scrub(str(cause).strip().splitlines()[0] if str(cause).strip() else "")
         nothing = "nothing read" if reading else "nothing written"
         if state == "55P03":  # lock_not_available: lock_timeout ran out
-            seconds = busy_timeout_ms() / 1000
-            return RapportError(
-                f"the journal {self.label} is busy: another process has held it for more than "
-                f"{seconds:g} s; nothing written, try again"
-            )
+            return contract.busy(self.label)
         unreached = state == "" and type(cause).__name__ == "OperationalError"
         if unreached or state.startswith("08") or state in ("57P01", "3D000", "28000", "28P01"):
             return RapportError(f"cannot reach the journal {self.label}: {reason}; {nothing}")
@@ -461,34 +450,29 @@ def _loaders() -> tuple[type, type]:
 
 class ServerConnection:
     """A psycopg connection that takes sqlite3's `?` and `:name` parameters and gives times
-    back as SQLite's text. The loaders are the cursor's own: the same connection may be
-    SQLAlchemy's, which wants datetimes (`journal.brief`)."""
+    back as SQLite's text."""
 
     dialect: Dialect = "postgresql"
 
     def __init__(self, raw: psycopg.Connection[Any]) -> None:
         self.raw = raw
         self.IntegrityError: type[Exception] = _driver().IntegrityError
+        _text_times(raw)
 
     def executemany(self, sql: str, rows: Iterable[Params]) -> None:
-        self._cursor().executemany(_translate(sql), rows)
+        self.raw.cursor().executemany(_translate(sql), rows)
 
     @contextmanager
     def savepoint(self) -> Iterator[None]:
         with self.raw.transaction():  # inside a transaction, psycopg makes it a SAVEPOINT
             yield
 
-    def _cursor(self) -> psycopg.Cursor[Any]:
-        cursor = self.raw.cursor()
-        _text_times(cursor)
-        return cursor
+    def execute(self, sql: str, params: Params = ()) -> Any:
+        return self.raw.execute(_translate(sql), params)
 
-    def execute(self, sql: str, params: Sequence[Any] | dict[str, Any] = ()) -> Any:
-        return self._cursor().execute(_translate(sql), params)
-
-    def stream(self, sql: str, params: Sequence[Any] | dict[str, Any] = ()) -> Iterator[Any]:
+    def stream(self, sql: str, params: Params = ()) -> Iterator[Any]:
         """Rows as the server sends them, without holding the whole result."""
-        return self._cursor().stream(_translate(sql), params)
+        return self.raw.cursor().stream(_translate(sql), params)
 
 
 # What may hold a ? or : that is not a parameter comes first: literals, quoted names, dollar

@@ -16,11 +16,10 @@ from itertools import count
 from pathlib import Path
 from typing import Any
 
-from rapport.errors import NoJournal, RapportError
+from rapport.errors import RapportError
 from rapport.files import create_private
-from rapport.store import migrations
-from rapport.store.contract import Dialect, Params, busy_timeout_ms, ignore
-from rapport.store.health import Check
+from rapport.store import contract, migrations
+from rapport.store.contract import Check, Dialect, Params, busy_timeout_ms, ignore
 
 SQLITE_HEADER = b"SQLite format 3\x00"
 APPLICATION_ID = migrations.APPLICATION_ID  # "RAPP", at offset 68 of a journal's header
@@ -268,10 +267,7 @@ class Database:
             kind = path.stat().st_mode
         except (FileNotFoundError, NotADirectoryError):  # not there: _prepare_file says why
             if not create:
-                raise NoJournal(
-                    f"there is no journal at {path} yet: add someone with 'rapport add NAME', "
-                    "or explore a sample with 'rapport demo'"
-                ) from None
+                raise contract.no_journal(str(path)) from None
             _prepare_file(path)
             kind = path.stat().st_mode
         except OSError as error:
@@ -287,10 +283,7 @@ class Database:
         except OSError as error:  # a file this user may not read, as another user's journal
             raise RapportError(f"cannot read the journal {path}: {error.strerror}") from None
         if version > migrations.SCHEMA_VERSION:
-            raise RapportError(
-                f"{path} was written by a newer rapport (schema {version}; this one knows "
-                f"{migrations.SCHEMA_VERSION}); upgrade rapport to open it"
-            )
+            raise contract.newer(str(path), version, migrations.SCHEMA_VERSION)
         self.read_only = not _writable(path)
         if self.read_only and version < migrations.SCHEMA_VERSION:
             raise RapportError(
@@ -424,11 +417,7 @@ class Database:
             current = current.__context__
         reason = next((c for c in causes if any(k in c for k in _KNOWN)), causes[0])
         if "locked" in reason or "busy" in reason:
-            seconds = busy_timeout_ms() / 1000
-            return RapportError(
-                f"the journal {self.path} is busy: another process has held it for more than "
-                f"{seconds:g} s; nothing written, try again"
-            )
+            return contract.busy(str(self.path))
         if "readonly" in reason or not _writable(self.path):
             return self._read_only()
         if "full" in reason or "disk I/O" in reason:
