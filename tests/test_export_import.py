@@ -122,7 +122,7 @@ def build(db: Database, people: list[tuple], entries: list[tuple]) -> None:
             elif what == "follow":
                 clients.log(db, query, "call", at=at, follow_up=text, due=at.date())
             else:  # a follow-up of its own, done when the score says so
-                _, todo = corrections.add_todo(db, query, text, at.date() if score else None)
+                _, todo = clients.add_todo(db, query, text, at.date() if score else None)
                 if score and score > 0:
                     corrections.mark_done(db, todo.uuid)
         except BadInput:

@@ -1098,11 +1098,11 @@ def todo(
 
     Example: rapport todo brandt "Send the Q1 media plan" --due friday
     """
-    from rapport import corrections, dates
+    from rapport import clients, dates
     from rapport.rows import short_id
 
     day = dates.parse_day(due_when) if due_when is not None else None
-    owner, item = corrections.add_todo(_open(ctx), client, text, day)
+    owner, item = clients.add_todo(_open(ctx), client, text, day)
     due_text = f", due {item.due}" if item.due else ""
     _say(f"Follow-up for {owner.name}: {item.text}{due_text}  [{short_id(item.uuid)}]")
 

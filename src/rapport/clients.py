@@ -51,9 +51,7 @@ def insert_client(conn: Connection, values: dict[str, Any]) -> Client:
     """Add a client from checked fields (`checks.client_fields`) unless the same person (name
     and company, folded) is already there."""
     names.refuse_duplicate(values["name"], values["company"], candidates(conn))
-    client = rows.new(Client, archived=False, **values)
-    rows.save(conn, client)
-    return client
+    return rows.add(conn, Client, archived=False, **values)
 
 
 def add_client(db: Journal, name: str, **details: Any) -> Client:
@@ -106,15 +104,26 @@ def log(
                 raise
             client = insert_client(conn, newcomer)
             created = True
-        interaction = rows.new(Interaction, client_id=client.id, at=moment, kind=kind, note=note,
-                           mood=mood, tags=tag_text, author=db.author)  # fmt: skip
-        rows.save(conn, interaction)
+        interaction = rows.add(conn, Interaction, client_id=client.id, at=moment, kind=kind,
+                               note=note, mood=mood, tags=tag_text, author=db.author)  # fmt: skip
         todo = None
         if follow_text is not None:
-            todo = rows.new(FollowUp, client_id=client.id, interaction_id=interaction.id,
-                        text=follow_text, due=due, done_at=None, author=db.author)  # fmt: skip
-            rows.save(conn, todo)
+            todo = add_follow_up(conn, client, follow_text, due, db.author, interaction.id)
         return Logged(client, interaction, todo, created)
+
+
+def add_follow_up(conn: Connection, client: Client, text: str, due: date | None, author: str,
+              interaction_id: int | None = None) -> FollowUp:  # fmt: skip
+    """A follow-up, from `log --follow-up` (tied to its contact) or `todo` (on its own)."""
+    return rows.add(conn, FollowUp, client_id=client.id, interaction_id=interaction_id,
+                    text=text, due=due, done_at=None, author=author)  # fmt: skip
+
+
+def add_todo(db: Journal, query: str, text: str, due: date | None) -> tuple[Client, FollowUp]:
+    text = check_text(text, "follow-up")
+    with db.connection(write=True) as conn:
+        client = find_client(conn, query)
+        return client, add_follow_up(conn, client, text, due, db.author)
 
 
 def overdue_days(cadence_days: int | None, last: datetime | None, since: datetime) -> int | None:
@@ -174,12 +183,11 @@ def add_impression(
                 (text, score, rows.stored(existing.at), existing.id),
             )
             return Recorded(client, existing, replaced=True)
-        impression = rows.new(
-            Impression, client_id=client.id, at=at or dates.now(),
+        impression = rows.add(
+            conn, Impression, client_id=client.id, at=at or dates.now(),
             stage="later" if existing is not None else "first", text=text, score=score,
             author=db.author,
         )  # fmt: skip
-        rows.save(conn, impression)
         return Recorded(client, impression)
 
 
@@ -197,9 +205,8 @@ def add_fact(
     moment = check_past(at or dates.now(), allow_future)
     with db.connection(write=True) as conn:
         client = find_client(conn, query)
-        fact = rows.new(Fact, client_id=client.id, at=moment, topic=topic, text=text,
+        fact = rows.add(conn, Fact, client_id=client.id, at=moment, topic=topic, text=text,
                         author=db.author)  # fmt: skip
-        rows.save(conn, fact)
         return client, fact
 
 

@@ -56,16 +56,6 @@ def find_entry(conn: Connection, short_id: str, kinds: tuple[type[Entry], ...]) 
 # -- follow-ups ---------------------------------------------------------------------------
 
 
-def add_todo(db: Journal, query: str, text: str, due: date | None) -> tuple[Client, FollowUp]:
-    text = check_text(text, "follow-up")
-    with db.connection(write=True) as conn:
-        client = find_client(conn, query)
-        todo = rows.new(FollowUp, client_id=client.id, interaction_id=None, text=text, due=due,
-                        done_at=None, author=db.author)  # fmt: skip
-        rows.save(conn, todo)
-        return client, todo
-
-
 def mark_done(db: Journal, short_id: str) -> tuple[Client, FollowUp]:
     with db.connection(write=True) as conn:
         todo = find_entry(conn, short_id, (FollowUp,))

@@ -62,6 +62,7 @@ class Client:
 
 
 D = TypeVar("D", bound="_Dated")
+R = TypeVar("R")
 
 
 class _Dated:
@@ -161,9 +162,16 @@ def new(row_type: type, **values: Any) -> Any:
     return row_type(id=0, uuid=str(uuid_module.uuid4()), created_at=dates.now(), **values)
 
 
-def save(conn: Connection, row: Any) -> None:
-    values = {f.name: bind(getattr(row, f.name)) for f in fields(row) if f.name != "id"}
-    row.id = insert(conn, type(row), values)
+def save(conn: Connection, row: R) -> R:
+    """Insert `row`; it comes back with the id the journal gave it."""
+    values = {f.name: bind(getattr(row, f.name)) for f in fields(row) if f.name != "id"}  # type: ignore[arg-type]
+    row.id = insert(conn, type(row), values)  # type: ignore[attr-defined]
+    return row
+
+
+def add(conn: Connection, row_type: type[R], **values: Any) -> R:
+    """A new row of `row_type` with these values, inserted."""
+    return save(conn, new(row_type, **values))
 
 
 def bind(value: object) -> object:

@@ -541,7 +541,6 @@ def _add_birthday(conn: Connection, client: Client, value: str, author: str) -> 
     ).fetchone()
     if known:
         return False
-    fact = rows.new(Fact, client_id=client.id, at=dates.now(), topic="birthday", text=text,
+    rows.add(conn, Fact, client_id=client.id, at=dates.now(), topic="birthday", text=text,
                     author=author)  # fmt: skip
-    rows.save(conn, fact)
     return True
