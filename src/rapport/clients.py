@@ -248,7 +248,7 @@ def archived_clients(db: Journal, *, tag: str | None = None) -> int:
 
 # One row per client: its counts and latest contact, first and latest scored impression.
 _CLIENT_ROWS = f"""
-SELECT {", ".join(f"c.{name}" for name in rows.columns(Client).split(", "))},
+SELECT {rows.columns(Client, "c")},
     (SELECT count(*) FROM interaction i WHERE i.client_id = c.id),
     (SELECT i.at FROM interaction i WHERE i.client_id = c.id AND i.at <= :now
      ORDER BY i.at DESC, i.id DESC LIMIT 1),
@@ -273,7 +273,7 @@ def client_rows(db: Journal, *, sort: str = "name", tag: str | None = None) -> l
         for client_id, score in conn.execute(_SCORES):
             scores.setdefault(client_id, []).append(score)
         found = []
-        width = len(rows.columns(Client).split(", "))
+        width = rows.width(Client)
         for row in conn.execute(_CLIENT_ROWS + where, {"now": rows.stored(dates.now()), **params}):
             client = Client.of(row[:width])
             count, last, kind, first, latest = row[width:]

@@ -9,7 +9,6 @@ formats.SCHEMA lists them; on SQLite, json_object() writes the JSON of the same 
 from __future__ import annotations
 
 import json
-import sqlite3
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -22,7 +21,7 @@ from rapport.errors import BadInput
 from rapport.records import Record
 
 if TYPE_CHECKING:
-    from rapport.store.contract import Journal
+    from rapport.store.contract import Connection, Journal
 
 
 @dataclass
@@ -74,7 +73,7 @@ def _export(db: Journal, filters: Filters, *, as_json: bool) -> Iterator[Any]:
             if json_in_sql:
                 yield from query.lines(conn, kind)
             else:
-                for values in _rows(conn, query.sql(kind, _columns(kind)), query.params):
+                for values in conn.stream(query.sql(kind, _columns(kind)), query.params):
                     yield encode(records.record(kind, values))
 
 
@@ -107,7 +106,7 @@ def sections(db: Journal, filters: Filters) -> Iterator[Section]:
         query = _Query(filters, [])
         everyone = chosen or [
             rows.Client.of(row)
-            for row in _rows(conn, query.sql("client", rows.columns(rows.Client)), query.params)
+            for row in conn.stream(query.sql("client", rows.columns(rows.Client)), query.params)
         ]
         for client in sorted({c.id: c for c in everyone}.values(), key=_by_name):
             briefing = brief(conn, client, limit=0)
@@ -220,7 +219,7 @@ class _Query:
             f"{self._where(where)} ORDER BY t.at, t.uuid"
         )
 
-    def lines(self, conn: sqlite3.Connection, kind: str) -> Iterator[str]:
+    def lines(self, conn: Connection, kind: str) -> Iterator[str]:
         """The records as SQLite writes their JSON; tags it cannot write, Python does."""
         tags = formats.SCHEMA[kind].get("tags")
         if tags is None:
@@ -233,9 +232,7 @@ class _Query:
             for line, odd_tags in conn.execute(sql, self.params)
         )
 
-    def moments(
-        self, conn: sqlite3.Connection, client_id: int, types: set[str]
-    ) -> Iterator[Moment]:
+    def moments(self, conn: Connection, client_id: int, types: set[str]) -> Iterator[Moment]:
         parts = []
         for kind, columns in _MOMENTS.items():
             if rows.TABLES[kind] not in types:
@@ -247,8 +244,8 @@ class _Query:
         if not parts:
             return
         sql = " UNION ALL ".join(parts) + " ORDER BY 2, 3, 4"
-        for type_, at, _, _, label, text, number in _rows(
-            conn, sql, {**self.params, "client": client_id}
+        for type_, at, _, _, label, text, number in conn.stream(
+            sql, {**self.params, "client": client_id}
         ):
             yield Moment(type_, rows.utc(at), label, text, number)
 
@@ -286,10 +283,3 @@ def _with_tags(line: str, tags: str) -> str:
     record = json.loads(line)
     record["tags"] = records.split_tags(tags)
     return formats.encode(record)
-
-
-def _rows(conn: Any, sql: str, params: dict[str, object]) -> Iterator[Any]:
-    """The rows of a query as they come: sqlite3 steps through them; on PostgreSQL they
-    are streamed, so a million never sit in memory."""
-    stream = getattr(conn, "stream", None)
-    return stream(sql, params) if stream else conn.execute(sql, params)

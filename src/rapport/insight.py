@@ -1,6 +1,6 @@
-"""Reading across the journal: search, what is due, how impressions drifted, statistics.
+"""Reading across the journal: what is due, how impressions drifted, statistics.
 
-Plain functions over a Database that return dataclasses; render.py lays them out.
+Plain functions over a journal that return dataclasses; render.py lays them out.
 """
 
 from __future__ import annotations
@@ -19,12 +19,6 @@ from rapport.rows import Client, FollowUp, Impression
 if TYPE_CHECKING:
     from rapport.store.contract import Journal
 
-
-def _columns(kind: type, alias: str) -> str:
-    return ", ".join(f"{alias}.{name}" for name in rows.columns(kind).split(", "))
-
-
-_WIDTH = {kind: len(rows.columns(kind).split(", ")) for kind in (Client, FollowUp, Impression)}
 
 # -- what is due ------------------------------------------------------------------------------
 
@@ -50,7 +44,7 @@ class Due:
 
 
 _DUE = f"""
-SELECT {_columns(FollowUp, "f")}, {_columns(Client, "c")}, i.uuid
+SELECT {rows.columns(FollowUp, "f")}, {rows.columns(Client, "c")}, i.uuid
 FROM follow_up f JOIN client c ON c.id = f.client_id
 LEFT JOIN interaction i ON i.id = f.interaction_id
 WHERE f.done_at IS NULL AND f.due <= ?
@@ -72,7 +66,7 @@ def due(db: Journal, *, within_days: int = 0) -> Due:
     never = [row for row in everyone if row.last_contact is None]
     with db.connection() as conn:
         found = conn.execute(_DUE, (horizon.isoformat(),)).fetchall()
-    f, c = _WIDTH[FollowUp], _WIDTH[Client]
+    f, c = rows.width(FollowUp), rows.width(Client)
     follow_ups = [
         DueFollowUp(FollowUp.of(row[:f]), Client.of(row[f : f + c]), row[f + c]) for row in found
     ]
@@ -103,14 +97,14 @@ class DriftReport:
 
 
 _IMPRESSIONS = f"""
-SELECT {_columns(Impression, "m")}, {_columns(Client, "c")}
+SELECT {rows.columns(Impression, "m")}, {rows.columns(Client, "c")}
 FROM impression m JOIN client c ON c.id = m.client_id
 ORDER BY m.client_id, m.at, m.id"""
 
 
 def drift(db: Journal) -> DriftReport:
     """First versus latest impression, for every client with at least two impressions."""
-    width = _WIDTH[Impression]
+    width = rows.width(Impression)
     by_client: dict[int, tuple[Client, list[Impression]]] = {}
     with db.connection() as conn:
         for row in conn.execute(_IMPRESSIONS):

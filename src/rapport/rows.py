@@ -139,8 +139,14 @@ TABLES = {Client: "client", Interaction: "interaction", Impression: "impression"
           FollowUp: "follow_up"}  # fmt: skip
 
 
-def columns(kind: type) -> str:
-    return ", ".join(f.name for f in fields(kind))
+def columns(kind: type, alias: str = "") -> str:
+    """The row type's columns, in its fields' order (`c.id, c.uuid, …` with an alias)."""
+    return ", ".join(f"{alias}.{f.name}" if alias else f.name for f in fields(kind))
+
+
+def width(kind: type) -> int:
+    """How many columns `columns` selects: where one row type ends in a joined row."""
+    return len(fields(kind))
 
 
 def select(kind: type, where: str, order: str = "", limit: int | None = None) -> str:
