@@ -319,3 +319,25 @@ def test_an_import_takes_an_overlap_time_with_its_offset(run, journal, brandt, t
     result = run("import", str(path))
     assert result.exit_code == 0, result.output
     assert stored_times(journal)[-1] == "2026-10-25 01:30:00.000000"
+
+
+DAY_WORDS = ["today", "Heute", "yesterday", "gestern", "tomorrow", "MORGEN", "vorgestern",
+             "übermorgen", "Übermorgen", "monday", "Tuesday", "wednesday", "thursday", "friday",
+             "saturday", "sunday", "montag", "dienstag", "Mittwoch", "donnerstag", "freitag",
+             "samstag", "sonntag"]  # fmt: skip
+
+
+@pytest.mark.parametrize("prefer", ["past", "future"])
+def test_a_day_word_alone_is_read_as_dateparser_reads_it(prefer):
+    """Lone day words skip dateparser (it costs more to load than a `todo` run): they must
+    mean what dateparser makes of them, from every day of a fortnight, across a DST change."""
+    from dateparser.date import DateDataParser
+
+    for offset in range(14):
+        base = datetime(2026, 10, 19, 14, 45, tzinfo=timezone.utc) + timedelta(days=offset)
+        settings = {"PREFER_DATES_FROM": prefer, "DATE_ORDER": "DMY",
+                    "RELATIVE_BASE": base.astimezone().replace(tzinfo=None)}  # fmt: skip
+        parser = DateDataParser(languages=dates.LANGUAGES, settings=settings)
+        for word in DAY_WORDS:
+            expected = dates.from_wall_clock(parser.get_date_data(word).date_obj, checked=False)
+            assert dates.parse_when(word, prefer=prefer, base=base) == expected, (word, base)

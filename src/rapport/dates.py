@@ -68,6 +68,12 @@ _FINER_THAN_A_DAY = re.compile(
     re.I,
 )
 # "last month" and "3 months ago" count from now; "November 2026" names a calendar month.
+# A day word alone, read as dateparser reads it without loading it (it costs more than the
+# rest of a `todo` run): days from today at the current time, or a weekday's midnight,
+# strictly before today looking back and strictly after looking forward.
+_DAYS_FROM_TODAY = {"vorgestern": -2, "gestern": -1, "yesterday": -1, "heute": 0, "today": 0,
+                    "morgen": 1, "tomorrow": 1, "übermorgen": 2}  # fmt: skip
+_WEEKDAYS = {name: n % 7 for n, name in enumerate(_DAY_WORDS.split("|")[8:])}  # after the 8 above
 _RELATIVE_UNIT = re.compile(r"month|monat|year|jahr|week|woche", re.I)
 _MONTH_NAMES = [
     "January", "February", "March", "April", "May", "June",
@@ -295,7 +301,23 @@ def _typed_time(typed: str, text: str) -> tuple[int, int] | None:
     return found.pop() if found else None
 
 
+def _day_word(word: str, prefer: str, base: datetime) -> datetime | None:
+    """The wall-clock moment a lone day word names (see _DAYS_FROM_TODAY), or None."""
+    wall = base.astimezone().replace(tzinfo=None)
+    if (days := _DAYS_FROM_TODAY.get(word)) is not None:
+        return wall + timedelta(days=days)
+    if (weekday := _WEEKDAYS.get(word)) is None:
+        return None
+    if prefer == "future":
+        days = (weekday - wall.weekday()) % 7 or 7
+    else:
+        days = -((wall.weekday() - weekday) % 7 or 7)
+    return datetime.combine(wall.date() + timedelta(days=days), time())
+
+
 def _natural(typed: str, text: str, prefer: str, base: datetime) -> _Reading:
+    if (wall := _day_word(typed.casefold(), prefer, base)) is not None:
+        return _reading(wall, text, timed=False)
     # "14 Uhr" and "14.30 Uhr" as dateparser reads them ("2 Uhr" alone it takes for 2 November).
     typed = _UHR.sub(lambda m: f"{int(m[1])}:{m[2] or '00'}", typed)
     typed = _BARE_HOUR.sub(lambda m: f"{m[0][: -len(m[1])]}{int(m[1])}:00", typed)
