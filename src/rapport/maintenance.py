@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING
 from rapport.clients import find_client
 from rapport.errors import BadInput, RapportError
 from rapport.store import migrations
-from rapport.store.contract import Check
+from rapport.store.health import Check
 
 if TYPE_CHECKING:
     from rapport.store.contract import Journal

@@ -10,12 +10,10 @@ from __future__ import annotations
 import os
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import AbstractContextManager
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Literal, Protocol
 
 from rapport.errors import NoJournal, RapportError
-from rapport.store.migrations import SCHEMA_VERSION
 
 BUSY_TIMEOUT_MS = 10_000  # how long a writer waits for another; RAPPORT_BUSY_TIMEOUT (ms) overrides
 
@@ -100,24 +98,3 @@ class Journal(Protocol):
         """One transaction: a snapshot to read, or `BEGIN IMMEDIATE` (a server's write lock)
         to write, committed on success; `create` makes the journal when there is none."""
         ...
-
-
-# What `check` could not look at, and that does not make the journal unhealthy.
-_UNCHECKED_BUT_FINE = ("not checked: another", "not checked: the journal is read-only")
-
-
-@dataclass
-class Check:
-    integrity: list[str]  # "ok", or the backend's list of problems
-    foreign_keys: list[str] | None  # the rows pointing nowhere; None when not checked
-    version: int
-    search_index: str  # "ok" or what is wrong
-
-    @property
-    def ok(self) -> bool:
-        return (
-            self.integrity == ["ok"]
-            and self.foreign_keys == []
-            and self.version == SCHEMA_VERSION
-            and self.search_index.startswith(("ok", *_UNCHECKED_BUT_FINE))
-        )

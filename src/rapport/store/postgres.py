@@ -24,7 +24,8 @@ from urllib.parse import unquote
 
 from rapport.errors import RapportError
 from rapport.store import contract, migrations
-from rapport.store.contract import Check, Dialect, Params, busy_timeout_ms, ignore
+from rapport.store.contract import Dialect, Params, busy_timeout_ms, ignore
+from rapport.store.health import Check
 
 if TYPE_CHECKING:
     import psycopg

@@ -19,7 +19,8 @@ from typing import Any
 from rapport.errors import RapportError
 from rapport.files import create_private
 from rapport.store import contract, migrations
-from rapport.store.contract import Check, Dialect, Params, busy_timeout_ms, ignore
+from rapport.store.contract import Dialect, Params, busy_timeout_ms, ignore
+from rapport.store.health import Check
 
 SQLITE_HEADER = b"SQLite format 3\x00"
 APPLICATION_ID = migrations.APPLICATION_ID  # "RAPP", at offset 68 of a journal's header
