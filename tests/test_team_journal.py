@@ -95,6 +95,20 @@ def test_an_old_schema_is_migrated_with_every_row(run, journal):
     assert "before authorship" in run("search", "authorship").stdout
 
 
+def test_an_update_stays_when_the_command_after_it_fails(run, journal):
+    """The update runs in a transaction of its own, as on SQLite: a write that then fails
+    (no such client) does not take the new schema back with it, to announce it again."""
+    assert run("add", "Brandt").exit_code == 0
+    with _server_connection(SERVER, journal.schema) as conn:
+        conn.execute("DELETE FROM _migrations WHERE name = 'm006_interaction_kind'")
+        conn.execute("DROP INDEX interaction_kind_at")
+    failed = run("log", "nobody", "a note")
+    assert failed.exit_code == 2 and "updating" in failed.stderr
+    again = run("show", "brandt")
+    assert again.exit_code == 0 and "updating" not in again.stderr
+    assert rows(journal, "SELECT count(*) FROM _migrations") == [(migrations.SCHEMA_VERSION,)]
+
+
 def test_a_newer_schema_is_refused_and_left_unchanged(run, journal):
     assert run("add", "A").exit_code == 0
     with _server_connection(SERVER, journal.schema) as conn:

@@ -11,7 +11,7 @@ import os
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Protocol
 
 from rapport.clients import find_client
 from rapport.errors import BadInput, RapportError
@@ -19,7 +19,22 @@ from rapport.store import migrations
 from rapport.store.health import Check
 
 if TYPE_CHECKING:
-    from rapport.store.contract import Journal
+    from contextlib import AbstractContextManager
+
+    from rapport.store.contract import Connection, Journal
+
+    class Kept(Journal, Protocol):
+        """What looking after a journal asks of its backend, beyond the connection."""
+
+        def inspect(self) -> int: ...  # the schema version; nothing created or written
+        def erasing(self) -> AbstractContextManager[Connection]: ...  # a write leaving no bytes
+        def compact(self) -> str | None: ...  # None when done, else why not
+        def backup_to(self, target: Path) -> None: ...
+        def health(self) -> Check: ...
+        def size(self, conn: Connection) -> int: ...  # bytes, or 0 on a server
+        def backups(self) -> list[Path]: ...  # copies kept before migrating
+        def copies(self) -> list[Path]: ...  # every file beside it that may hold its data
+
 
 __all__ = ["Check", "Forgotten", "Info", "backup", "check", "compact", "forget", "info"]
 
@@ -39,7 +54,7 @@ _ABOUT = (("interaction", "interaction"), ("impression", "impression"), ("fact",
           ("follow-up", "follow_up"))  # fmt: skip
 
 
-def forget(db: Journal, query: str) -> Forgotten:
+def forget(db: Kept, query: str) -> Forgotten:
     """Erase a client and everything about them so that no byte of it stays in the file.
 
     Deleting a row only unlinks it: SQLite leaves its bytes in free pages, the FTS5 index
@@ -63,7 +78,7 @@ def forget(db: Journal, query: str) -> Forgotten:
     return Forgotten(client.name, removed, compact(db), db.copies())
 
 
-def compact(db: Journal) -> str | None:
+def compact(db: Kept) -> str | None:
     """Rewrite the journal without deleted data: the file without free pages (VACUUM) and
     an empty WAL; on PostgreSQL, VACUUM FULL of rapport's tables.
 
@@ -76,7 +91,7 @@ def compact(db: Journal) -> str | None:
 # -- backup -------------------------------------------------------------------------------
 
 
-def backup(db: Journal, where: str) -> Path:
+def backup(db: Kept, where: str) -> Path:
     """A consistent copy while others may be writing (SQLite's online backup API), 0600.
 
     `where` is a new file, or a folder (existing, or written with a trailing slash).
@@ -121,7 +136,7 @@ def backup(db: Journal, where: str) -> Path:
 # -- check and info -----------------------------------------------------------------------
 
 
-def check(db: Journal) -> Check:
+def check(db: Kept) -> Check:
     """Integrity, rows pointing nowhere, the search index and the schema version."""
     # What is not a journal (another program's file or schema, a device, one too new) is
     # refused as every command refuses it; a journal too damaged to read is reported.
@@ -143,7 +158,7 @@ _COUNTED = (("clients", "client"), ("interactions", "interaction"), ("impression
             ("facts", "fact"), ("follow-ups", "follow_up"))  # fmt: skip
 
 
-def info(db: Journal) -> Info:
+def info(db: Kept) -> Info:
     with db.connection() as conn:
         counts = {
             kind: conn.execute(f"SELECT count(*) FROM {table}").fetchone()[0]

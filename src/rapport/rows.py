@@ -20,6 +20,8 @@ if TYPE_CHECKING:
 
 def stored(moment: datetime) -> str:
     """A time as the journal stores it: naive UTC text with microseconds."""
+    if moment.tzinfo is None:  # it would be read as local time, and shifted without a word
+        raise ValueError("naive datetime given to the journal; attach a zone first")
     return moment.astimezone(timezone.utc).replace(tzinfo=None).isoformat(" ", "microseconds")
 
 

@@ -14,7 +14,7 @@ from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field, fields
 from datetime import date
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Protocol
 
 from rapport import dates, formats, names, rows
 from rapport.checks import client_fields, normalise_tags
@@ -24,6 +24,12 @@ from rapport.rows import Client, Fact, FollowUp, Impression, Interaction, short_
 
 if TYPE_CHECKING:
     from rapport.store.contract import Connection, Journal
+
+    class Importing(Journal, Protocol):
+        def insert_rows(  # many rows at once, as fast as the backend takes them
+            self, conn: Connection, table: str, columns: list[str], values: list[tuple]
+        ) -> None: ...
+
 
 # The record types in dependency order (clients first: the other records point at them).
 TABLES: dict[str, type] = {
@@ -77,7 +83,7 @@ class _DryRun(Exception):
 
 
 def import_records(
-    db: Journal,
+    db: Importing,
     lines: Iterable[tuple[str, Any]],
     *,
     update_existing: bool = False,
@@ -158,7 +164,7 @@ class _Batch:
 
     def __init__(
         self,
-        db: Journal,
+        db: Importing,
         conn: Connection,
         report: ImportReport,
         update_existing: bool,
@@ -387,7 +393,7 @@ class ContactReport:
 
 
 def import_contacts(
-    db: Journal,
+    db: Importing,
     contacts: list[formats.Contact],
     *,
     dry_run: bool = False,

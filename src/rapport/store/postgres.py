@@ -246,14 +246,14 @@ class ServerDatabase:
         try:
             for statement in start:
                 raw.execute(statement)
-            if self._version is None and _version(raw) != migrations.SCHEMA_VERSION:
-                if write:  # holds the write lock already: migrate inside this transaction
-                    self._migrate(ServerConnection(raw), create)
-                else:
-                    raw.rollback()
-                    self._ready(create)  # creates or migrates the schema, or says why not
-                    for statement in start:
-                        raw.execute(statement)
+            found = migrations.SCHEMA_VERSION if self._version else _version(raw)
+            if found == 0 and write:  # a new journal: its schema in this write's transaction
+                self._migrate(ServerConnection(raw), create)
+            elif found != migrations.SCHEMA_VERSION:
+                raw.rollback()  # an update stays, whatever becomes of the command after it
+                self._ready(create)  # creates or migrates the schema, or says why not
+                for statement in start:
+                    raw.execute(statement)
             yield ServerConnection(raw)
             if write:
                 raw.commit()
