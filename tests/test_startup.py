@@ -45,9 +45,12 @@ def test_log_with_an_iso_date_skips_the_date_parser_and_fuzzy_matcher(journal):
 
 
 def test_the_probe_sees_modules_when_they_are_loaded(journal):
-    # Natural language needs dateparser; a typo in a name needs rapidfuzz.
+    # Natural language needs dateparser, a day word alone does not; a typo in a name needs
+    # rapidfuzz.
     subprocess.run([sys.executable, "-m", "rapport", "add", "Konrad Brandt"], check=True)
-    assert "dateparser" in loaded("log", "brandt", "note", "--at", "yesterday")
+    assert "dateparser" in loaded("log", "brandt", "note", "--at", "3 days ago")
+    assert "dateparser" not in loaded("log", "brandt", "note", "--at", "yesterday")
+    assert "dateparser" not in loaded("todo", "brandt", "call back", "--due", "Freitag")
     assert "rapidfuzz" in loaded("show", "Brant")
 
 
