@@ -54,7 +54,7 @@ def matches(
         found = {row[1]: row for row in conn.execute(_DETAILS, {"query": query, "ids": ids})}
     except sqlite3.OperationalError as error:
         if not str(error).startswith(_QUERY_ERRORS):
-            raise  # the journal's trouble, not the query's: db.py says what it is
+            raise  # the journal's trouble, not the query's: the store says what it is
         raise QueryError(str(error).removeprefix("fts5: ")) from None
     hits = []
     for id, _, rank in ranked:

@@ -325,7 +325,7 @@ def m005_search_folding(conn: Connection) -> None:
     # The README promises both engines find the same entries: on SQLite `weiss` did not find
     # "Weiß", nor `yilmaz` a "Yilmaz" with a dotless i; on neither did "東京" find
     # "我们在東京见面" (a run of CJK is one token). The index now holds each entry's text
-    # folded and split (_search_body); search.py folds the query alike and shows snippets
+    # folded and split (_search_body); search/ folds the query alike and shows snippets
     # in the user's own text.
     if _on_postgres(conn):
         # unaccent folds the letters already; the splitting goes into the function the

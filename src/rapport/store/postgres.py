@@ -1,9 +1,8 @@
 """A team journal: the same rapport on a shared PostgreSQL server.
 
-`ServerDatabase` offers what `db.Database` offers: SQLAlchemy sessions for most commands,
-and, for the commands that must start fast, a plain connection (`ServerConnection`) that
-takes the SQL of `clients.py`, `search.py` and `exporting.py` as written for sqlite3 and
-hands back what sqlite3 would (times as SQLite holds them), so that code has one version.
+`ServerDatabase` offers what `sqlite.Database` offers, through psycopg alone: its
+connection (`ServerConnection`) takes every command's SQL as written for sqlite3 and hands
+back what sqlite3 would (times as SQLite holds them), so that code has one version.
 
 Writers take an advisory lock on the journal first, as SQLite's `BEGIN IMMEDIATE` takes its
 write lock: two `rapport log --create` cannot both add the same client, and a command never
@@ -145,8 +144,8 @@ def _is_password(key: str) -> bool:
 
 
 def _conninfo(url: str) -> str:
-    """libpq's URI: the same URL without SQLAlchemy's driver name; a keyword/value string
-    as it is."""
+    """libpq's URI: the same URL without a driver name (postgresql+psycopg://); a
+    keyword/value string as it is."""
     if not _URL.match(url):
         return url
     return "postgresql" + url[url.index("://") :]
@@ -237,7 +236,7 @@ class ServerDatabase:
 
     @contextmanager
     def connection(self, *, write: bool = False, create: bool = False) -> Iterator[Any]:
-        """The journal in one transaction (see `db.Database.connection`). A write to a new
+        """The journal in one transaction (see `sqlite.Database.connection`). A write to a new
         journal makes its schema in the same transaction, so a write that fails leaves no
         journal behind, as on SQLite."""
         psycopg = _driver()

@@ -236,7 +236,7 @@ def exposed_to_others(path: Path) -> bool:
 class Database:
     """A journal file, opened on first use.
 
-    Nothing touches the disk until a command asks for a session, so a command that fails
+    Nothing touches the disk until a command asks for a connection, so a command that fails
     while checking its input leaves no trace, not even a new empty file. Reading a journal
     that does not exist raises NoJournal instead of creating one.
     """
