@@ -118,16 +118,19 @@ def all_rows(path: Path) -> dict[str, list[tuple]]:
         conn.close()
 
 
-ADDED_LATER = ("",)  # m003's author, empty for entries written before it
+# Columns added since m001, with what rows written before them hold: m003's author on
+# entries; m007's dates and met on clients.
+ADDED_LATER = {"client": ("", None)}
 
 
-def as_before(after: list[tuple], before: list[tuple]) -> bool:
+def as_before(after: list[tuple], before: list[tuple], table: str = "") -> bool:
     """The same rows with the same content; columns added since hold their defaults."""
     if len(after) != len(before):
         return False
+    later = ADDED_LATER.get(table, ("",))
     for new, old in zip(after, before, strict=True):
         added = new[len(old) :]
-        if new[: len(old)] != old or added != ADDED_LATER[len(ADDED_LATER) - len(added) :]:
+        if new[: len(old)] != old or added != later[len(later) - len(added) :]:
             return False
     return True
 
@@ -143,7 +146,7 @@ def test_every_old_journal_migrates_keeping_every_row(run, tmp_path, version):
     assert result.exit_code == 0, result.output
     assert schema_version(journal) == migrations.SCHEMA_VERSION
     after = all_rows(journal)
-    assert all(as_before(after[table], before[table]) for table in TABLES)
+    assert all(as_before(after[table], before[table], table) for table in TABLES)
     # Searching works on rows that were there before the search index existed.
     hits = run("--db", str(journal), "search", "segeln", "--json")
     assert '"Kurzes Telefonat über **Segeln** und Größe"' in hits.stdout
@@ -264,7 +267,7 @@ def test_an_old_journal_gets_rapports_mark_keeping_every_row(run, tmp_path, live
     finally:
         holder.close()
     after = all_rows(journal)
-    assert all(as_before(after[table], before[table]) for table in TABLES)
+    assert all(as_before(after[table], before[table], table) for table in TABLES)
     conn = sqlite3.connect(journal)
     assert conn.execute("PRAGMA application_id").fetchone()[0] == migrations.APPLICATION_ID
     conn.close()
@@ -273,3 +276,29 @@ def test_an_old_journal_gets_rapports_mark_keeping_every_row(run, tmp_path, live
     assert backup.read_bytes()[68:72] == bytes(4)  # the file as it was
     assert all_rows(backup) == before
     assert schema_version(journal) == migrations.SCHEMA_VERSION
+
+
+def test_birthday_facts_from_vcard_imports_become_birthdays(run, tmp_path):
+    journal = tmp_path / "journal.db"
+    shutil.copy(FIXTURES / "schema6.db", journal)
+    journal.chmod(0o600)
+    conn = sqlite3.connect(journal)
+    conn.executemany(
+        "INSERT INTO fact (uuid, client_id, at, topic, text, created_at, author) "
+        "VALUES (?, ?, '2025-05-01 00:00:00.000000', 'birthday', ?, '2025-05-01', '')",
+        [("5b0e0a8e-1111-4d3e-9a6a-2b2f3c4d5e60", 1, "Birthday: 14 March 1970"),
+         ("5b0e0a8e-1111-4d3e-9a6a-2b2f3c4d5e61", 1, "Her birthday is in May, ask"),
+         ("5b0e0a8e-1111-4d3e-9a6a-2b2f3c4d5e62", 2, "Birthday: 29 February"),
+         ("5b0e0a8e-1111-4d3e-9a6a-2b2f3c4d5e63", 2, "Birthday: 3 March")],
+    )  # fmt: skip
+    conn.commit()
+    conn.close()
+    assert run("--db", str(journal), "check").exit_code == 0
+    conn = sqlite3.connect(journal)
+    dates = dict(conn.execute("SELECT id, dates FROM client WHERE id IN (1, 2)").fetchall())
+    facts = [text for (text,) in conn.execute(
+        "SELECT text FROM fact WHERE topic = 'birthday' ORDER BY text")]  # fmt: skip
+    conn.close()
+    assert dates == {1: "birthday: 1970-03-14", 2: "birthday: --02-29"}
+    # What is not a date, and a second birthday that disagrees, stay facts: nothing is lost.
+    assert facts == ["Birthday: 3 March", "Her birthday is in May, ask"]

@@ -61,12 +61,14 @@ class Client(SQLModel, table=True):
     name: str
     company: str | None = None
     role: str | None = None
-    email: str | None = None
-    phone: str | None = None
+    email: str | None = None  # one a line, the label first: "work: anna@berg.example"
+    phone: str | None = None  # likewise: "mobile: +49 170 1234567"
     tags: str = ""  # comma-separated, lower case, sorted: see checks.normalise_tags
     cadence_days: int | None = None  # keep in touch every N days
     archived: bool = False
     created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+    dates: str = ""  # one a line: "birthday: 1970-04-02", "founded: --03-15" (no year)
+    met: str | None = None  # how you met
 
 
 class Interaction(SQLModel, table=True):
@@ -123,3 +125,13 @@ class FollowUp(SQLModel, table=True):
     done_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
     created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
     author: str = ""  # who wrote it (added by m003, so last): --author or the login name
+
+
+class InteractionClient(SQLModel, table=True):
+    """The other clients of a contact with several people (the interaction's own client is
+    `Interaction.client_id`)."""
+
+    __tablename__ = "interaction_client"
+
+    interaction_id: int = Field(foreign_key="interaction.id", primary_key=True)
+    client_id: int = Field(foreign_key="client.id", primary_key=True)

@@ -56,11 +56,13 @@ class Client:
     cadence_days: int | None
     archived: bool
     created_at: datetime
+    dates: str = ""  # dates that recur, one a line: details.yearlies reads them
+    met: str | None = None  # how you met
 
     @classmethod
     def of(cls, row: tuple[Any, ...]) -> Client:
-        *head, archived, created_at = row
-        return cls(*head, bool(archived), utc(created_at))
+        *head, archived, created_at, dates, met = row
+        return cls(*head, bool(archived), utc(created_at), dates, met)
 
 
 D = TypeVar("D", bound="_Dated")

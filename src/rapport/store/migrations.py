@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING
 from rapport.errors import RapportError
 
 if TYPE_CHECKING:
+    from rapport import details
     from rapport.store.contract import Connection
 
 Migration = Callable[["Connection"], None]
@@ -122,7 +123,15 @@ def m001_initial(conn: Connection) -> None:
     )
 
 
-TABLES = ("client", "interaction", "impression", "fact", "follow_up", "_migrations")
+TABLES = (
+    "client",
+    "interaction",
+    "impression",
+    "fact",
+    "follow_up",
+    "interaction_client",
+    "_migrations",
+)
 
 SEARCHED = (  # table, column, code: an entry's search row is id * 4 + code
     ("interaction", "note", 0),
@@ -370,6 +379,66 @@ def m006_interaction_kind(conn: Connection) -> None:
     _run(conn, "CREATE INDEX interaction_kind_at ON interaction (kind, at)")
 
 
+def m007_living_clients(conn: Connection) -> None:
+    # A client's record grows: dates that recur (one a line, "birthday: 1970-04-02", see
+    # details.py), how you met, and the other clients of a meeting with several people. The
+    # interaction stays with the client it was logged for; interaction_client names the
+    # others, so every query that knew one client per contact still holds.
+    _run(
+        conn,
+        """
+        ALTER TABLE client ADD COLUMN dates TEXT NOT NULL DEFAULT '';
+        ALTER TABLE client ADD COLUMN met TEXT;
+        CREATE TABLE interaction_client (
+            interaction_id INTEGER NOT NULL REFERENCES interaction (id) ON DELETE CASCADE,
+            client_id INTEGER NOT NULL REFERENCES client (id) ON DELETE CASCADE,
+            PRIMARY KEY (interaction_id, client_id)
+        );
+        CREATE INDEX interaction_client_client ON interaction_client (client_id, interaction_id)
+        """,
+    )
+    _birthday_facts_to_dates(conn)
+
+
+# What vCard imports wrote as a fact before birthdays were dates (transfer.birthday_text).
+_BIRTHDAY_FACT = re.compile(r"Birthday: (\d{1,2}) ([A-Z][a-z]+)(?: (\d{4}))?")
+_MONTHS = ("January", "February", "March", "April", "May", "June", "July", "August",
+           "September", "October", "November", "December")  # fmt: skip
+
+
+def _birthday_facts_to_dates(conn: Connection) -> None:
+    """Each client's first readable birthday fact becomes its birthday, and the fact goes;
+    a fact that is not a date ("her birthday is in May") stays a fact."""
+    found = conn.execute(
+        "SELECT id, client_id, text FROM fact WHERE topic = 'birthday' ORDER BY at, id"
+    ).fetchall()
+    done: dict[int, details.Yearly] = {}
+    for fact_id, client_id, text in found:
+        birthday = _birthday(text)
+        if birthday is None or done.get(client_id, birthday) != birthday:
+            continue  # unreadable, or a second birthday that disagrees: left as written
+        if client_id not in done:
+            conn.execute("UPDATE client SET dates = ? WHERE id = ?", (birthday.line(), client_id))
+            done[client_id] = birthday
+        conn.execute("DELETE FROM fact WHERE id = ?", (fact_id,))
+
+
+def _birthday(text: str) -> details.Yearly | None:
+    from rapport import details
+    from rapport.errors import BadInput
+
+    spoken = _BIRTHDAY_FACT.fullmatch(text.strip())
+    try:
+        if spoken and spoken[2] in _MONTHS:
+            month = _MONTHS.index(spoken[2]) + 1
+            year = f"{spoken[3]}-" if spoken[3] else "--"
+            return details.yearly(details.BIRTHDAY, f"{year}{month:02d}-{int(spoken[1]):02d}")
+        raw = text.strip().removeprefix("Birthday:").strip()
+        return details.yearly(details.BIRTHDAY, raw)
+    except BadInput:
+        return None
+
+
 MIGRATIONS: list[Migration] = [
     m001_initial,
     m002_search,
@@ -377,6 +446,7 @@ MIGRATIONS: list[Migration] = [
     m004_application_id,
     m005_search_folding,
     m006_interaction_kind,
+    m007_living_clients,
 ]
 SCHEMA_VERSION = len(MIGRATIONS)
 
