@@ -83,23 +83,27 @@ def due(db: Journal, *, within_days: int = 0) -> Due:
     never = [row for row in everyone if row.last_contact is None]
     with db.connection() as conn:
         found = conn.execute(_DUE, (horizon.isoformat(),)).fetchall()
-        unfirst = {client_id for (client_id,) in conn.execute(_NO_FIRST)}
+        since = dates.today() - timedelta(days=RECENT_DAYS)
+        start = datetime.combine(since, datetime.min.time()).astimezone()
+        unfirst = {client_id for (client_id,) in conn.execute(_NO_FIRST + _CONTACTED_SINCE,
+                                                               (rows.stored(start),))}  # fmt: skip
         dated = [Client.of(row) for row in conn.execute(_DATED)]
     f, c = rows.width(FollowUp), rows.width(Client)
     follow_ups = [
         DueFollowUp(FollowUp.of(row[:f]), Client.of(row[f : f + c]), row[f + c]) for row in found
     ]
-    since = dates.today() - timedelta(days=RECENT_DAYS)
     recent = [row for row in everyone if row.client.id in unfirst and row.last_contact
               and dates.local(row.last_contact).date() >= since]  # fmt: skip
     recent.sort(key=lambda row: -(row.last_contact.timestamp() if row.last_contact else 0))
     return Due(horizon, cadence, follow_ups, never, recent, coming_up(dated, horizon))
 
 
-# Clients not archived without a first impression (usually few: the ones to ask about).
+# Clients not archived without a first impression; for due, only those contacted lately.
 _NO_FIRST = """
 SELECT c.id FROM client c WHERE NOT c.archived AND NOT EXISTS
     (SELECT 1 FROM impression m WHERE m.client_id = c.id AND m.stage = 'first')"""
+_CONTACTED_SINCE = """
+    AND EXISTS (SELECT 1 FROM interaction i WHERE i.client_id = c.id AND i.at >= ?)"""
 
 _DATED = f"SELECT {rows.columns(Client, 'c')} FROM client c WHERE NOT c.archived AND c.dates <> ''"
 
