@@ -37,6 +37,7 @@ if TYPE_CHECKING:
 
     from rich.console import Console
 
+    from rapport.clients import FirstImpression
     from rapport.store.contract import Journal
 
 DEBUG_VAR = "RAPPORT_DEBUG"
@@ -360,8 +361,20 @@ def add(
         str | None,
         typer.Option("--every", metavar="PERIOD", help="Keep in touch every 30d, 2w, 3m, 1y."),
     ] = None,
+    impression: Annotated[
+        str | None,
+        typer.Option(
+            "--impression",
+            metavar="TEXT",
+            help="Your first impression of them (asked for at a terminal when left out).",
+        ),
+    ] = None,
+    score: Annotated[
+        int | None,
+        typer.Option("--score", "-s", metavar="N", help="The first impression's score, -2 to +2."),
+    ] = None,
 ) -> None:
-    """Add a client.
+    """Add a client, and your first impression of them.
 
     Example: rapport add "Konrad Brandt" --company "Brandt & Vogel" --role CEO --every 3w
     """
@@ -369,6 +382,7 @@ def add(
     from rapport.names import label
     from rapport.rows import short_id
 
+    first = clients.first_impression(impression, score)
     cadence = dates.parse_cadence(every) if every else None
     client = clients.add_client(
         _open(ctx),
@@ -379,8 +393,51 @@ def add(
         phone=phone,
         tags=tag,
         cadence_days=cadence,
+        first=first,
+        ask=_ask_first if _asking() and (first is None or first.score is None) else None,
     )
     _say(f"Added {label(client.name, client.company)}  [{short_id(client.uuid)}]")
+
+
+# -- questions at a terminal ----------------------------------------------------------------
+
+
+def _asking() -> bool:
+    """Whether rapport may ask: a person at a terminal. Scripts are never asked."""
+    return sys.stdin is not None and sys.stdin.isatty()
+
+
+def _ask_first(name: str, given: FirstImpression | None = None) -> FirstImpression | None:
+    """A new client's first impression and its score, or what the options left out of it."""
+    from rapport.checks import check_text
+    from rapport.clients import FirstImpression
+
+    text = given.text if given is not None else None
+    while text is None:
+        answer = typer.prompt(f"First impression of {name} (Enter skips)", default="",
+                              show_default=False, err=True)  # fmt: skip
+        if not answer.strip():
+            return None
+        try:
+            text = check_text(answer, "impression")
+        except BadInput as error:
+            _say(f"rapport: {error}")
+    return FirstImpression(text, _ask_score())
+
+
+def _ask_score() -> int | None:
+    """A score from -2 to +2, asked until one is given or Enter skips it."""
+    from rapport.checks import SCORE_RANGE
+
+    while True:
+        answer = typer.prompt("Score, -2 to +2 (Enter skips)", default="", show_default=False,
+                              err=True).strip()  # fmt: skip
+        if not answer:
+            return None
+        with suppress(ValueError):
+            if int(answer) in SCORE_RANGE:
+                return int(answer)
+        _say(f"rapport: {answer!r} is not a score: -2, -1, 0, +1 or +2 (Enter skips)")
 
 
 def _read_note(note: str | None, heading: str, what: str = "note") -> str:
@@ -414,6 +471,13 @@ def _unknown_client(db: Journal, name: str) -> UnknownClient | None:
     except NoJournal:
         return _empty_journal(name)
     return None
+
+
+def _new_name(name: str) -> str:
+    """The name a client created from `name` gets; a bad one fails before any question."""
+    from rapport.checks import client_fields
+
+    return str(client_fields(name)["name"])
 
 
 def _empty_journal(name: str) -> UnknownClient:
@@ -473,16 +537,19 @@ def log(
     db = _open(ctx)
     # At a terminal, ask before the editor opens; in a script, clients.log finds the client
     # once, inside its transaction, and reports an unknown one itself.
-    if not create and sys.stdin.isatty() and note != "-":
+    first = None
+    if _asking() and note != "-":
         unknown = _unknown_client(db, client)
         if unknown is not None:
-            create = typer.confirm(
-                f"No client matches {client!r}. Add {client!r} as a new client?",
-                default=False,
-                err=True,
-            )
             if not create:
-                raise unknown
+                create = typer.confirm(
+                    f"No client matches {client!r}. Add {client!r} as a new client?",
+                    default=False,
+                    err=True,
+                )
+                if not create:
+                    raise unknown
+            first = _ask_first(_new_name(client))
     text = _read_note(note, f"Note about {client}")
     try:
         logged = clients.log(
@@ -497,6 +564,7 @@ def log(
             due=due_day,
             create=create,
             allow_future=future,
+            first=first,
         )
     except NoJournal:
         raise _empty_journal(client) from None
@@ -543,7 +611,11 @@ def impression(
     from rapport.rows import short_id
 
     db = _open(ctx)
+    piped = text == "-"
     text = _text_of(db, client, text, f"Impression of {client}", "impression")
+    if score is None and _asking() and not piped:
+        clients.lookup(db, client)  # an unknown client fails before the question
+        score = _ask_score()
     recorded = clients.add_impression(
         db,
         client,

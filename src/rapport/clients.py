@@ -6,6 +6,7 @@ together or not at all.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import TYPE_CHECKING, Any
@@ -21,7 +22,7 @@ from rapport.checks import (
     client_fields,
     normalise_tags,
 )
-from rapport.errors import BadInput, UnknownClient
+from rapport.errors import BadInput, NoJournal, UnknownClient
 from rapport.rows import Client, Fact, FollowUp, Impression, Interaction
 
 if TYPE_CHECKING:
@@ -54,10 +55,59 @@ def insert_client(conn: Connection, values: dict[str, Any]) -> Client:
     return rows.add(conn, Client, archived=False, **values)
 
 
-def add_client(db: Journal, name: str, **details: Any) -> Client:
+@dataclass(frozen=True)
+class FirstImpression:
+    """A new client's first impression, written with the client (`add --impression`, or
+    asked at a terminal)."""
+
+    text: str
+    score: int | None = None
+
+
+# Asks the person at a terminal for a new client's first impression: given the client's
+# name and what the options already gave, returns the whole of it, or None when skipped.
+Ask = Callable[[str, FirstImpression | None], FirstImpression | None]
+
+
+def first_impression(text: str | None, score: int | None) -> FirstImpression | None:
+    """`--impression TEXT --score N`, checked: a score scores a text, so it needs one."""
+    if text is None:
+        if score is not None:
+            raise BadInput("--score needs --impression TEXT: it scores the first impression")
+        return None
+    return FirstImpression(check_text(text, "impression"), check_score(score, "--score"))
+
+
+def add_client(
+    db: Journal, name: str, *, first: FirstImpression | None = None, ask: Ask | None = None,
+    **details: Any,
+) -> Client:  # fmt: skip
+    """A new client, and its first impression in the same transaction. `ask` is called once
+    the client's fields are known to be good, before the journal is locked for writing."""
     values = client_fields(name, **details)  # everything that can be wrong, before writing
+    if ask is not None:
+        _refuse_known(db, values)  # a duplicate fails before the person types an impression
+        first = ask(str(values["name"]), first)
     with db.connection(write=True, create=True) as conn:
-        return insert_client(conn, values)
+        client = insert_client(conn, values)
+        if first is not None:
+            add_first_impression(conn, client, first, db.author)
+        return client
+
+
+def _refuse_known(db: Journal, values: dict[str, Any]) -> None:
+    try:
+        with db.connection() as conn:
+            names.refuse_duplicate(values["name"], values["company"], candidates(conn))
+    except NoJournal:
+        return
+
+
+def add_first_impression(
+    conn: Connection, client: Client, first: FirstImpression, author: str
+) -> Impression:
+    return rows.add(conn, Impression, client_id=client.id, at=dates.now(), stage="first",
+                    text=first.text, score=first.score, author=author)  # fmt: skip
 
 
 # -- log ----------------------------------------------------------------------------------
@@ -84,8 +134,10 @@ def log(
     due: date | None = None,
     create: bool = False,
     allow_future: bool = False,
+    first: FirstImpression | None = None,
 ) -> Logged:
-    """Record one contact, and its follow-up, in one transaction."""
+    """Record one contact, and its follow-up, in one transaction; with `create`, a client
+    nobody matches is added (with `first`, its first impression) in the same one."""
     note = check_text(note, "note")
     kind = check_choice(kind, KINDS, "kind")
     mood = check_score(mood, "--mood")
@@ -104,6 +156,8 @@ def log(
                 raise
             client = insert_client(conn, newcomer)
             created = True
+            if first is not None:
+                add_first_impression(conn, client, first, db.author)
         interaction = rows.add(conn, Interaction, client_id=client.id, at=moment, kind=kind,
                                note=note, mood=mood, tags=tag_text, author=db.author)  # fmt: skip
         todo = None
