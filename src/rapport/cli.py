@@ -10,7 +10,7 @@ import gc
 import os
 import re
 import sys
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import ExitStack, contextmanager, suppress
 from pathlib import Path
 from typing import IO, TYPE_CHECKING, Annotated, Any
@@ -291,19 +291,20 @@ def _since(text: str | None) -> datetime | None:
 
 
 def _complete_client(ctx: typer.Context, incomplete: str) -> list[str]:
-    """Client names for shell completion, read from the journal the command line names."""
-    from rapport import clients, names
-    from rapport.store import open_journal
+    """Client names for shell completion, read from the journal the command line names;
+    archived clients are left out (they still resolve when typed)."""
+    return _complete_name(ctx, incomplete, archived=False)
 
-    try:
-        db = open_journal(ctx.find_root().params.get("db"))
-    except RapportError:
-        return []
-    try:
-        with db.connection() as conn:
-            everyone = clients.candidates(conn)
-    except RapportError:
-        return []
+
+def _complete_archived(ctx: typer.Context, incomplete: str) -> list[str]:
+    """The archived clients' names, for `unarchive`."""
+    return _complete_name(ctx, incomplete, archived=True)
+
+
+def _complete_name(ctx: typer.Context, incomplete: str, *, archived: bool) -> list[str]:
+    from rapport import clients, names
+
+    everyone = _reading(ctx, lambda conn: clients.candidates(conn, archived=archived)) or []
     # Typer keeps only values that start with what was typed, letter for letter; names
     # resolve forgivingly anyway, so "jo" may complete to "jo Müller" for "Jö Müller".
     wanted = names.fold(incomplete)
@@ -312,6 +313,29 @@ def _complete_client(ctx: typer.Context, incomplete: str) -> list[str]:
         for c in everyone
         if names.fold(c.name[: len(incomplete)]) == wanted
     )
+
+
+def _reading(ctx: typer.Context, read: Callable[[Any], Any]) -> Any:
+    """What `read(conn)` finds in the journal the command line names, for completion; None
+    when there is no journal or it cannot be read (completion then offers nothing)."""
+    from rapport.store import open_journal
+
+    try:
+        db = open_journal(ctx.find_root().params.get("db"))
+        with db.connection() as conn:
+            return read(conn)
+    except RapportError:
+        return None
+
+
+def _complete_tag(ctx: typer.Context, incomplete: str) -> list[str]:
+    """The tags in the journal, on clients and on entries, for `--tag`."""
+    from rapport import clients
+
+    # As names are: what was typed, completed (Typer keeps only what starts with it).
+    wanted = incomplete.lower()
+    tags = _reading(ctx, clients.journal_tags) or []
+    return [incomplete + tag[len(incomplete) :] for tag in tags if tag.startswith(wanted)]
 
 
 # Shared option declarations, so every command spells them the same way.
@@ -337,7 +361,13 @@ HtmlOption = Annotated[
 ]
 TagOption = Annotated[
     list[str] | None,
-    typer.Option("--tag", "-t", metavar="TAG", help="A tag; repeat for several."),
+    typer.Option(
+        "--tag",
+        "-t",
+        metavar="TAG",
+        help="A tag; repeat for several.",
+        autocompletion=_complete_tag,
+    ),
 ]
 
 
@@ -576,6 +606,8 @@ def log(
         f"Logged {logged.interaction.kind} with {logged.client.name}, "
         f"{dates.format_moment(logged.interaction.at)}  [{short_id(logged.interaction.uuid)}]"
     )
+    if logged.client.archived:  # a contact does not undo a decision to archive: say so only
+        _say(f"{logged.client.name} is archived: logged all the same (unarchive brings them back)")
     if logged.follow_up is not None:
         due_text = f", due {logged.follow_up.due}" if logged.follow_up.due else ""
         _say(f"Follow-up: {logged.follow_up.text}{due_text}")
@@ -735,28 +767,43 @@ def clients(
         ),
     ] = "name",
     tag: Annotated[
-        str | None, typer.Option("--tag", "-t", metavar="TAG", help="Only clients with this tag.")
+        str | None,
+        typer.Option(
+            "--tag",
+            "-t",
+            metavar="TAG",
+            help="Only clients with this tag, or with a contact logged with it.",
+            autocompletion=_complete_tag,
+        ),
     ] = None,
+    archived: Annotated[
+        bool, typer.Option("--archived", help="Only the archived clients, which are left out.")
+    ] = False,
     as_json: JsonOption = False,
 ) -> None:
     """Everyone in the journal, with last contact and how your impression moved.
 
+    Archived clients are left out; --archived lists them alone.
+
     Example: rapport clients --sort overdue
     """
     from rapport import clients
-    from rapport.checks import normalise_tags
+    from rapport.checks import check_tag
 
     if tag is not None:
-        tag = normalise_tags([tag])  # an empty or malformed tag is no filter: refuse it
+        tag = check_tag(tag)  # an empty or malformed tag is no filter: refuse it
     db = _open(ctx)
     try:
-        rows = clients.client_rows(db, sort=sort, tag=tag)
+        rows = clients.client_rows(db, sort=sort, tag=tag, archived=archived)
     except NoJournal:
         rows = []  # nobody yet; listing them should not create the file
     if as_json:
         from rapport.records import client_rows_json
 
         _print_json(client_rows_json(rows))
+        return
+    if not rows and archived:
+        _say("No archived clients" + (f" with the tag {tag!r}." if tag else "."))
         return
     if not rows:
         _say(_nobody_listed(db, tag))  # a filter that finds no one is no error
@@ -784,6 +831,50 @@ def _nobody_listed(db: Journal, tag: str | None) -> str:
     if hidden:
         return f"No clients to list; the journal holds {archived}."
     return 'No clients yet. Add one: rapport add "Name" --company "Company"'
+
+
+@app.command()
+def archive(
+    ctx: typer.Context,
+    client: Annotated[str, typer.Argument(help="Who.", autocompletion=_complete_client)],
+) -> None:
+    """Archive a client you no longer work with: out of clients, due, drift and completion,
+    still in show, search and export. `unarchive` brings them back.
+
+    Example: rapport archive brandt
+    """
+    from rapport import clients
+    from rapport.names import label
+
+    done = clients.set_archived(_open(ctx), client, True)
+    who = done.client
+    if not done.changed:
+        _say(f"{who.name} is already archived")
+        return
+    _say(
+        f"Archived {label(who.name, who.company)}: out of clients, due and drift; "
+        "still in show, search and export"
+    )
+
+
+@app.command()
+def unarchive(
+    ctx: typer.Context,
+    client: Annotated[str, typer.Argument(help="Who.", autocompletion=_complete_archived)],
+) -> None:
+    """Bring an archived client back into clients, due, drift and completion.
+
+    Example: rapport unarchive brandt
+    """
+    from rapport import clients
+    from rapport.names import label
+
+    done = clients.set_archived(_open(ctx), client, False)
+    who = done.client
+    if not done.changed:
+        _say(f"{who.name} is not archived")
+        return
+    _say(f"Unarchived {label(who.name, who.company)}: back in clients, due and drift")
 
 
 @app.command()
@@ -856,6 +947,16 @@ def export(
             help="client, interaction, impression, fact, follow-up.",
         ),
     ] = None,
+    tag: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--tag",
+            metavar="TAG",
+            help="Only interactions with this tag (repeat: all of several), their follow-ups "
+            "and clients; impressions and facts have no tags and are left out.",
+            autocompletion=_complete_tag,
+        ),
+    ] = None,
     raw: Annotated[
         bool, typer.Option("--raw", help="CSV: leave cells starting with = + - @ as written.")
     ] = False,
@@ -875,6 +976,7 @@ def export(
         until=dates.parse_until(until) if until is not None else None,
         kinds=kind or [],
         types=record_type or [],
+        tags=tag or [],
     ).checked()
     db = _open(ctx)
     # No journal, or a name that finds no one, stops the export before its first byte.
@@ -1074,8 +1176,21 @@ def _input(source: str) -> Iterator[IO[bytes]]:
 def search(
     ctx: typer.Context,
     query: Annotated[
-        str, typer.Argument(help='Words to find; FTS5 syntax: "exact phrase", a OR b, segel*.')
-    ],
+        str,
+        typer.Argument(
+            help='Words to find; FTS5 syntax: "exact phrase", a OR b, segel*; #tag for a tag.'
+        ),
+    ] = "",
+    tag: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--tag",
+            "-t",
+            metavar="TAG",
+            help="Only contacts with this tag; repeat for all of several. Alone: list them.",
+            autocompletion=_complete_tag,
+        ),
+    ] = None,
     client: Annotated[
         str | None,
         typer.Option(
@@ -1099,6 +1214,9 @@ def search(
 ) -> None:
     """Search notes, impressions, facts and follow-ups; accents and case do not matter.
 
+    A word starting with # is a tag: `search '#budgetq1'` lists the contacts logged with
+    --tag budgetq1, newest first; with other words, it narrows their matches to those.
+
     Example: rapport search segeln --client brandt
     """
     from rapport.search import search as find
@@ -1106,7 +1224,7 @@ def search(
     if client is not None and not client.strip():
         raise BadInput("give a client name after --client")  # else it would filter nothing
     after = _since(since)
-    hits = find(_open(ctx), query, client=client, since=after, latest=latest, limit=limit)
+    hits = find(_open(ctx), query, tags=tag, client=client, since=after, latest=latest, limit=limit)
     if as_json:
         from rapport.records import hit_record
 
@@ -1118,7 +1236,8 @@ def search(
     scope = (f" about {client!r}" if client else "") + (
         f" since {dates.format_day(after)}" if after else ""
     )
-    _out().print(render.search_results(query, hits, scope))
+    asked = " ".join([query.strip(), *(f"#{t.strip().lower()}" for t in tag or [])]).strip()
+    _out().print(render.search_results(asked, hits, scope))
 
 
 @app.command()

@@ -18,6 +18,7 @@ from rapport.checks import (
     check_choice,
     check_past,
     check_score,
+    check_tag,
     check_text,
     client_fields,
     normalise_tags,
@@ -29,9 +30,35 @@ if TYPE_CHECKING:
     from rapport.store.contract import Connection, Journal
 
 
-def candidates(conn: Connection) -> list[names.Candidate]:
-    found = conn.execute("SELECT id, name, company, uuid FROM client")
+def candidates(conn: Connection, *, archived: bool | None = None) -> list[names.Candidate]:
+    """Everyone a name may mean; only the archived or only the others when `archived` says."""
+    where = "" if archived is None else " WHERE c.archived" if archived else " WHERE NOT c.archived"
+    found = conn.execute(f"SELECT c.id, c.name, c.company, c.uuid FROM client c{where}")
     return [names.Candidate(*row) for row in found]
+
+
+def journal_tags(conn: Connection) -> list[str]:
+    """Every tag in the journal, on clients and on entries, for shell completion."""
+    found = conn.execute(
+        "SELECT DISTINCT tags FROM client WHERE tags != '' "
+        "UNION SELECT DISTINCT tags FROM interaction WHERE tags != ''"
+    )
+    return sorted({tag for (tags,) in found for tag in tags.split(",") if tag})
+
+
+def tagged(column: str, tags: list[str], prefix: str = "tag") -> tuple[list[str], dict[str, str]]:
+    """Conditions, on either engine, that the tags in `column` ("a,b,c") include each of
+    `tags` as a whole word, and their parameters :{prefix}0, :{prefix}1, …
+
+    The commas around each tag make it match whole tags only; `_` is a LIKE wildcard and
+    may be in a tag, so it is escaped.
+    """
+    conditions, params = [], {}
+    for n, tag in enumerate(dict.fromkeys(check_tag(tag) for tag in tags)):
+        escaped = tag.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+        params[f"{prefix}{n}"] = f"%,{escaped},%"
+        conditions.append(f"(',' || {column} || ',') LIKE :{prefix}{n} ESCAPE '\\'")
+    return conditions, params
 
 
 def find_client(conn: Connection, query: str) -> Client:
@@ -283,13 +310,13 @@ SORTS = ("name", "last", "count", "overdue")
 
 
 def _tag_filter(tag: str | None) -> tuple[str, dict[str, str]]:
-    """A condition on client c that holds when it carries `tag` (tags are stored as
-    "a,b,c": the commas around each tag make it match whole tags only)."""
+    """A condition on client c that holds when it carries `tag`, or one of its contacts does."""
     if not tag:
         return "", {}
-    wanted = normalise_tags([tag])
-    escaped = wanted.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-    return " AND (',' || c.tags || ',') LIKE :tag ESCAPE '\\'", {"tag": f"%,{escaped},%"}
+    (on_client,), params = tagged("c.tags", [tag])
+    (on_contact,), _ = tagged("i.tags", [tag])
+    contact = f"EXISTS (SELECT 1 FROM interaction i WHERE i.client_id = c.id AND {on_contact})"
+    return f" AND ({on_client} OR {contact})", params
 
 
 def archived_clients(db: Journal, *, tag: str | None = None) -> int:
@@ -298,6 +325,23 @@ def archived_clients(db: Journal, *, tag: str | None = None) -> int:
     with db.connection() as conn:
         sql = f"SELECT count(*) FROM client c WHERE c.archived{where}"
         return conn.execute(sql, params).fetchone()[0]
+
+
+@dataclass
+class Archived:
+    client: Client
+    changed: bool  # False: it already was (or was not) archived
+
+
+def set_archived(db: Journal, query: str, archived: bool) -> Archived:
+    """Archive or bring back a client; doing it twice changes nothing and says so."""
+    with db.connection(write=True) as conn:
+        client = find_client(conn, query)
+        if client.archived == archived:
+            return Archived(client, changed=False)
+        conn.execute("UPDATE client SET archived = ? WHERE id = ?", (archived, client.id))
+        client.archived = archived
+        return Archived(client, changed=True)
 
 
 # One row per client: its counts and latest contact, first and latest scored impression.
@@ -312,16 +356,20 @@ SELECT {rows.columns(Client, "c")},
     (SELECT m.score FROM impression m
      WHERE m.client_id = c.id AND m.stage = 'later' AND m.score IS NOT NULL
      ORDER BY m.at DESC, m.id DESC LIMIT 1)
-FROM client c WHERE NOT c.archived"""
+FROM client c WHERE """
 
 _SCORES = (
     "SELECT client_id, score FROM impression WHERE score IS NOT NULL ORDER BY client_id, at, id"
 )
 
 
-def client_rows(db: Journal, *, sort: str = "name", tag: str | None = None) -> list[ClientRow]:
+def client_rows(
+    db: Journal, *, sort: str = "name", tag: str | None = None, archived: bool = False
+) -> list[ClientRow]:
+    """The clients in the journal's daily views, or with `archived` only the archived ones."""
     sort = check_choice(sort, SORTS, "sort")
     where, params = _tag_filter(tag)
+    where = ("c.archived" if archived else "NOT c.archived") + where
     with db.connection() as conn:
         scores: dict[int, list[int]] = {}
         for client_id, score in conn.execute(_SCORES):

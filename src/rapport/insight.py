@@ -64,7 +64,7 @@ _DUE = f"""
 SELECT {rows.columns(FollowUp, "f")}, {rows.columns(Client, "c")}, i.uuid
 FROM follow_up f JOIN client c ON c.id = f.client_id
 LEFT JOIN interaction i ON i.id = f.interaction_id
-WHERE f.done_at IS NULL AND f.due <= ?
+WHERE f.done_at IS NULL AND f.due <= ? AND NOT c.archived
 ORDER BY f.due, f.created_at"""
 
 
@@ -161,11 +161,13 @@ class DriftReport:
 _IMPRESSIONS = f"""
 SELECT {rows.columns(Impression, "m")}, {rows.columns(Client, "c")}
 FROM impression m JOIN client c ON c.id = m.client_id
+WHERE NOT c.archived
 ORDER BY m.client_id, m.at, m.id"""
 
 
 def drift(db: Journal) -> DriftReport:
-    """First versus latest impression, for every client with at least two impressions."""
+    """First versus latest impression, for every client with at least two impressions
+    (archived clients left out)."""
     width = rows.width(Impression)
     by_client: dict[int, tuple[Client, list[Impression]]] = {}
     with db.connection() as conn:
@@ -274,6 +276,7 @@ def stats(db: Journal, *, top: int = 5) -> Stats:
     first_month = datetime.combine(date.fromisoformat(labels[0] + "-01"), datetime.min.time())
     with db.connection() as conn:
         per_client = conn.execute(_PER_CLIENT).fetchall()
+        archived = {uuid for (uuid,) in conn.execute("SELECT uuid FROM client WHERE archived")}
         kinds = conn.execute("SELECT kind, count(*) FROM interaction GROUP BY kind").fetchall()
         recent = conn.execute(
             "SELECT at FROM interaction WHERE at >= ?", (rows.stored(first_month.astimezone()),)
@@ -285,7 +288,11 @@ def stats(db: Journal, *, top: int = 5) -> Stats:
         months=[(label, months.get(label, 0)) for label in labels],
         kinds=sorted(((kind, count) for kind, count in kinds), key=lambda kv: (-kv[1], kv[0])),
         most=[c for c in ranked if c.interactions][:top],
-        least=sorted(ranked, key=lambda c: (c.interactions, c.label.casefold()))[:top],
+        # Neglect is a reminder: an archived client is left alone on purpose.
+        least=sorted(
+            (c for c in ranked if c.uuid not in archived),
+            key=lambda c: (c.interactions, c.label.casefold()),
+        )[:top],
         clients=len(ranked),
         interactions=sum(c.interactions for c in ranked),
         impressions=impressions,

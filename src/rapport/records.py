@@ -132,6 +132,7 @@ def hit_record(hit: Hit) -> Record:
         "label": hit.label,
         "snippet": hit.snippet.replace(MARK_START, "**").replace(MARK_END, "**"),
         "rank": round(hit.rank, 6),
+        "client_archived": hit.archived,
     }
 
 

@@ -199,6 +199,8 @@ def _header(b: Briefing) -> Group:
     if about:
         title.append("  ")
         title.append_text(said(about, style="bold"))
+    if c.archived:
+        title.append("  archived", style="yellow")
     contact = " · ".join(part for part in (c.email, c.phone) if part)
     lines: list[RenderableType] = [title]
     if contact or c.tags:
@@ -242,6 +244,11 @@ def _follow_ups(b: Briefing) -> Table:
     return table
 
 
+def hashtags(tags: str) -> str:
+    """Stored tags ("a,b") as people write them: `#a #b`."""
+    return " ".join(f"#{tag}" for tag in tags.split(",") if tag)
+
+
 def entry_cells(entry: Entry) -> tuple[Text, Text]:
     """What kind of entry it is, and what it says."""
     if isinstance(entry, Interaction):
@@ -250,6 +257,8 @@ def entry_cells(entry: Entry) -> tuple[Text, Text]:
         if entry.mood is not None:
             body.append("  mood ", style="dim")
             body.append_text(score_text(entry.mood))
+        if entry.tags:
+            body.append_text(said("  " + hashtags(entry.tags), style="dim"))
     elif isinstance(entry, Impression):
         label = Text(f"{entry.stage} impr.", style="italic yellow")
         body = Text.assemble(score_text(entry.score), " ", written(entry.text))
@@ -399,8 +408,11 @@ def search_results(query: str, hits: list[Hit], scope: str = "") -> RenderableTy
     table.add_column(overflow="fold", ratio=1)
     table.add_column(style="dim", no_wrap=True)
     for hit in hits:
+        who = said(hit.client)
+        if hit.archived:
+            who.append(" (archived)", style="dim")
         table.add_row(
-            dates.format_day(hit.at), said(hit.client), said(hit.label, style="cyan"),
+            dates.format_day(hit.at), who, said(hit.label, style="cyan"),
             highlighted(hit.snippet), short_id(hit.uuid),
         )  # fmt: skip
     return table
