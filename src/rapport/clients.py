@@ -6,11 +6,12 @@ together or not at all.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import TYPE_CHECKING, Any
 
-from rapport import dates, names, rows
+from rapport import dates, details, names, rows
 from rapport.checks import (
     KINDS,
     TOPICS,
@@ -54,10 +55,53 @@ def insert_client(conn: Connection, values: dict[str, Any]) -> Client:
     return rows.add(conn, Client, archived=False, **values)
 
 
-def add_client(db: Journal, name: str, **details: Any) -> Client:
-    values = client_fields(name, **details)  # everything that can be wrong, before writing
+def add_client(
+    db: Journal,
+    name: str,
+    *,
+    emails: Sequence[str] = (),
+    phones: Sequence[str] = (),
+    birthday: str | None = None,
+    yearly_dates: Sequence[str] = (),
+    met: str | None = None,
+    **columns: Any,
+) -> Client:
+    """A new client; `emails`/`phones` as typed (`work:anna@…`), `yearly_dates` as
+    `LABEL:DAY`. Everything that can be wrong is found before writing."""
+    values = client_fields(name, **columns)
+    values.update(typed_details(emails, phones, birthday, yearly_dates, met))
     with db.connection(write=True, create=True) as conn:
         return insert_client(conn, values)
+
+
+def typed_details(
+    emails: Sequence[str],
+    phones: Sequence[str],
+    birthday: str | None,
+    yearly_dates: Sequence[str],
+    met: str | None,
+) -> dict[str, Any]:
+    """The columns `add`'s --email, --phone, --birthday, --date and --met give, checked."""
+    values: dict[str, Any] = {}
+    if emails:
+        values["email"] = details.joined(details.merged([], [details.email(e) for e in emails], []))
+    if phones:
+        values["phone"] = details.joined(details.merged([], [details.phone(p) for p in phones], []))
+    found: list[details.Yearly] = []
+    for typed in yearly_dates:
+        found = details.with_date(found, details.typed_date(typed))
+    if birthday is not None:
+        found = details.with_date(found, details.yearly(details.BIRTHDAY, birthday))
+    if found:
+        values["dates"] = details.dates_text(found)
+    if met is not None:
+        values["met"] = check_met(met)
+    return values
+
+
+def check_met(text: str) -> str | None:
+    """How you met: free text; an empty one is none."""
+    return check_text(text, "note on how you met") if text.strip() else None
 
 
 # -- log ----------------------------------------------------------------------------------
