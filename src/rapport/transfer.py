@@ -374,9 +374,11 @@ def _check_lines(where: str, kind: str, row: dict[str, Any]) -> None:
         if column == "author" or kind == "client":
             value = row.get(column)
             what = "client name" if column == "name" else column
-            problem = names.line_problem(value, what, limit) if value else None
-            if problem is not None:
-                raise BadInput(f"{where}: {problem}; nothing imported")
+            # E-mails and phones are a list, one a line.
+            for line in (value or "").splitlines() if limit is None else [value]:
+                problem = names.line_problem(line, what, limit) if line else None
+                if problem is not None:
+                    raise BadInput(f"{where}: {problem}; nothing imported")
 
 
 # -- vCard --------------------------------------------------------------------------------
