@@ -361,9 +361,7 @@ DateOption = Annotated[
         "--date", metavar="LABEL:DAY", help="A yearly date: 'work anniversary:2015-06-01'."
     ),
 ]
-MetOption = Annotated[
-    str | None, typer.Option("--met", metavar="TEXT", help="How you met.")
-]
+MetOption = Annotated[str | None, typer.Option("--met", metavar="TEXT", help="How you met.")]
 
 # -- commands -----------------------------------------------------------------------------
 

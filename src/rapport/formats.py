@@ -630,9 +630,9 @@ class Contact:
     uuid: str | None = None  # from a UID that is a uuid; other UIDs mean nothing to rapport
     company: str | None = None
     role: str | None = None
-    emails: tuple[str, ...] = ()
-    phones: tuple[str, ...] = ()
-    birthday: str | None = None
+    emails: tuple[details.Labeled, ...] = ()
+    phones: tuple[details.Labeled, ...] = ()
+    dates: tuple[details.Yearly, ...] = ()  # BDAY, ANNIVERSARY, Apple's labelled X-ABDATE
 
 
 def _values(card: Any, key: str) -> list[str]:
@@ -768,11 +768,75 @@ def _contact(card: Any, line: int) -> Contact:
         uuid=_card_uuid((_values(card, "uid") or [None])[0]),
         company=organisation,
         role=" ".join((_values(card, "title") or [""])[0].split()) or None,
-        emails=tuple(dict.fromkeys(_values(card, "email"))),
+        emails=_labeled_values(card, "email", _apple_labels(card)),
         # vCard 4 may write a number as a URI: tel:+49-40-555
-        phones=tuple(dict.fromkeys(p.removeprefix("tel:") for p in _values(card, "tel"))),
-        birthday=(_values(card, "bday") or [None])[0],
+        phones=_labeled_values(card, "tel", _apple_labels(card), lambda p: p.removeprefix("tel:")),
+        dates=_card_dates(card),
     )
+
+
+# TYPE values that say how an address or number is used; the others (internet, pref, voice)
+# say nothing a person would call it by.
+_TYPE_LABELS = {"work": "work", "home": "home", "cell": "mobile", "mobile": "mobile",
+                "fax": "fax", "main": "main", "pager": "pager", "iphone": "iphone",
+                "other": "other"}  # fmt: skip
+_APPLE_LABEL = re.compile(r"_\$!<(.*)>!\$_")
+
+
+def _apple_labels(card: Any) -> dict[str, str]:
+    """Apple's labels of grouped properties: `item1.X-ABLabel:_$!<Anniversary>!$_`."""
+    found = {}
+    for item in card.contents.get("x-ablabel", []):
+        if item.group and str(item.value).strip():
+            text = str(item.value).strip()
+            spoken = _APPLE_LABEL.fullmatch(text)
+            found[item.group.lower()] = " ".join((spoken[1] if spoken else text).split()).lower()
+    return found
+
+
+def _label_of(item: Any, apple: dict[str, str]) -> str:
+    """A property's label: Apple's for its group, else the first TYPE that names a use."""
+    label = apple.get((item.group or "").lower())
+    if label is None:
+        types = [t for value in item.params.get("TYPE", []) for t in str(value).split(",")]
+        types += list(getattr(item, "singletonparams", []))  # vCard 2.1: TEL;CELL:…
+        label = next((_TYPE_LABELS[t.lower()] for t in types if t.lower() in _TYPE_LABELS), "")
+    return label if details.LABEL.fullmatch(label) else ""
+
+
+def _labeled_values(
+    card: Any, key: str, apple: dict[str, str], clean: Callable[[str], str] = str
+) -> tuple[details.Labeled, ...]:
+    found: dict[str, details.Labeled] = {}
+    for item in card.contents.get(key, []):
+        value = " ".join(clean(str(item.value)).split())
+        if value and value not in found:
+            found[value] = details.Labeled(value, _label_of(item, apple))
+    return tuple(found.values())
+
+
+# Apple writes 1604 for a date whose year is not known.
+_NO_YEAR = re.compile(r"1604-?(\d\d-?\d\d)")
+
+
+def _card_dates(card: Any) -> tuple[details.Yearly, ...]:
+    """BDAY as the birthday, ANNIVERSARY as `anniversary`, X-ABDATE with its Apple label;
+    a date rapport cannot read is left out."""
+    apple = _apple_labels(card)
+    found: list[details.Yearly] = []
+    for key, label in (("bday", details.BIRTHDAY), ("anniversary", "anniversary"),
+                       ("x-abdate", "")):  # fmt: skip
+        for item in card.contents.get(key, []):
+            named = label or apple.get((item.group or "").lower()) or "date"
+            text = str(item.value).strip().split("T")[0]
+            text = _NO_YEAR.sub(lambda m: "--" + m[1], text)
+            try:
+                day = details.yearly(details.check_label(named, "date"), text)
+            except BadInput:
+                continue
+            if all(other.label != day.label for other in found):
+                found.append(day)
+    return tuple(found)
 
 
 # -- markdown -----------------------------------------------------------------------------
@@ -834,13 +898,19 @@ def write_markdown(sections: Iterable[Any], out: IO[str]) -> None:
         b = section.briefing
         c = b.client
         blocks = [f"## {_md_heading(c.name)}\n"]  # separated by one blank line
-        about = [_md(part, indent="") for part in (c.role, c.company, c.email, c.phone) if part]
+        items = [item.line() for item in details.labeled(c.email) + details.labeled(c.phone)]
+        about = [_md(part, indent="") for part in (c.role, c.company, *items) if part]
         if about:
             blocks.append(" · ".join(about) + "\n")
         if c.tags:
             blocks.append("Tags: " + ", ".join(_md(tag) for tag in c.tags.split(",")) + "\n")
         if c.cadence_days:
             blocks.append(f"Keep in touch every {c.cadence_days} days.\n")
+        yearly = details.yearlies(c.dates)
+        if yearly:
+            blocks.append(" · ".join(f"{_md(d.label)}: {d.spoken()}" for d in yearly) + "\n")
+        if c.met:
+            blocks.append(f"Met: {_md(c.met)}\n")
         impressions = "".join(
             f"- **{title}** ({dates.format_day(impression.at)}{_score_suffix(impression.score)}): "
             f"{_md(impression.text)}\n"

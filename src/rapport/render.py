@@ -11,7 +11,7 @@ import re
 import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from typing import IO, TYPE_CHECKING
 
 from rich import box
@@ -21,7 +21,8 @@ from rich.panel import Panel
 from rich.table import Table
 from rich.text import Text
 
-from rapport import dates
+from rapport import dates, details
+from rapport.details import Yearly
 from rapport.display import visible
 from rapport.rows import Fact, Impression, Interaction, short_id
 
@@ -197,7 +198,8 @@ def _header(b: Briefing) -> Group:
     if about:
         title.append("  ")
         title.append_text(said(about, style="bold"))
-    contact = " · ".join(part for part in (c.email, c.phone) if part)
+    items = details.labeled(c.email) + details.labeled(c.phone)
+    contact = " · ".join(item.line() for item in items)
     lines: list[RenderableType] = [title]
     if contact or c.tags:
         extra = said(contact, style="dim")
@@ -205,12 +207,41 @@ def _header(b: Briefing) -> Group:
             tags = ("  " if contact else "") + "#" + " #".join(c.tags.split(","))
             extra.append_text(said(tags, style="cyan"))
         lines.append(extra)
+    coming = details.yearlies(c.dates)
+    if coming:
+        today = dates.today()
+        lines.append(Text(" · ".join(coming_text(item, today) for item in coming)))
+    if c.met:
+        lines.append(said(f"met: {' '.join(c.met.split())}", style="dim"))
     contacts = Text(f" · {b.interaction_count} contact{'s' if b.interaction_count != 1 else ''}")
     lines.append(last_contact_text(b.last_contact) + contacts)
     cadence = cadence_text(b.overdue_days, c.cadence_days)
     if cadence is not None:
         lines.append(cadence)
     return Group(*lines)
+
+
+def coming_text(item: details.Yearly, today: date) -> str:
+    """`birthday 2 April, in 5 days, turns 57`; `work anniversary 1 June, in 3 months, 11
+    years`: a yearly date with when it next comes round and what it marks then."""
+    when = item.next(today)
+    days = (when - today).days
+    if days < 2:
+        how_soon = ("today", "tomorrow")[days]
+    elif days < 14:
+        how_soon = f"in {days} days"
+    elif days < 60:
+        how_soon = f"in {days // 7} weeks"
+    else:
+        how_soon = f"in {round(days / 30.44)} months"
+    parts = [f"{item.label} {Yearly(item.label, item.month, item.day).spoken()}", how_soon]
+    years = item.years_on(when)
+    if years:
+        plural = "s" if years != 1 else ""
+        parts.append(
+            f"turns {years}" if item.label == details.BIRTHDAY else f"{years} year{plural}"
+        )
+    return ", ".join(parts)
 
 
 def _talking_points(b: Briefing) -> Table:
