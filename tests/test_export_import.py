@@ -71,9 +71,29 @@ moments = st.datetimes(
 
 
 optional_texts = st.one_of(st.none(), lines)
+# Labelled e-mails, phones and yearly dates as `add` takes them (`work:anna@…`).
+item_labels = st.sampled_from(["", "work", "home", "mobile", "work anniversary", "ärger 2"])
+addresses = st.from_regex(r"[a-zA-Z0-9._+=-]{1,10}@[a-z0-9.-]{1,10}", fullmatch=True)
+numbers = st.from_regex(r"\+?[0-9][0-9 ()/.-]{0,12}[0-9]", fullmatch=True)
+yearly_days = st.tuples(
+    st.dates(datetime(1900, 1, 1).date(), datetime(2020, 12, 31).date()), st.booleans()
+).map(lambda day: day[0].isoformat() if day[1] else f"{day[0]:%m-%d}")
+
+
+def typed(label: str, value: str) -> str:
+    return f"{label}:{value}" if label else value
+
+
 details = st.fixed_dictionaries({
     "role": optional_texts, "email": optional_texts, "phone": optional_texts,
     "cadence_days": st.one_of(st.none(), st.integers(1, 3650)),
+    "emails": st.lists(st.builds(typed, item_labels, addresses), max_size=3),
+    "phones": st.lists(st.builds(typed, item_labels, numbers), max_size=2),
+    "birthday": st.one_of(st.none(), yearly_days),
+    "yearly_dates": st.lists(
+        st.builds(typed, item_labels.filter(bool), yearly_days), max_size=2
+    ),
+    "met": st.one_of(st.none(), texts),
 })  # fmt: skip
 
 
