@@ -594,19 +594,19 @@ def test_vcard_import(run, journal, tmp_path):
     cards.write_text(VCARDS.replace("\n", "\r\n"), encoding="utf-8")
     result = run("import", str(cards))
     assert result.exit_code == 0, result.output
-    assert "3 new, 0 updated, 0 unchanged clients; 2 birthdays noted" in result.stderr
-    assert rows(journal, "SELECT name, company, role, email, phone FROM client ORDER BY name") == [
+    assert "3 new, 0 updated, 0 unchanged clients; 2 dates noted" in result.stderr
+    found = "SELECT name, company, role, email, phone, dates FROM client ORDER BY name"
+    assert rows(journal, found) == [
         ("Jörg Müller", "Nordlicht Media", "Head of media",
-         "joerg@nordlicht.example, jm@private.example", "+49 170 1234567"),
-        ("Sophie Laurent", "Maison Laurent", None, "sophie@laurent.example", None),
-        ("Tomás Ortega", None, "Freelance producer", None, None),
+         "work: joerg@nordlicht.example\nhome: jm@private.example", "mobile: +49 170 1234567",
+         "birthday: 1970-03-14"),
+        ("Sophie Laurent", "Maison Laurent", None, "sophie@laurent.example", None,
+         "birthday: --05-21"),
+        ("Tomás Ortega", None, "Freelance producer", None, None, ""),
     ]  # fmt: skip
-    assert rows(journal, "SELECT topic, text FROM fact ORDER BY text") == [
-        ("birthday", "Birthday: 14 March 1970"),
-        ("birthday", "Birthday: 21 May"),
-    ]
+    assert rows(journal, "SELECT count(*) FROM fact") == [(0,)]  # birthdays are dates now
     again = run("import", str(cards))
-    assert "0 new, 0 updated, 3 unchanged clients; 0 birthdays noted" in again.stderr
+    assert "0 new, 0 updated, 3 unchanged clients; 0 dates noted" in again.stderr
 
 
 def test_vcard_updates_an_existing_client(run, journal, tmp_path):
