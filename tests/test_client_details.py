@@ -325,6 +325,38 @@ def test_an_unchanged_card_changes_nothing(brandt, tmp_path):
     assert snapshot(brandt) == before
 
 
+def test_a_card_keeps_what_it_cannot_say(run, journal, tmp_path):
+    """An older e-mail column of two addresses survives a card saved unchanged; a note of two
+    lines, a card changed elsewhere."""
+    source = tmp_path / "old.jsonl"
+    source.write_text(
+        '{"type":"header","format":1}\n'
+        '{"type":"client","uuid":"11111111-0000-4000-8000-000000000001","name":"Anna Berg",'
+        '"email":"a@berg.example, b@berg.example","met":"At the fair,\\nby the coffee"}\n'
+    )
+    assert run("import", str(source)).exit_code == 0
+    before = snapshot(journal)
+    code, output = run_in_terminal(["edit", "anna"], b"", editor(tmp_path, None))
+    assert code == 0, output
+    assert "Nothing changed for Anna Berg" in output
+    assert snapshot(journal) == before
+    card = (tmp_path / "seen-1").read_text()
+    (tmp_path / "calls").unlink()
+    role = card.replace("role: \n", "role: Buyer\n")
+    # Two addresses on one line are not one e-mail: the editor says so, and they are split.
+    split = role.replace(", b@berg.example", "\nemail: b@berg.example")
+    code, output = run_in_terminal(["edit", "anna"], b"", editor(tmp_path, role, split))
+    assert "Updated Anna Berg: role, e-mail" in output, output
+    assert (
+        (tmp_path / "seen-2")
+        .read_text()
+        .startswith("# ERROR: line 5: 'a@berg.example, b@berg.example' is not an e-mail address")
+    )
+    assert rows(journal, "SELECT role, email, met FROM client") == [
+        ("Buyer", "a@berg.example\nb@berg.example", "At the fair,\nby the coffee")
+    ]
+
+
 def test_an_emptied_card_aborts(brandt, tmp_path):
     before = snapshot(brandt)
     code, output = run_in_terminal(["edit", "brandt"], b"", editor(tmp_path, "# all gone\n"))

@@ -55,6 +55,12 @@ def _listed(field: str, items: list[details.Labeled]) -> list[str]:
             for item in items]  # fmt: skip
 
 
+def lines_of(text: str) -> list[str]:
+    """A card's lines that say something: comments and blank lines left out."""
+    return [line.rstrip() for line in text.splitlines()
+            if line.strip() and not line.lstrip().startswith(COMMENT)]  # fmt: skip
+
+
 def read_card(text: str) -> dict[str, Any]:
     """The client columns a card sets: name, company, role, email, phone, tags,
     cadence_days, dates, met. BadInput names the first line at fault."""
@@ -67,7 +73,7 @@ def read_card(text: str) -> dict[str, Any]:
     phones: list[details.Labeled] = []
     yearly: list[details.Yearly] = []
     for number, line in enumerate(text.splitlines(), start=1):
-        if not line.strip() or line.lstrip().startswith(COMMENT):
+        if not lines_of(line):
             continue
         head, colon, value = line.partition(":")
         field, _, label = head.strip().partition(" ")

@@ -37,6 +37,7 @@ if TYPE_CHECKING:
 
     from rich.console import Console
 
+    from rapport.corrections import ClientChanges
     from rapport.store.contract import Journal
 
 DEBUG_VAR = "RAPPORT_DEBUG"
@@ -1334,7 +1335,7 @@ def edit(
     _say(f"Changed {corrections.describe(entry)} ({owner.name})")
 
 
-def _edit_client(db: Journal, query: str, details: Any) -> None:
+def _edit_client(db: Journal, query: str, details: ClientChanges) -> None:
     """`edit CLIENT`: the options, or the whole card in $EDITOR at a terminal."""
     from rapport import corrections
     from rapport.names import label

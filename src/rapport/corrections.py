@@ -368,15 +368,20 @@ def edit_client(db: Journal, query: str, changes: ClientChanges) -> tuple[Client
 
 
 def edit_card(db: Journal, client_id: int, text: str) -> tuple[Client, list[str]]:
-    """Write a card from $EDITOR (cards.read_card) over the client's details."""
-    from rapport.cards import read_card
+    """Write a card from $EDITOR (cards.read_card) over the client's details. A card saved
+    as it was shown changes nothing, even where the journal holds what a card cannot say
+    (an older e-mail column of two addresses, a note on how you met of several lines)."""
+    from rapport.cards import card_text, lines_of, read_card
 
-    values = read_card(text)
     with db.connection(write=True) as conn:
         client = client_by_id(conn, client_id)
-        kept = details.yearlies(client.dates)
-        if details.dates_text(kept) == values["dates"]:
+        if lines_of(text) == lines_of(card_text(client)):
+            return client, []
+        values = read_card(text)
+        if details.dates_text(details.yearlies(client.dates)) == values["dates"]:
             values["dates"] = client.dates  # unreadable lines stay when the dates did not change
+        if client.met and values["met"] == " ".join(client.met.split()):
+            values["met"] = client.met  # the card shows it on one line
         return client, _write_client(conn, client, values)
 
 
