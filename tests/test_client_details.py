@@ -237,7 +237,7 @@ def test_an_argument_both_entry_and_client_is_ambiguous(run, journal, tmp_path):
     before = snapshot(journal)
     result = run("edit", "abcdef12", "--role", "CEO")
     assert result.exit_code == 2
-    assert "'abcdef12' is both the id of the call of 2025-01-01" in result.stderr
+    assert "'abcdef12' is ambiguous: the id of the call of 2025-01-01" in result.stderr
     assert f"({entry}) and the client Konrad Brandt ({client}); give the whole id" in result.stderr
     assert snapshot(journal) == before
     assert run("edit", client, "--role", "CEO").exit_code == 0

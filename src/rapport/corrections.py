@@ -414,7 +414,7 @@ def edit_target(db: Journal, word: str) -> str:
         if entry is None:
             return "client"
         raise BadInput(
-            f"{word!r} is both the id of {describe(entry)} ({entry.uuid}) and the client "
+            f"{word!r} is ambiguous: the id of {describe(entry)} ({entry.uuid}) and the client "
             f"{names.label(client.name, client.company)} ({client.uuid}); give the whole id "
             "of the one you mean"
         )
