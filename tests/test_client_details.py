@@ -84,6 +84,7 @@ BAD_DETAILS = [
     (("--date", "work/anniversary!:2015-06-01"), "bad label"),
     (("--email", "w@rk!:anna@berg.example"), "not an e-mail address"),
     (("--phone", "mob!le:+49 170 1"), "bad label"),
+    (("--email", "work:anna@berg\x1b.example"), "'work:anna@berg\\x1b.example' holds the control"),
 ]
 
 
@@ -177,6 +178,7 @@ BAD_EDITS = [
     (("--remove-date", "founded"), "has no date labelled 'founded'"),
     (("--email", "konrad at home"), "is not an e-mail address"),
     (("--phone", "call me"), "is not a phone number"),
+    (("--phone", "+49 170\x07"), "'+49 170\\x07' holds the control character U+0007"),
     (("--birthday", "02-30"), "02-30 is not a day of the calendar"),
     (("--birthday", "2026-13-01"), "is not a day of the calendar"),
     (("--date", "--0315"), "needs a label"),

@@ -66,7 +66,7 @@ def read_card(text: str) -> dict[str, Any]:
     cadence_days, dates, met. BadInput names the first line at fault."""
     from rapport import dates
     from rapport.checks import client_fields
-    from rapport.clients import check_met
+    from rapport.clients import check_met, typed_item
 
     values: dict[str, Any] = {}
     emails: list[details.Labeled] = []
@@ -90,9 +90,9 @@ def read_card(text: str) -> dict[str, Any]:
                 raise BadInput(f"the field {field!r} takes no label")
             typed = f"{label}: {value}" if label.strip() else value
             if field == "email" and value:
-                emails.append(details.email(typed))
+                emails.append(typed_item(typed, "email"))
             elif field == "phone" and value:
-                phones.append(details.phone(typed))
+                phones.append(typed_item(typed, "phone"))
             elif field == "date":
                 if not label.strip():
                     raise BadInput("a date needs a label: 'date work anniversary: 2015-06-01'")

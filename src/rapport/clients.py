@@ -23,6 +23,7 @@ from rapport.checks import (
     normalise_tags,
 )
 from rapport.errors import BadInput, UnknownClient
+from rapport.names import check_line
 from rapport.rows import Client, Fact, FollowUp, Impression, Interaction
 
 if TYPE_CHECKING:
@@ -84,9 +85,13 @@ def typed_details(
     """The columns `add`'s --email, --phone, --birthday, --date and --met give, checked."""
     values: dict[str, Any] = {}
     if emails:
-        values["email"] = details.joined(details.merged([], [details.email(e) for e in emails], []))
+        values["email"] = details.joined(
+            details.merged([], [typed_item(e, "email") for e in emails], [])
+        )
     if phones:
-        values["phone"] = details.joined(details.merged([], [details.phone(p) for p in phones], []))
+        values["phone"] = details.joined(
+            details.merged([], [typed_item(p, "phone") for p in phones], [])
+        )
     found: list[details.Yearly] = []
     for typed in yearly_dates:
         found = details.with_date(found, details.typed_date(typed))
@@ -97,6 +102,12 @@ def typed_details(
     if met is not None:
         values["met"] = check_met(met)
     return values
+
+
+def typed_item(text: str, what: str) -> details.Labeled:
+    """`--email`/`--phone` as typed (`work:anna@…`), checked: plain text, then the form."""
+    check_line(text, what, None)  # a control character is shown escaped, never raw
+    return details.email(text) if what == "email" else details.phone(text)
 
 
 def check_met(text: str) -> str | None:

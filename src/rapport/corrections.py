@@ -259,7 +259,7 @@ class _Checked:
 
 
 def _checked(changes: ClientChanges) -> _Checked:
-    from rapport.clients import check_met
+    from rapport.clients import check_met, typed_item
 
     columns: dict[str, Any] = {}
     if changes.name is not None:
@@ -282,9 +282,9 @@ def _checked(changes: ClientChanges) -> _Checked:
             yearly.append(details.yearly(details.BIRTHDAY, changes.birthday))
     return _Checked(
         columns,
-        [details.email(text) for text in changes.emails],
+        [typed_item(text, "email") for text in changes.emails],
         [" ".join(text.split()) for text in changes.remove_emails],
-        [details.phone(text) for text in changes.phones],
+        [typed_item(text, "phone") for text in changes.phones],
         [" ".join(text.split()) for text in changes.remove_phones],
         _tag_list(changes.tags),
         _tag_list(changes.untag),
