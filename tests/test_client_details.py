@@ -410,7 +410,7 @@ def test_show_header_lists_details_and_coming_dates(run, journal):
     )  # fmt: skip
     assert result.exit_code == 0, result.output
     shown = " ".join(run("show", "anna").stdout.split())
-    assert "work: anna@berg.example · anna@mail.example · mobile: +49 170 1234567" in shown
+    assert "work: anna@berg.example · anna@mail.example mobile: +49 170 1234567" in shown
     assert f"birthday {soon.day} {soon:%B}, in 5 days, turns {years}" in shown
     assert f"founded {tomorrow.day} {tomorrow:%B}, tomorrow ·" in shown
     assert f"work anniversary {today.day} {today:%B}, today, 11 years" in shown

@@ -8,7 +8,7 @@ Dates are relative to today, so the sample always looks like a living journal.
 from __future__ import annotations
 
 import shlex
-from datetime import datetime, time, timedelta
+from datetime import date, datetime, time, timedelta
 from pathlib import Path
 
 from rapport import clients, dates
@@ -22,16 +22,17 @@ CLIENTS = [
         name=STAR,
         company="Brandt & Vogel Werbeagentur",
         role="Managing director",
-        email="k.brandt@brandt-vogel.example",
-        phone="+49 40 555 0123",
+        emails=["work:k.brandt@brandt-vogel.example"],
+        phones=["office:+49 40 555 0123", "mobile:+49 170 555 0188"],
         tags=["agency", "key-account"],
         cadence_days=21,
+        met="Pitched the spring campaign at his agency; Jana Müller had given him our name.",
     ),
     dict(
         name="Jana Müller",
         company="Nordlicht Media",
         role="Head of media",
-        email="jana.mueller@nordlicht.example",
+        emails=["work:jana.mueller@nordlicht.example"],
         tags=["media"],
         cadence_days=14,
     ),
@@ -44,6 +45,14 @@ CLIENTS = [
     ),
     dict(name="Ayşe Demir", company="Demir Design", role="Founder", tags=["agency"]),
     dict(name="Tomás Ortega", company=None, role="Freelance producer", tags=["freelance"]),
+]
+
+# Dates that recur, as (client, label, days from today, years): Konrad's birthday comes up
+# in `due` and in his briefing; a year count of None is a date kept without its year.
+YEARLY = [
+    (STAR, "birthday", 5, 57),
+    ("Jana Müller", "birthday", 41, None),
+    ("Ayşe Demir", "founded", 19, 12),
 ]
 
 # (days ago, hour, what, client, fields): the whole story in the order it happened.
@@ -359,9 +368,11 @@ def prepare(path: Path | None, user_journal: Path | None, *, force: bool) -> Pat
 def write(target: Path, author: str = "") -> Database:
     """The sample journal, written as `author` (whoever runs the demo)."""
     db = Database(target, author=author)
-    for client in CLIENTS:
-        clients.add_client(db, **client)  # type: ignore[arg-type]
     today = dates.local(dates.now()).date()
+    for client in CLIENTS:
+        yearly = [_yearly(label, today + timedelta(days=days), years)
+                  for who, label, days, years in YEARLY if who == client["name"]]  # fmt: skip
+        clients.add_client(db, **client, yearly_dates=yearly)  # type: ignore[arg-type]
     for days_ago, hour, what, who, fields in STORY:
         moment = datetime.combine(today - timedelta(days=days_ago), time(hour)).astimezone()
         fields = dict(fields)
@@ -374,6 +385,15 @@ def write(target: Path, author: str = "") -> Database:
         else:
             clients.add_fact(db, who, at=moment, allow_future=True, **fields)  # type: ignore[arg-type]
     return db
+
+
+def _yearly(label: str, day: date, years: int | None) -> str:
+    """`label:YYYY-MM-DD` (or `label:MM-DD` without a year) for the day it next falls on."""
+    if years is None:
+        return f"{label}:{day:%m-%d}"
+    if day.month == 2 and day.day == 29:
+        day -= timedelta(days=1)  # the year it began in may have no 29 February
+    return f"{label}:{day.year - years:04d}-{day:%m-%d}"
 
 
 def next_steps(target: Path) -> str:

@@ -200,15 +200,19 @@ def _header(b: Briefing) -> Group:
         title.append_text(said(about, style="bold"))
     if c.archived:
         title.append("  archived", style="yellow")
-    items = details.labeled(c.email) + details.labeled(c.phone)
-    contact = " · ".join(item.line() for item in items)
+    # E-mails on one line with the tags, phones on the next: a line that wraps would break
+    # a number in two.
+    emails, phones = (" · ".join(item.line() for item in details.labeled(column))
+                      for column in (c.email, c.phone))  # fmt: skip
     lines: list[RenderableType] = [title]
-    if contact or c.tags:
-        extra = said(contact, style="dim")
+    if emails or c.tags:
+        extra = said(emails, style="dim")
         if c.tags:
-            tags = ("  " if contact else "") + "#" + " #".join(c.tags.split(","))
+            tags = ("  " if emails else "") + "#" + " #".join(c.tags.split(","))
             extra.append_text(said(tags, style="cyan"))
         lines.append(extra)
+    if phones:
+        lines.append(said(phones, style="dim"))
     coming = details.yearlies(c.dates)
     if coming:
         today = dates.today()

@@ -400,7 +400,7 @@ def m007_living_clients(conn: Connection) -> None:
     _birthday_facts_to_dates(conn)
 
 
-# What vCard imports wrote as a fact before birthdays were dates (transfer.birthday_text).
+# What vCard imports wrote as a fact before birthdays were dates ("Birthday: 14 March 1970").
 _BIRTHDAY_FACT = re.compile(r"Birthday: (\d{1,2}) ([A-Z][a-z]+)(?: (\d{4}))?")
 _MONTHS = ("January", "February", "March", "April", "May", "June", "July", "August",
            "September", "October", "November", "December")  # fmt: skip
