@@ -28,6 +28,20 @@ def first_and_latest(impressions: list[Any]) -> tuple[Any | None, Any | None]:
 
 
 @dataclass
+class Meeting:
+    """A contact with several clients: the client it was logged for, and the others
+    (interaction_client), each as (uuid, name), the others in uuid order."""
+
+    owner: tuple[str, str]
+    others: list[tuple[str, str]] = field(default_factory=list)
+
+    def besides(self, client: Client) -> list[str]:
+        """The names of everyone there but `client`: the owner first, then the others."""
+        everyone = [self.owner, *self.others]
+        return [name for uuid, name in everyone if uuid != client.uuid]
+
+
+@dataclass
 class Briefing:
     client: Client
     last_contact: Interaction | None
@@ -41,6 +55,7 @@ class Briefing:
     timeline: list[Entry]
     hidden: int = 0  # timeline entries left out by --limit
     interaction_uuids: dict[int, str] = field(default_factory=dict)
+    meetings: dict[int, Meeting] = field(default_factory=dict)  # interaction id → who was there
 
 
 MAX_LIMIT = 10**9
@@ -66,10 +81,15 @@ def brief(
     """The briefing of a client already found, on an open connection."""
     cid = {"cid": client.id}
     newest = "at DESC, id DESC"
-    last_row = conn.execute(
-        rows.select(Interaction, "client_id = :cid AND at <= :now", newest, 1),
-        {**cid, "now": stored(dates.now())},  # a planned contact (--future) is not one yet
-    ).fetchone()
+    now = {**cid, "now": stored(dates.now())}  # a planned contact (--future) is not one yet
+    # Two walks down an index each, rather than one OR that the planner may answer by
+    # scanning every contact in time order.
+    found = [
+        conn.execute(rows.select(Interaction, f"{mine} AND at <= :now", newest, 1), now)
+        .fetchone()
+        for mine in ("client_id = :cid", WITH)
+    ]
+    last_row = max((r for r in found if r), key=lambda r: (r[3], r[0]), default=None)
     impressions = [
         Impression.of(r)
         for r in conn.execute(rows.select(Impression, "client_id = :cid", "at, id"), cid)
@@ -90,6 +110,9 @@ def brief(
         found = conn.execute(rows.select(kind, where, newest, limit), window)
         timeline += [kind.of(r) for r in found]
         total += _count(conn, TABLES[kind], where, window)
+    met = where.replace("client_id = :cid", WITH)  # the meetings they were with others at
+    timeline += [Interaction.of(r) for r in conn.execute(rows.select(Interaction, met, newest, limit), window)]
+    total += _count(conn, "interaction", met, window)
     timeline.sort(key=lambda e: (e.at, e.created_at), reverse=True)
     timeline = timeline[:limit] if limit is not None else timeline
     linked = [f.interaction_id for f in follow_ups if f.interaction_id is not None]
@@ -102,7 +125,8 @@ def brief(
     return Briefing(
         client=client,
         last_contact=last,
-        interaction_count=_count(conn, "interaction", "client_id = :cid", cid),
+        interaction_count=_count(conn, "interaction", "client_id = :cid", cid)
+        + _count(conn, "interaction_client", "client_id = :cid", cid),
         overdue_days=overdue_days(
             client.cadence_days, last.at if last else None, client.created_at
         ),
@@ -116,7 +140,44 @@ def brief(
         timeline=timeline,
         hidden=total - len(timeline),
         interaction_uuids=uuids,
+        meetings=meetings(conn, client.id),
     )
+
+
+# The interactions a client was with others at, not the one it was logged for.
+WITH = "id IN (SELECT interaction_id FROM interaction_client WHERE client_id = :cid)"
+
+# Everyone at the client's meetings with several people: the other clients of each (its own
+# interactions' and those it was with others at), then the owners of the latter.
+_MEETINGS = """
+SELECT l.interaction_id, 1, x.uuid, x.name
+FROM interaction_client l JOIN client x ON x.id = l.client_id
+WHERE l.interaction_id IN (
+    SELECT id FROM interaction WHERE client_id = :cid
+    UNION ALL SELECT interaction_id FROM interaction_client WHERE client_id = :cid)
+UNION ALL
+SELECT i.id, 0, x.uuid, x.name
+FROM interaction_client me JOIN interaction i ON i.id = me.interaction_id
+JOIN client x ON x.id = i.client_id
+WHERE me.client_id = :cid"""
+
+
+def meetings(conn: Connection, client_id: int) -> dict[int, Meeting]:
+    """Who was at each of a client's meetings with several people, by interaction id."""
+    owners: dict[int, tuple[str, str]] = {}
+    others: dict[int, list[tuple[str, str]]] = {}
+    for interaction_id, other, uuid, name in conn.execute(_MEETINGS, {"cid": client_id}):
+        if other:
+            others.setdefault(interaction_id, []).append((uuid, name))
+        else:
+            owners[interaction_id] = (uuid, name)
+    if not others:
+        return {}
+    (me,) = conn.execute("SELECT uuid, name FROM client WHERE id = ?", (client_id,)).fetchall()
+    return {
+        interaction_id: Meeting(owners.get(interaction_id, tuple(me)), sorted(found))
+        for interaction_id, found in others.items()
+    }
 
 
 def _count(conn: Connection, table: str, where: str, params: dict[str, object]) -> int:

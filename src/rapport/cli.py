@@ -461,10 +461,21 @@ def log(
         bool, typer.Option("--create", help="Create the client if nobody matches.")
     ] = False,
     future: FutureOption = False,
+    with_: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--with",
+            "-w",
+            metavar="CLIENT",
+            help="Another client who was there; repeat for each.",
+            autocompletion=_complete_client,
+        ),
+    ] = None,
 ) -> None:
     """Record a contact, right after it happened.
 
     Example: rapport log brandt "Lunch; he told me about his sailing trip" --kind lunch
+    Example: rapport log brandt "Workshop on the Q1 plan" --with "Jana Müller" --with demir
     """
     from rapport import clients, dates
 
@@ -483,6 +494,10 @@ def log(
             )
             if not create:
                 raise unknown
+    if with_ and sys.stdin.isatty() and note != "-":
+        for other in with_:  # before the editor opens: a note typed in vain is lost
+            if (unknown := _unknown_client(db, other)) is not None:
+                raise unknown
     text = _read_note(note, f"Note about {client}")
     try:
         logged = clients.log(
@@ -497,15 +512,18 @@ def log(
             due=due_day,
             create=create,
             allow_future=future,
+            others=with_,
         )
     except NoJournal:
         raise _empty_journal(client) from None
+    from rapport.reports import spoken_list
     from rapport.rows import short_id
 
     if logged.created_client:
         _say(f"Added {logged.client.name}")
+    everyone = spoken_list([c.name for c in (logged.client, *logged.others)])
     _say(
-        f"Logged {logged.interaction.kind} with {logged.client.name}, "
+        f"Logged {logged.interaction.kind} with {everyone}, "
         f"{dates.format_moment(logged.interaction.at)}  [{short_id(logged.interaction.uuid)}]"
     )
     if logged.follow_up is not None:

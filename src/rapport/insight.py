@@ -188,28 +188,44 @@ def _average_gap_days(per_client: list[tuple[Any, ...]]) -> float | None:
 
 # Per client: how many contacts, the first and the last.
 # Each a walk down the (client_id, at) index: no interaction row is read.
+# Then the same of the meetings the client was with others at (interaction_client).
 _PER_CLIENT = """
 SELECT c.uuid, c.name, c.company,
     (SELECT count(*) FROM interaction i WHERE i.client_id = c.id),
     (SELECT min(i.at) FROM interaction i WHERE i.client_id = c.id),
-    (SELECT max(i.at) FROM interaction i WHERE i.client_id = c.id)
+    (SELECT max(i.at) FROM interaction i WHERE i.client_id = c.id),
+    (SELECT count(*) FROM interaction_client l WHERE l.client_id = c.id),
+    (SELECT min(i.at) FROM interaction_client l JOIN interaction i ON i.id = l.interaction_id
+     WHERE l.client_id = c.id),
+    (SELECT max(i.at) FROM interaction_client l JOIN interaction i ON i.id = l.interaction_id
+     WHERE l.client_id = c.id)
 FROM client c ORDER BY c.id"""
 
 _COUNTS = """SELECT (SELECT count(*) FROM impression), (SELECT count(*) FROM fact),
-    (SELECT count(*) FROM follow_up WHERE done_at IS NULL)"""
+    (SELECT count(*) FROM follow_up WHERE done_at IS NULL), (SELECT count(*) FROM interaction)"""
+
+
+def _with_meetings(row: tuple[Any, ...]) -> tuple[Any, ...]:
+    """A client's contacts, first and last, counting the meetings it was with others at."""
+    *who, count, first, last, met, met_first, met_last = row
+    if met:
+        count += met
+        first = met_first if first is None else min(first, met_first)
+        last = met_last if last is None else max(last, met_last)
+    return (*who, count, first, last)
 
 
 def stats(db: Journal, *, top: int = 5) -> Stats:
     labels = _last_twelve_months()
     first_month = datetime.combine(date.fromisoformat(labels[0] + "-01"), datetime.min.time())
     with db.connection() as conn:
-        per_client = conn.execute(_PER_CLIENT).fetchall()
+        per_client = [_with_meetings(row) for row in conn.execute(_PER_CLIENT)]
         kinds = conn.execute("SELECT kind, count(*) FROM interaction GROUP BY kind").fetchall()
         recent = conn.execute(
             "SELECT at FROM interaction WHERE at >= ?", (rows.stored(first_month.astimezone()),)
         )
         months = Counter(dates.local(rows.utc(at)).strftime("%Y-%m") for (at,) in recent)
-        impressions, facts, open_follow_ups = conn.execute(_COUNTS).fetchone()
+        impressions, facts, open_follow_ups, interactions = conn.execute(_COUNTS).fetchone()
     ranked = sorted(_contacted(per_client), key=lambda c: (-c.interactions, c.label.casefold()))
     return Stats(
         months=[(label, months.get(label, 0)) for label in labels],
@@ -217,7 +233,7 @@ def stats(db: Journal, *, top: int = 5) -> Stats:
         most=[c for c in ranked if c.interactions][:top],
         least=sorted(ranked, key=lambda c: (c.interactions, c.label.casefold()))[:top],
         clients=len(ranked),
-        interactions=sum(c.interactions for c in ranked),
+        interactions=interactions,  # a meeting with several clients once
         impressions=impressions,
         facts=facts,
         open_follow_ups=open_follow_ups,
