@@ -85,8 +85,7 @@ def brief(
     # Two walks down an index each, rather than one OR that the planner may answer by
     # scanning every contact in time order.
     found = [
-        conn.execute(rows.select(Interaction, f"{mine} AND at <= :now", newest, 1), now)
-        .fetchone()
+        conn.execute(rows.select(Interaction, f"{mine} AND at <= :now", newest, 1), now).fetchone()
         for mine in ("client_id = :cid", WITH)
     ]
     last_row = max((r for r in found if r), key=lambda r: (r[3], r[0]), default=None)
@@ -111,7 +110,10 @@ def brief(
         timeline += [kind.of(r) for r in found]
         total += _count(conn, TABLES[kind], where, window)
     met = where.replace("client_id = :cid", WITH)  # the meetings they were with others at
-    timeline += [Interaction.of(r) for r in conn.execute(rows.select(Interaction, met, newest, limit), window)]
+    timeline += [
+        Interaction.of(r)
+        for r in conn.execute(rows.select(Interaction, met, newest, limit), window)
+    ]
     total += _count(conn, "interaction", met, window)
     timeline.sort(key=lambda e: (e.at, e.created_at), reverse=True)
     timeline = timeline[:limit] if limit is not None else timeline

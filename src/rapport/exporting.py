@@ -160,7 +160,9 @@ def _tags(column: str) -> str:
 
 
 # An interaction t's other clients: one probe of interaction_client's primary key per record.
-_OTHERS = "FROM interaction_client l JOIN client w ON w.id = l.client_id WHERE l.interaction_id = t.id"
+_OTHERS = (
+    "FROM interaction_client l JOIN client w ON w.id = l.client_id WHERE l.interaction_id = t.id"
+)
 # Their uuids as comma-separated text (records.uuid_list sorts them), in each engine's words.
 _WITH_TEXT = {
     "sqlite": f"(SELECT group_concat(w.uuid, ',') {_OTHERS})",

@@ -217,8 +217,7 @@ SCHEMA: dict[str, dict[str, Field]] = {
         _AUTHOR,
         _STAMPS[1],
         # The other clients of a meeting with several people; older exports lack it.
-        Field("with_clients", _client_uuids, form="uuids", default=(),
-              column="w.uuids"),
+        Field("with_clients", _client_uuids, form="uuids", default=(), column="w.uuids"),
     ),
     "impression": _fields(
         _STAMPS[0],
