@@ -56,9 +56,9 @@ def test_log_with_names_everyone_and_links_the_others(run, journal, workshop):
         r"\[[0-9a-f]{8}\]\n",
         workshop.stderr,
     )
-    assert rows(journal, "SELECT c.name FROM interaction i JOIN client c ON c.id = i.client_id") == [
-        ("Konrad Brandt",)
-    ]
+    assert rows(
+        journal, "SELECT c.name FROM interaction i JOIN client c ON c.id = i.client_id"
+    ) == [("Konrad Brandt",)]
     linked = rows(journal, "SELECT c.name FROM interaction_client l JOIN client c "
                   "ON c.id = l.client_id ORDER BY c.name")  # fmt: skip
     assert linked == [("Emre Demir",), ("Jana Müller",)]

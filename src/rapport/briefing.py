@@ -142,44 +142,41 @@ def brief(
         timeline=timeline,
         hidden=total - len(timeline),
         interaction_uuids=uuids,
-        meetings=meetings(conn, client.id),
+        meetings=meetings(conn, client, timeline),
     )
 
 
 # The interactions a client was with others at, not the one it was logged for.
 WITH = "id IN (SELECT interaction_id FROM interaction_client WHERE client_id = :cid)"
 
-# Everyone at the client's meetings with several people: the other clients of each (its own
-# interactions' and those it was with others at), then the owners of the latter.
-_MEETINGS = """
-SELECT l.interaction_id, 1, x.uuid, x.name
-FROM interaction_client l JOIN client x ON x.id = l.client_id
-WHERE l.interaction_id IN (
-    SELECT id FROM interaction WHERE client_id = :cid
-    UNION ALL SELECT interaction_id FROM interaction_client WHERE client_id = :cid)
-UNION ALL
-SELECT i.id, 0, x.uuid, x.name
-FROM interaction_client me JOIN interaction i ON i.id = me.interaction_id
-JOIN client x ON x.id = i.client_id
-WHERE me.client_id = :cid"""
+# At most this many ids in one IN (): SQLite's default limit of parameters is far above it.
+_CHUNK = 500
 
 
-def meetings(conn: Connection, client_id: int) -> dict[int, Meeting]:
-    """Who was at each of a client's meetings with several people, by interaction id."""
-    owners: dict[int, tuple[str, str]] = {}
+def meetings(conn: Connection, client: Client, entries: list[Entry]) -> dict[int, Meeting]:
+    """Who was at each of the interactions shown that was a meeting with several people, by
+    interaction id: a look-up per entry shown, never a walk over all of a client's contacts."""
+    shown = {e.id: e for e in entries if isinstance(e, Interaction)}
+    ids = list(shown)
     others: dict[int, list[tuple[str, str]]] = {}
-    for interaction_id, other, uuid, name in conn.execute(_MEETINGS, {"cid": client_id}):
-        if other:
+    for start in range(0, len(ids), _CHUNK):
+        chunk = ids[start : start + _CHUNK]
+        sql = (
+            "SELECT l.interaction_id, x.uuid, x.name FROM interaction_client l "
+            f"JOIN client x ON x.id = l.client_id WHERE l.interaction_id IN ({_marks(chunk)})"
+        )
+        for interaction_id, uuid, name in conn.execute(sql, chunk):
             others.setdefault(interaction_id, []).append((uuid, name))
-        else:
-            owners[interaction_id] = (uuid, name)
-    if not others:
-        return {}
-    (me,) = conn.execute("SELECT uuid, name FROM client WHERE id = ?", (client_id,)).fetchall()
-    return {
-        interaction_id: Meeting(owners.get(interaction_id, tuple(me)), sorted(found))
-        for interaction_id, found in others.items()
-    }
+    owner_ids = list({shown[i].client_id for i in others} - {client.id})
+    owners = {client.id: (client.uuid, client.name)}
+    if owner_ids:  # the meetings the client was with others at: the other client's own
+        sql = f"SELECT id, uuid, name FROM client WHERE id IN ({_marks(owner_ids)})"
+        owners |= {id: (uuid, name) for id, uuid, name in conn.execute(sql, owner_ids)}
+    return {i: Meeting(owners[shown[i].client_id], sorted(found)) for i, found in others.items()}
+
+
+def _marks(values: list[int]) -> str:
+    return ",".join("?" * len(values))
 
 
 def _count(conn: Connection, table: str, where: str, params: dict[str, object]) -> int:
