@@ -82,8 +82,8 @@ def brief(
     cid = {"cid": client.id}
     newest = "at DESC, id DESC"
     now = {**cid, "now": stored(dates.now())}  # a planned contact (--future) is not one yet
-    # Two walks down an index each, rather than one OR that the planner may answer by
-    # scanning every contact in time order.
+    # Its own (a walk down the (client_id, at) index) and those it was with others at (its
+    # few links), apart: one OR the planner may answer by scanning every contact by time.
     found = [
         conn.execute(rows.select(Interaction, f"{mine} AND at <= :now", newest, 1), now).fetchone()
         for mine in ("client_id = :cid", WITH)
