@@ -360,3 +360,20 @@ def test_forget_leaves_no_trace_of_the_meetings_own_client(run, journal, clients
     assert run("forget", "jurgen", "--yes").exit_code == 0
     assert person.encode() not in data() and "Größe".encode() not in data()
     assert "Workshop on cranes" in run("show", "jana").stdout
+
+
+def test_import_writes_the_links_into_this_journal(run, journal, tmp_path):
+    other = ("--db", str(tmp_path / "other.db"))  # a file, so the import below is the engine's
+    for step in [("add", "Konrad Brandt"), ("add", "Jana Müller"), ("add", "Emre Demir"),
+                 ("log", "brandt", WORKSHOP, "--with", "jana", "--with", "demir"),
+                 ("log", "jana", "Lunch", "--with", "demir")]:  # fmt: skip
+        assert run(*other, *step).exit_code == 0, step
+    text = run(*other, "export").stdout
+    result = run("import", "-", input=text)
+    assert result.exit_code == 0, result.output
+    assert run("export").stdout == text
+    assert _links(journal) == [
+        ("Jana Müller", "Emre Demir"),
+        ("Konrad Brandt", "Emre Demir"),
+        ("Konrad Brandt", "Jana Müller"),
+    ]
