@@ -106,7 +106,7 @@ def test_an_ambiguous_with_writes_nothing(run, journal, clients):
 
 def test_show_names_the_others_for_each_client(run, workshop):
     brandt = flat(run("show", "brandt").stdout)
-    assert f"{WORKSHOP} with Jana Müller, Emre Demir" in brandt
+    assert f"{WORKSHOP} with Emre Demir, Jana Müller" in brandt  # its own client, then by name
     jana = flat(run("show", "jana").stdout)
     assert f"{WORKSHOP} with Konrad Brandt, Emre Demir" in jana
     assert "Last contact" in jana and "1 contact" in jana

@@ -6,7 +6,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
-from rapport import dates, rows
+from rapport import dates, names, rows
 from rapport.clients import find_client, overdue_days
 from rapport.errors import BadInput
 from rapport.rows import TABLES, Client, Entry, Fact, FollowUp, Impression, Interaction, stored
@@ -36,9 +36,9 @@ class Meeting:
     others: list[tuple[str, str]] = field(default_factory=list)
 
     def besides(self, client: Client) -> list[str]:
-        """The names of everyone there but `client`: the owner first, then the others."""
-        everyone = [self.owner, *self.others]
-        return [name for uuid, name in everyone if uuid != client.uuid]
+        """The names of everyone there but `client`: the owner first, then the others by name."""
+        others = sorted(self.others, key=lambda other: (names.fold(other[1]), other[0]))
+        return [name for uuid, name in [self.owner, *others] if uuid != client.uuid]
 
 
 @dataclass
