@@ -273,9 +273,9 @@ def archived_clients(db: Journal, *, tag: str | None = None) -> int:
         return conn.execute(sql, params).fetchone()[0]
 
 
-# One row per client: its counts and latest contact (its own, then those of the meetings it
-# was with others at, kept apart so the first stay walks down the (client_id, at) index),
-# first and latest scored impression.
+# One row per client: its counts and latest contact (its own, then w: the latest of the
+# meetings it was with others at, kept apart so that the first stay walks down the
+# (client_id, at) index), first and latest scored impression.
 _CLIENT_ROWS = f"""
 SELECT {rows.columns(Client, "c")},
     (SELECT count(*) FROM interaction i WHERE i.client_id = c.id),
@@ -284,15 +284,15 @@ SELECT {rows.columns(Client, "c")},
     (SELECT i.kind FROM interaction i WHERE i.client_id = c.id AND i.at <= :now
      ORDER BY i.at DESC, i.id DESC LIMIT 1),
     (SELECT count(*) FROM interaction_client l WHERE l.client_id = c.id),
-    (SELECT i.at FROM interaction_client l JOIN interaction i ON i.id = l.interaction_id
-     WHERE l.client_id = c.id AND i.at <= :now ORDER BY i.at DESC, i.id DESC LIMIT 1),
-    (SELECT i.kind FROM interaction_client l JOIN interaction i ON i.id = l.interaction_id
-     WHERE l.client_id = c.id AND i.at <= :now ORDER BY i.at DESC, i.id DESC LIMIT 1),
+    w.at, w.kind,
     (SELECT m.score FROM impression m WHERE m.client_id = c.id AND m.stage = 'first'),
     (SELECT m.score FROM impression m
      WHERE m.client_id = c.id AND m.stage = 'later' AND m.score IS NOT NULL
      ORDER BY m.at DESC, m.id DESC LIMIT 1)
-FROM client c WHERE NOT c.archived"""
+FROM client c LEFT JOIN interaction w ON w.id = (
+    SELECT i.id FROM interaction_client l JOIN interaction i ON i.id = l.interaction_id
+    WHERE l.client_id = c.id AND i.at <= :now ORDER BY i.at DESC, i.id DESC LIMIT 1)
+WHERE NOT c.archived"""
 
 _SCORES = (
     "SELECT client_id, score FROM impression WHERE score IS NOT NULL ORDER BY client_id, at, id"

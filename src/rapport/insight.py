@@ -188,28 +188,28 @@ def _average_gap_days(per_client: list[tuple[Any, ...]]) -> float | None:
 
 # Per client: how many contacts, the first and the last.
 # Each a walk down the (client_id, at) index: no interaction row is read.
-# Then the same of the meetings the client was with others at (interaction_client).
 _PER_CLIENT = """
-SELECT c.uuid, c.name, c.company,
+SELECT c.id, c.uuid, c.name, c.company,
     (SELECT count(*) FROM interaction i WHERE i.client_id = c.id),
     (SELECT min(i.at) FROM interaction i WHERE i.client_id = c.id),
-    (SELECT max(i.at) FROM interaction i WHERE i.client_id = c.id),
-    (SELECT count(*) FROM interaction_client l WHERE l.client_id = c.id),
-    (SELECT min(i.at) FROM interaction_client l JOIN interaction i ON i.id = l.interaction_id
-     WHERE l.client_id = c.id),
-    (SELECT max(i.at) FROM interaction_client l JOIN interaction i ON i.id = l.interaction_id
-     WHERE l.client_id = c.id)
+    (SELECT max(i.at) FROM interaction i WHERE i.client_id = c.id)
 FROM client c ORDER BY c.id"""
 
+# The same of the meetings each client was with others at: one pass over interaction_client.
+_MET_PER_CLIENT = """
+SELECT l.client_id, count(*), min(i.at), max(i.at)
+FROM interaction_client l JOIN interaction i ON i.id = l.interaction_id GROUP BY l.client_id"""
+
 _COUNTS = """SELECT (SELECT count(*) FROM impression), (SELECT count(*) FROM fact),
-    (SELECT count(*) FROM follow_up WHERE done_at IS NULL), (SELECT count(*) FROM interaction)"""
+    (SELECT count(*) FROM follow_up WHERE done_at IS NULL)"""
 
 
-def _with_meetings(row: tuple[Any, ...]) -> tuple[Any, ...]:
+def _with_meetings(row: tuple[Any, ...], met: dict[int, tuple[Any, ...]]) -> tuple[Any, ...]:
     """A client's contacts, first and last, counting the meetings it was with others at."""
-    *who, count, first, last, met, met_first, met_last = row
-    if met:
-        count += met
+    client_id, *who, count, first, last = row
+    if client_id in met:
+        more, met_first, met_last = met[client_id]
+        count += more
         first = met_first if first is None else min(first, met_first)
         last = met_last if last is None else max(last, met_last)
     return (*who, count, first, last)
@@ -219,13 +219,16 @@ def stats(db: Journal, *, top: int = 5) -> Stats:
     labels = _last_twelve_months()
     first_month = datetime.combine(date.fromisoformat(labels[0] + "-01"), datetime.min.time())
     with db.connection() as conn:
-        per_client = [_with_meetings(row) for row in conn.execute(_PER_CLIENT)]
+        met = {row[0]: row[1:] for row in conn.execute(_MET_PER_CLIENT)}
+        own = conn.execute(_PER_CLIENT).fetchall()
+        interactions = sum(row[4] for row in own)  # each has one own client: counted once
+        per_client = [_with_meetings(row, met) for row in own]
         kinds = conn.execute("SELECT kind, count(*) FROM interaction GROUP BY kind").fetchall()
         recent = conn.execute(
             "SELECT at FROM interaction WHERE at >= ?", (rows.stored(first_month.astimezone()),)
         )
         months = Counter(dates.local(rows.utc(at)).strftime("%Y-%m") for (at,) in recent)
-        impressions, facts, open_follow_ups, interactions = conn.execute(_COUNTS).fetchone()
+        impressions, facts, open_follow_ups = conn.execute(_COUNTS).fetchone()
     ranked = sorted(_contacted(per_client), key=lambda c: (-c.interactions, c.label.casefold()))
     return Stats(
         months=[(label, months.get(label, 0)) for label in labels],
@@ -233,7 +236,7 @@ def stats(db: Journal, *, top: int = 5) -> Stats:
         most=[c for c in ranked if c.interactions][:top],
         least=sorted(ranked, key=lambda c: (c.interactions, c.label.casefold()))[:top],
         clients=len(ranked),
-        interactions=interactions,  # a meeting with several clients once
+        interactions=interactions,
         impressions=impressions,
         facts=facts,
         open_follow_ups=open_follow_ups,
