@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import rows, snapshot
+from conftest import rows, run_in_terminal, snapshot
 from rapport import exporting, formats
 from rapport.store import open_journal
 
@@ -89,6 +89,21 @@ def test_bad_with_writes_nothing(run, journal, clients, others, message):
     assert result.exit_code == 2
     assert result.stderr.startswith(message)
     assert result.stderr.count("\n") == 1
+    assert snapshot(journal) == before
+
+
+def test_at_a_terminal_an_unknown_with_stops_before_the_editor(journal, clients, tmp_path):
+    editor = tmp_path / "editor"
+    marker = tmp_path / "opened"
+    editor.write_text(f"#!/bin/sh\ntouch {marker}\necho 'A note' > \"$1\"\n")
+    editor.chmod(0o755)
+    before = snapshot(journal)
+    code, output = run_in_terminal(
+        ["log", "brandt", "--with", "nobody"], b"", {"EDITOR": str(editor)}
+    )
+    assert code == 2
+    assert "no client matches 'nobody'" in output
+    assert not marker.exists(), "the note would have been typed in vain"
     assert snapshot(journal) == before
 
 
