@@ -178,8 +178,12 @@ def rapport_process(
     )
 
 
+QUESTIONS = (b"[y/N]", b"(Enter skips): ")  # how rapport's questions end
+
+
 def run_in_terminal(args: list[str], answers: bytes, env: dict[str, str]) -> tuple[int, str]:
-    """Run rapport with its stdin, stdout and stderr on a pty; type `answers` when asked."""
+    """Run rapport with its stdin, stdout and stderr on a pty; type `answers` when first
+    asked (the terminal hands them over a line for each question)."""
     main, child = pty.openpty()
     process = subprocess.Popen(
         [sys.executable, "-m", "rapport", *args],
@@ -201,7 +205,7 @@ def run_in_terminal(args: list[str], answers: bytes, env: dict[str, str]) -> tup
             if not chunk:
                 break
             output += chunk
-        if not sent and b"[y/N]" in output:
+        if not sent and any(question in output for question in QUESTIONS):
             os.write(main, answers)
             sent = True
         if process.poll() is not None and not ready:

@@ -11,7 +11,8 @@ from rapport.cli import app
 
 COMMANDS = ["add", "log", "impression", "fact", "show", "clients", "export", "import", "demo",
             "search", "due", "todo", "done", "drift", "stats", "edit", "rm", "rename", "merge",
-            "forget", "backup", "check", "db path", "db info", "db compact"]  # fmt: skip
+            "forget", "backup", "check", "db path", "db info", "db compact", "archive",
+            "unarchive"]  # fmt: skip
 
 
 def test_version(run):

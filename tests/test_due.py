@@ -93,7 +93,7 @@ def test_todo_without_due_and_with_a_bad_date(run, journal, story):
 
 
 def test_nothing_due(run):
-    run("add", "A")
+    run("add", "A", "--impression", "Quiet")  # else due asks for the first impression
     run("log", "a", "hello")
     assert "Nothing due until" in run("due").stdout
 

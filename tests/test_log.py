@@ -224,7 +224,8 @@ def test_editor_left_empty_aborts(journal, brandt, tmp_path):
 
 
 def test_interactive_unknown_client_offers_to_create(journal, brandt):
-    code, output = run_in_terminal(["log", "Sophie Laurent", "Met at a fair"], b"y\n", {})
+    # yes, then Enter skips the first impression asked of a new client
+    code, output = run_in_terminal(["log", "Sophie Laurent", "Met at a fair"], b"y\n\n", {})
     assert code == 0, output
     assert "Add 'Sophie Laurent' as a new client?" in output
     assert rows(journal, "SELECT name FROM client ORDER BY id")[-1] == ("Sophie Laurent",)

@@ -86,6 +86,8 @@ def test_an_old_schema_is_migrated_with_every_row(run, journal):
         for table in ("interaction", "impression", "fact", "follow_up"):
             conn.execute(f"ALTER TABLE {table} DROP COLUMN author")
         conn.execute("DROP INDEX interaction_kind_at")  # m006's
+        conn.execute("DROP TABLE interaction_client")  # m007's
+        conn.execute("ALTER TABLE client DROP COLUMN dates, DROP COLUMN met")
     result = run("show", "brandt")
     assert result.exit_code == 0, result.output
     assert "updating" in result.stderr

@@ -172,6 +172,13 @@ def test_the_meeting_counts_as_contact_in_due(run, clients):
     assert due["never_contacted"] == []
 
 
+def test_a_meeting_is_contact_for_the_missing_first_impression(run, clients):
+    assert run("impression", "brandt", "Sharp", "--first").exit_code == 0
+    assert run("log", "brandt", "Workshop", "--with", "demir").exit_code == 0
+    due = json.loads(run("due", "--json").stdout)
+    assert [row["name"] for row in due["no_first_impression"]] == ["Emre Demir"]
+
+
 def test_stats_count_the_meeting_once_but_for_each_client(run, workshop):
     stats = json.loads(run("stats", "--json").stdout)
     assert stats["interactions"] == 1

@@ -21,15 +21,19 @@ SCORE_RANGE = range(-2, 3)
 TAG = re.compile(r"\w[\w-]*")  # a word: letters, digits, _ and -, not starting with -
 
 
+def check_tag(tag: str) -> str:
+    """One tag as stored (lower case), or BadInput saying what is wrong with it."""
+    tag = tag.strip().lower()
+    if tag.startswith("#"):  # '#budgetq1' is how search and show write it, not a tag's name
+        raise BadInput(f"bad tag {tag!r}: write the tag without #")
+    if not TAG.fullmatch(tag):
+        raise BadInput(f"bad tag {tag!r}: a tag is one word of letters, digits, - and _")
+    return tag
+
+
 def normalise_tags(tags: list[str] | None) -> str:
     """Tags as stored: lower case, unique, sorted, joined by commas."""
-    cleaned = set()
-    for tag in tags or []:
-        tag = tag.strip().lower()
-        if not TAG.fullmatch(tag):
-            raise BadInput(f"bad tag {tag!r}: a tag is one word of letters, digits, - and _")
-        cleaned.add(tag)
-    return ",".join(sorted(cleaned))
+    return ",".join(sorted({check_tag(tag) for tag in tags or []}))
 
 
 MAX_TEXT_BYTES = 1 << 20  # a note is a few lines; a megabyte is a pasted document

@@ -10,7 +10,7 @@ import gc
 import os
 import re
 import sys
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import ExitStack, contextmanager, suppress
 from pathlib import Path
 from typing import IO, TYPE_CHECKING, Annotated, Any
@@ -37,6 +37,7 @@ if TYPE_CHECKING:
 
     from rich.console import Console
 
+    from rapport.clients import FirstImpression
     from rapport.store.contract import Journal
 
 DEBUG_VAR = "RAPPORT_DEBUG"
@@ -290,19 +291,20 @@ def _since(text: str | None) -> datetime | None:
 
 
 def _complete_client(ctx: typer.Context, incomplete: str) -> list[str]:
-    """Client names for shell completion, read from the journal the command line names."""
-    from rapport import clients, names
-    from rapport.store import open_journal
+    """Client names for shell completion, read from the journal the command line names;
+    archived clients are left out (they still resolve when typed)."""
+    return _complete_name(ctx, incomplete, archived=False)
 
-    try:
-        db = open_journal(ctx.find_root().params.get("db"))
-    except RapportError:
-        return []
-    try:
-        with db.connection() as conn:
-            everyone = clients.candidates(conn)
-    except RapportError:
-        return []
+
+def _complete_archived(ctx: typer.Context, incomplete: str) -> list[str]:
+    """The archived clients' names, for `unarchive`."""
+    return _complete_name(ctx, incomplete, archived=True)
+
+
+def _complete_name(ctx: typer.Context, incomplete: str, *, archived: bool) -> list[str]:
+    from rapport import clients, names
+
+    everyone = _reading(ctx, lambda conn: clients.candidates(conn, archived=archived)) or []
     # Typer keeps only values that start with what was typed, letter for letter; names
     # resolve forgivingly anyway, so "jo" may complete to "jo Müller" for "Jö Müller".
     wanted = names.fold(incomplete)
@@ -311,6 +313,29 @@ def _complete_client(ctx: typer.Context, incomplete: str) -> list[str]:
         for c in everyone
         if names.fold(c.name[: len(incomplete)]) == wanted
     )
+
+
+def _reading(ctx: typer.Context, read: Callable[[Any], Any]) -> Any:
+    """What `read(conn)` finds in the journal the command line names, for completion; None
+    when there is no journal or it cannot be read (completion then offers nothing)."""
+    from rapport.store import open_journal
+
+    try:
+        db = open_journal(ctx.find_root().params.get("db"))
+        with db.connection() as conn:
+            return read(conn)
+    except RapportError:
+        return None
+
+
+def _complete_tag(ctx: typer.Context, incomplete: str) -> list[str]:
+    """The tags in the journal, on clients and on entries, for `--tag`."""
+    from rapport import clients
+
+    # As names are: what was typed, completed (Typer keeps only what starts with it).
+    wanted = incomplete.lower()
+    tags = _reading(ctx, clients.journal_tags) or []
+    return [incomplete + tag[len(incomplete) :] for tag in tags if tag.startswith(wanted)]
 
 
 # Shared option declarations, so every command spells them the same way.
@@ -336,7 +361,13 @@ HtmlOption = Annotated[
 ]
 TagOption = Annotated[
     list[str] | None,
-    typer.Option("--tag", "-t", metavar="TAG", help="A tag; repeat for several."),
+    typer.Option(
+        "--tag",
+        "-t",
+        metavar="TAG",
+        help="A tag; repeat for several.",
+        autocompletion=_complete_tag,
+    ),
 ]
 
 
@@ -360,8 +391,20 @@ def add(
         str | None,
         typer.Option("--every", metavar="PERIOD", help="Keep in touch every 30d, 2w, 3m, 1y."),
     ] = None,
+    impression: Annotated[
+        str | None,
+        typer.Option(
+            "--impression",
+            metavar="TEXT",
+            help="Your first impression of them (asked for at a terminal when left out).",
+        ),
+    ] = None,
+    score: Annotated[
+        int | None,
+        typer.Option("--score", "-s", metavar="N", help="The first impression's score, -2 to +2."),
+    ] = None,
 ) -> None:
-    """Add a client.
+    """Add a client, and your first impression of them.
 
     Example: rapport add "Konrad Brandt" --company "Brandt & Vogel" --role CEO --every 3w
     """
@@ -369,6 +412,7 @@ def add(
     from rapport.names import label
     from rapport.rows import short_id
 
+    first = clients.first_impression(impression, score)
     cadence = dates.parse_cadence(every) if every else None
     client = clients.add_client(
         _open(ctx),
@@ -379,8 +423,51 @@ def add(
         phone=phone,
         tags=tag,
         cadence_days=cadence,
+        first=first,
+        ask=_ask_first if _asking() and (first is None or first.score is None) else None,
     )
     _say(f"Added {label(client.name, client.company)}  [{short_id(client.uuid)}]")
+
+
+# -- questions at a terminal ----------------------------------------------------------------
+
+
+def _asking() -> bool:
+    """Whether rapport may ask: a person at a terminal. Scripts are never asked."""
+    return sys.stdin is not None and sys.stdin.isatty()
+
+
+def _ask_first(name: str, given: FirstImpression | None = None) -> FirstImpression | None:
+    """A new client's first impression and its score, or what the options left out of it."""
+    from rapport.checks import check_text
+    from rapport.clients import FirstImpression
+
+    text = given.text if given is not None else None
+    while text is None:
+        answer = typer.prompt(f"First impression of {name} (Enter skips)", default="",
+                              show_default=False, err=True)  # fmt: skip
+        if not answer.strip():
+            return None
+        try:
+            text = check_text(answer, "impression")
+        except BadInput as error:
+            _say(f"rapport: {error}")
+    return FirstImpression(text, _ask_score())
+
+
+def _ask_score() -> int | None:
+    """A score from -2 to +2, asked until one is given or Enter skips it."""
+    from rapport.checks import SCORE_RANGE
+
+    while True:
+        answer = typer.prompt("Score, -2 to +2 (Enter skips)", default="", show_default=False,
+                              err=True).strip()  # fmt: skip
+        if not answer:
+            return None
+        with suppress(ValueError):
+            if int(answer) in SCORE_RANGE:
+                return int(answer)
+        _say(f"rapport: {answer!r} is not a score: -2, -1, 0, +1 or +2 (Enter skips)")
 
 
 def _read_note(note: str | None, heading: str, what: str = "note") -> str:
@@ -414,6 +501,13 @@ def _unknown_client(db: Journal, name: str) -> UnknownClient | None:
     except NoJournal:
         return _empty_journal(name)
     return None
+
+
+def _new_name(name: str) -> str:
+    """The name a client created from `name` gets; a bad one fails before any question."""
+    from rapport.checks import client_fields
+
+    return str(client_fields(name)["name"])
 
 
 def _empty_journal(name: str) -> UnknownClient:
@@ -484,20 +578,23 @@ def log(
     db = _open(ctx)
     # At a terminal, ask before the editor opens; in a script, clients.log finds the client
     # once, inside its transaction, and reports an unknown one itself.
-    if not create and sys.stdin.isatty() and note != "-":
-        unknown = _unknown_client(db, client)
-        if unknown is not None:
-            create = typer.confirm(
-                f"No client matches {client!r}. Add {client!r} as a new client?",
-                default=False,
-                err=True,
-            )
-            if not create:
-                raise unknown
-    if with_ and sys.stdin.isatty() and note != "-":
-        for other in with_:  # before the editor opens: a note typed in vain is lost
+    if with_ and _asking() and note != "-":
+        for other in with_:  # before any question or the editor: answers given in vain
             if (unknown := _unknown_client(db, other)) is not None:
                 raise unknown
+    first = None
+    if _asking() and note != "-":
+        unknown = _unknown_client(db, client)
+        if unknown is not None:
+            if not create:
+                create = typer.confirm(
+                    f"No client matches {client!r}. Add {client!r} as a new client?",
+                    default=False,
+                    err=True,
+                )
+                if not create:
+                    raise unknown
+            first = _ask_first(_new_name(client))
     text = _read_note(note, f"Note about {client}")
     try:
         logged = clients.log(
@@ -513,6 +610,7 @@ def log(
             create=create,
             allow_future=future,
             others=with_,
+            first=first,
         )
     except NoJournal:
         raise _empty_journal(client) from None
@@ -526,6 +624,8 @@ def log(
         f"Logged {logged.interaction.kind} with {everyone}, "
         f"{dates.format_moment(logged.interaction.at)}  [{short_id(logged.interaction.uuid)}]"
     )
+    if logged.client.archived:  # a contact does not undo a decision to archive: say so only
+        _say(f"{logged.client.name} is archived: logged all the same (unarchive brings them back)")
     if logged.follow_up is not None:
         due_text = f", due {logged.follow_up.due}" if logged.follow_up.due else ""
         _say(f"Follow-up: {logged.follow_up.text}{due_text}")
@@ -561,7 +661,11 @@ def impression(
     from rapport.rows import short_id
 
     db = _open(ctx)
+    piped = text == "-"
     text = _text_of(db, client, text, f"Impression of {client}", "impression")
+    if score is None and _asking() and not piped:
+        clients.lookup(db, client)  # an unknown client fails before the question
+        score = _ask_score()
     recorded = clients.add_impression(
         db,
         client,
@@ -681,28 +785,43 @@ def clients(
         ),
     ] = "name",
     tag: Annotated[
-        str | None, typer.Option("--tag", "-t", metavar="TAG", help="Only clients with this tag.")
+        str | None,
+        typer.Option(
+            "--tag",
+            "-t",
+            metavar="TAG",
+            help="Only clients with this tag, or with a contact logged with it.",
+            autocompletion=_complete_tag,
+        ),
     ] = None,
+    archived: Annotated[
+        bool, typer.Option("--archived", help="Only the archived clients, which are left out.")
+    ] = False,
     as_json: JsonOption = False,
 ) -> None:
     """Everyone in the journal, with last contact and how your impression moved.
 
+    Archived clients are left out; --archived lists them alone.
+
     Example: rapport clients --sort overdue
     """
     from rapport import clients
-    from rapport.checks import normalise_tags
+    from rapport.checks import check_tag
 
     if tag is not None:
-        tag = normalise_tags([tag])  # an empty or malformed tag is no filter: refuse it
+        tag = check_tag(tag)  # an empty or malformed tag is no filter: refuse it
     db = _open(ctx)
     try:
-        rows = clients.client_rows(db, sort=sort, tag=tag)
+        rows = clients.client_rows(db, sort=sort, tag=tag, archived=archived)
     except NoJournal:
         rows = []  # nobody yet; listing them should not create the file
     if as_json:
         from rapport.records import client_rows_json
 
         _print_json(client_rows_json(rows))
+        return
+    if not rows and archived:
+        _say("No archived clients" + (f" with the tag {tag!r}." if tag else "."))
         return
     if not rows:
         _say(_nobody_listed(db, tag))  # a filter that finds no one is no error
@@ -730,6 +849,50 @@ def _nobody_listed(db: Journal, tag: str | None) -> str:
     if hidden:
         return f"No clients to list; the journal holds {archived}."
     return 'No clients yet. Add one: rapport add "Name" --company "Company"'
+
+
+@app.command()
+def archive(
+    ctx: typer.Context,
+    client: Annotated[str, typer.Argument(help="Who.", autocompletion=_complete_client)],
+) -> None:
+    """Archive a client you no longer work with: out of clients, due, drift and completion,
+    still in show, search and export. `unarchive` brings them back.
+
+    Example: rapport archive brandt
+    """
+    from rapport import clients
+    from rapport.names import label
+
+    done = clients.set_archived(_open(ctx), client, True)
+    who = done.client
+    if not done.changed:
+        _say(f"{who.name} is already archived")
+        return
+    _say(
+        f"Archived {label(who.name, who.company)}: out of clients, due and drift; "
+        "still in show, search and export"
+    )
+
+
+@app.command()
+def unarchive(
+    ctx: typer.Context,
+    client: Annotated[str, typer.Argument(help="Who.", autocompletion=_complete_archived)],
+) -> None:
+    """Bring an archived client back into clients, due, drift and completion.
+
+    Example: rapport unarchive brandt
+    """
+    from rapport import clients
+    from rapport.names import label
+
+    done = clients.set_archived(_open(ctx), client, False)
+    who = done.client
+    if not done.changed:
+        _say(f"{who.name} is not archived")
+        return
+    _say(f"Unarchived {label(who.name, who.company)}: back in clients, due and drift")
 
 
 @app.command()
@@ -802,6 +965,16 @@ def export(
             help="client, interaction, impression, fact, follow-up.",
         ),
     ] = None,
+    tag: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--tag",
+            metavar="TAG",
+            help="Only interactions with this tag (repeat: all of several), their follow-ups "
+            "and clients; impressions and facts have no tags and are left out.",
+            autocompletion=_complete_tag,
+        ),
+    ] = None,
     raw: Annotated[
         bool, typer.Option("--raw", help="CSV: leave cells starting with = + - @ as written.")
     ] = False,
@@ -821,6 +994,7 @@ def export(
         until=dates.parse_until(until) if until is not None else None,
         kinds=kind or [],
         types=record_type or [],
+        tags=tag or [],
     ).checked()
     db = _open(ctx)
     # No journal, or a name that finds no one, stops the export before its first byte.
@@ -1020,8 +1194,21 @@ def _input(source: str) -> Iterator[IO[bytes]]:
 def search(
     ctx: typer.Context,
     query: Annotated[
-        str, typer.Argument(help='Words to find; FTS5 syntax: "exact phrase", a OR b, segel*.')
-    ],
+        str,
+        typer.Argument(
+            help='Words to find; FTS5 syntax: "exact phrase", a OR b, segel*; #tag for a tag.'
+        ),
+    ] = "",
+    tag: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--tag",
+            "-t",
+            metavar="TAG",
+            help="Only contacts with this tag; repeat for all of several. Alone: list them.",
+            autocompletion=_complete_tag,
+        ),
+    ] = None,
     client: Annotated[
         str | None,
         typer.Option(
@@ -1045,6 +1232,9 @@ def search(
 ) -> None:
     """Search notes, impressions, facts and follow-ups; accents and case do not matter.
 
+    A word starting with # is a tag: `search '#budgetq1'` lists the contacts logged with
+    --tag budgetq1, newest first; with other words, it narrows their matches to those.
+
     Example: rapport search segeln --client brandt
     """
     from rapport.search import search as find
@@ -1052,7 +1242,7 @@ def search(
     if client is not None and not client.strip():
         raise BadInput("give a client name after --client")  # else it would filter nothing
     after = _since(since)
-    hits = find(_open(ctx), query, client=client, since=after, latest=latest, limit=limit)
+    hits = find(_open(ctx), query, tags=tag, client=client, since=after, latest=latest, limit=limit)
     if as_json:
         from rapport.records import hit_record
 
@@ -1064,7 +1254,8 @@ def search(
     scope = (f" about {client!r}" if client else "") + (
         f" since {dates.format_day(after)}" if after else ""
     )
-    _out().print(render.search_results(query, hits, scope))
+    asked = " ".join([query.strip(), *(f"#{t.strip().lower()}" for t in tag or [])]).strip()
+    _out().print(render.search_results(asked, hits, scope))
 
 
 @app.command()

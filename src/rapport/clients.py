@@ -6,6 +6,7 @@ together or not at all.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import TYPE_CHECKING, Any
@@ -17,20 +18,47 @@ from rapport.checks import (
     check_choice,
     check_past,
     check_score,
+    check_tag,
     check_text,
     client_fields,
     normalise_tags,
 )
-from rapport.errors import BadInput, UnknownClient
+from rapport.errors import BadInput, NoJournal, UnknownClient
 from rapport.rows import Client, Fact, FollowUp, Impression, Interaction
 
 if TYPE_CHECKING:
     from rapport.store.contract import Connection, Journal
 
 
-def candidates(conn: Connection) -> list[names.Candidate]:
-    found = conn.execute("SELECT id, name, company, uuid FROM client")
+def candidates(conn: Connection, *, archived: bool | None = None) -> list[names.Candidate]:
+    """Everyone a name may mean; only the archived or only the others when `archived` says."""
+    where = "" if archived is None else " WHERE c.archived" if archived else " WHERE NOT c.archived"
+    found = conn.execute(f"SELECT c.id, c.name, c.company, c.uuid FROM client c{where}")
     return [names.Candidate(*row) for row in found]
+
+
+def journal_tags(conn: Connection) -> list[str]:
+    """Every tag in the journal, on clients and on entries, for shell completion."""
+    found = conn.execute(
+        "SELECT DISTINCT tags FROM client WHERE tags != '' "
+        "UNION SELECT DISTINCT tags FROM interaction WHERE tags != ''"
+    )
+    return sorted({tag for (tags,) in found for tag in tags.split(",") if tag})
+
+
+def tagged(column: str, tags: list[str], prefix: str = "tag") -> tuple[list[str], dict[str, str]]:
+    """Conditions, on either engine, that the tags in `column` ("a,b,c") include each of
+    `tags` as a whole word, and their parameters :{prefix}0, :{prefix}1, …
+
+    The commas around each tag make it match whole tags only; `_` is a LIKE wildcard and
+    may be in a tag, so it is escaped.
+    """
+    conditions, params = [], {}
+    for n, tag in enumerate(dict.fromkeys(check_tag(tag) for tag in tags)):
+        escaped = tag.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+        params[f"{prefix}{n}"] = f"%,{escaped},%"
+        conditions.append(f"(',' || {column} || ',') LIKE :{prefix}{n} ESCAPE '\\'")
+    return conditions, params
 
 
 def find_client(conn: Connection, query: str) -> Client:
@@ -54,10 +82,59 @@ def insert_client(conn: Connection, values: dict[str, Any]) -> Client:
     return rows.add(conn, Client, archived=False, **values)
 
 
-def add_client(db: Journal, name: str, **details: Any) -> Client:
+@dataclass(frozen=True)
+class FirstImpression:
+    """A new client's first impression, written with the client (`add --impression`, or
+    asked at a terminal)."""
+
+    text: str
+    score: int | None = None
+
+
+# Asks the person at a terminal for a new client's first impression: given the client's
+# name and what the options already gave, returns the whole of it, or None when skipped.
+Ask = Callable[[str, FirstImpression | None], FirstImpression | None]
+
+
+def first_impression(text: str | None, score: int | None) -> FirstImpression | None:
+    """`--impression TEXT --score N`, checked: a score scores a text, so it needs one."""
+    if text is None:
+        if score is not None:
+            raise BadInput("--score needs --impression TEXT: it scores the first impression")
+        return None
+    return FirstImpression(check_text(text, "impression"), check_score(score, "--score"))
+
+
+def add_client(
+    db: Journal, name: str, *, first: FirstImpression | None = None, ask: Ask | None = None,
+    **details: Any,
+) -> Client:  # fmt: skip
+    """A new client, and its first impression in the same transaction. `ask` is called once
+    the client's fields are known to be good, before the journal is locked for writing."""
     values = client_fields(name, **details)  # everything that can be wrong, before writing
+    if ask is not None:
+        _refuse_known(db, values)  # a duplicate fails before the person types an impression
+        first = ask(str(values["name"]), first)
     with db.connection(write=True, create=True) as conn:
-        return insert_client(conn, values)
+        client = insert_client(conn, values)
+        if first is not None:
+            add_first_impression(conn, client, first, db.author)
+        return client
+
+
+def _refuse_known(db: Journal, values: dict[str, Any]) -> None:
+    try:
+        with db.connection() as conn:
+            names.refuse_duplicate(values["name"], values["company"], candidates(conn))
+    except NoJournal:
+        return
+
+
+def add_first_impression(
+    conn: Connection, client: Client, first: FirstImpression, author: str
+) -> Impression:
+    return rows.add(conn, Impression, client_id=client.id, at=dates.now(), stage="first",
+                    text=first.text, score=first.score, author=author)  # fmt: skip
 
 
 # -- log ----------------------------------------------------------------------------------
@@ -86,9 +163,11 @@ def log(
     create: bool = False,
     allow_future: bool = False,
     others: list[str] | None = None,
+    first: FirstImpression | None = None,
 ) -> Logged:
-    """Record one contact, and its follow-up, in one transaction; `others` names the other
-    clients of a meeting with several people (each resolved as `query` is)."""
+    """Record one contact, and its follow-up, in one transaction; with `create`, a client
+    nobody matches is added (with `first`, its first impression) in the same one; `others`
+    names the other clients of a meeting with several people (each resolved as `query` is)."""
     note = check_text(note, "note")
     kind = check_choice(kind, KINDS, "kind")
     mood = check_score(mood, "--mood")
@@ -107,6 +186,8 @@ def log(
                 raise
             client = insert_client(conn, newcomer)
             created = True
+            if first is not None:
+                add_first_impression(conn, client, first, db.author)
         met = participants(conn, client, others or [])
         interaction = rows.add(conn, Interaction, client_id=client.id, at=moment, kind=kind,
                                note=note, mood=mood, tags=tag_text, author=db.author)  # fmt: skip
@@ -256,13 +337,13 @@ SORTS = ("name", "last", "count", "overdue")
 
 
 def _tag_filter(tag: str | None) -> tuple[str, dict[str, str]]:
-    """A condition on client c that holds when it carries `tag` (tags are stored as
-    "a,b,c": the commas around each tag make it match whole tags only)."""
+    """A condition on client c that holds when it carries `tag`, or one of its contacts does."""
     if not tag:
         return "", {}
-    wanted = normalise_tags([tag])
-    escaped = wanted.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-    return " AND (',' || c.tags || ',') LIKE :tag ESCAPE '\\'", {"tag": f"%,{escaped},%"}
+    (on_client,), params = tagged("c.tags", [tag])
+    (on_contact,), _ = tagged("i.tags", [tag])
+    contact = f"EXISTS (SELECT 1 FROM interaction i WHERE i.client_id = c.id AND {on_contact})"
+    return f" AND ({on_client} OR {contact})", params
 
 
 def archived_clients(db: Journal, *, tag: str | None = None) -> int:
@@ -271,6 +352,23 @@ def archived_clients(db: Journal, *, tag: str | None = None) -> int:
     with db.connection() as conn:
         sql = f"SELECT count(*) FROM client c WHERE c.archived{where}"
         return conn.execute(sql, params).fetchone()[0]
+
+
+@dataclass
+class Archived:
+    client: Client
+    changed: bool  # False: it already was (or was not) archived
+
+
+def set_archived(db: Journal, query: str, archived: bool) -> Archived:
+    """Archive or bring back a client; doing it twice changes nothing and says so."""
+    with db.connection(write=True) as conn:
+        client = find_client(conn, query)
+        if client.archived == archived:
+            return Archived(client, changed=False)
+        conn.execute("UPDATE client SET archived = ? WHERE id = ?", (archived, client.id))
+        client.archived = archived
+        return Archived(client, changed=True)
 
 
 # One row per client: its counts and latest contact (its own, then w: the latest of the
@@ -292,16 +390,20 @@ SELECT {rows.columns(Client, "c")},
 FROM client c LEFT JOIN interaction w ON w.id = (
     SELECT i.id FROM interaction_client l JOIN interaction i ON i.id = l.interaction_id
     WHERE l.client_id = c.id AND i.at <= :now ORDER BY i.at DESC, i.id DESC LIMIT 1)
-WHERE NOT c.archived"""
+WHERE """
 
 _SCORES = (
     "SELECT client_id, score FROM impression WHERE score IS NOT NULL ORDER BY client_id, at, id"
 )
 
 
-def client_rows(db: Journal, *, sort: str = "name", tag: str | None = None) -> list[ClientRow]:
+def client_rows(
+    db: Journal, *, sort: str = "name", tag: str | None = None, archived: bool = False
+) -> list[ClientRow]:
+    """The clients in the journal's daily views, or with `archived` only the archived ones."""
     sort = check_choice(sort, SORTS, "sort")
     where, params = _tag_filter(tag)
+    where = ("c.archived" if archived else "NOT c.archived") + where
     with db.connection() as conn:
         scores: dict[int, list[int]] = {}
         for client_id, score in conn.execute(_SCORES):

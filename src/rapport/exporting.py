@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Any, NamedTuple
 
 from rapport import clients, formats, names, records, rows
 from rapport.briefing import Briefing, brief
-from rapport.checks import KINDS, check_choice
+from rapport.checks import KINDS, check_choice, check_tag
 from rapport.errors import BadInput
 from rapport.records import Record
 
@@ -31,18 +31,32 @@ class Filters:
     until: datetime | None = None
     kinds: list[str] = field(default_factory=list)  # interaction kinds
     types: list[str] = field(default_factory=list)  # record types; empty means all
+    tags: list[str] = field(default_factory=list)  # interactions with all of these
 
     def checked(self) -> Filters:
-        """The same filters, validated, with kinds and types in lower case."""
+        """The same filters, validated, with kinds, types and tags in lower case."""
         if self.since and self.until and self.since > self.until:
             raise BadInput("--since is after --until; nothing would match")
+        types = [check_choice(kind, formats.TYPES, "type") for kind in self.types]
+        tags = [check_tag(tag) for tag in self.tags]
+        if tags and set(types) & UNTAGGED:
+            raise BadInput("impressions and facts have no tags: leave out --tag or that --type")
         return Filters(
             clients=self.clients,
             since=self.since,
             until=self.until,
             kinds=[check_choice(kind, KINDS, "kind") for kind in self.kinds],
-            types=[check_choice(kind, formats.TYPES, "type") for kind in self.types],
+            types=types,
+            tags=tags,
         )
+
+    def chosen(self) -> set[str]:
+        """The record types exported: --tag leaves out those without tags."""
+        chosen = set(self.types or formats.TYPES)
+        return chosen - UNTAGGED if self.tags else chosen
+
+
+UNTAGGED = {"impression", "fact"}  # record types without tags
 
 
 def export_records(db: Journal, filters: Filters) -> Iterator[Record]:
@@ -62,7 +76,7 @@ def export_lines(db: Journal, filters: Filters) -> Iterator[str]:
 
 def _export(db: Journal, filters: Filters, *, as_json: bool) -> Iterator[Any]:
     filters = filters.checked()
-    chosen = set(filters.types or formats.TYPES)
+    chosen = filters.chosen()
     encode = formats.encode if as_json else _same
     json_in_sql = as_json and db.dialect == "sqlite"
     dialect = db.dialect
@@ -102,11 +116,12 @@ def sections(db: Journal, filters: Filters) -> Iterator[Section]:
     """Each client's section, by name; read each timeline before asking for the next section
     (PostgreSQL streams one result at a time)."""
     filters = filters.checked()
-    types = set(filters.types or formats.TYPES)
+    types = filters.chosen()
     with db.connection() as conn:
         chosen = [clients.find_client(conn, name) for name in filters.clients]
-        query = _Query(filters, [])
-        everyone = chosen or [
+        # With --tag, the clients are those with tagged contacts (among those chosen).
+        query = _Query(filters, [c.id for c in chosen] if filters.tags else [])
+        everyone = (chosen if not filters.tags else []) or [
             rows.Client.of(row)
             for row in conn.stream(query.sql("client", rows.columns(rows.Client)), query.params)
         ]
@@ -118,6 +133,9 @@ def sections(db: Journal, filters: Filters) -> Iterator[Section]:
                 briefing.facts = []
             if "follow-up" not in types:
                 briefing.follow_ups = []
+            elif filters.tags:
+                tagged = query.tagged_ids(conn, client.id)
+                briefing.follow_ups = [f for f in briefing.follow_ups if f.interaction_id in tagged]
             yield Section(briefing, query.moments(conn, client.id, types))
 
 
@@ -217,6 +235,18 @@ class _Query:
             self.params["until"] = rows.stored(filters.until)
         self.params |= {f"kind{n}": kind for n, kind in enumerate(filters.kinds)}
         self.kinds = ", ".join(f":kind{n}" for n in range(len(filters.kinds)))
+        self.tags = filters.tags
+        self.params |= clients.tagged("tags", self.tags)[1]
+
+    def _tagged(self, column: str) -> list[str]:
+        """Conditions that the tags in `column` include every --tag."""
+        return clients.tagged(column, self.tags)[0]
+
+    def tagged_ids(self, conn: Connection, client_id: int) -> set[int]:
+        """The client's interactions with every --tag."""
+        where = " AND ".join(["client_id = :client", *self._tagged("tags")])
+        sql = f"SELECT id FROM interaction WHERE {where}"
+        return {id for (id,) in conn.execute(sql, {**self.params, "client": client_id})}
 
     def _window(self, at: str) -> list[str]:
         return [f"{at} {op} :{name}" for op, name in ((">=", "since"), ("<=", "until"))
@@ -229,14 +259,22 @@ class _Query:
         """The query for one type's records in export order, selecting `select`: the table
         is `t`, its client `c`, and a follow-up's interaction `i`."""
         if kind == "client":
-            where = self._where([f"t.id IN ({self.among})"] if self.among else [])
-            return f"SELECT {select} FROM client t{where} ORDER BY t.created_at, t.uuid"
+            where = [f"t.id IN ({self.among})"] if self.among else []
+            if self.tags:  # the clients of the interactions exported, so the file imports whole
+                contacts = ["i.client_id = t.id", *self._tagged("i.tags"), *self._window("i.at")]
+                if self.kinds:
+                    contacts.append(f"i.kind IN ({self.kinds})")
+                where.append(f"EXISTS (SELECT 1 FROM interaction i{self._where(contacts)})")
+            where_clause = self._where(where)
+            return f"SELECT {select} FROM client t{where_clause} ORDER BY t.created_at, t.uuid"
         if kind == "follow-up":
             return self._follow_ups(select)
         where = [f"t.client_id IN ({self.among})"] if self.among else []
         where += self._window("t.at")
         if kind == "interaction" and self.kinds:
             where.append(f"t.kind IN ({self.kinds})")
+        if kind == "interaction":
+            where += self._tagged("t.tags")
         return (
             f"SELECT {select} FROM {kind} t JOIN client c ON c.id = t.client_id"
             f"{self._where(where)} ORDER BY t.at, t.uuid"
@@ -265,6 +303,8 @@ class _Query:
                 where[0] = f"({where[0]} OR {_MET})"
             if kind is rows.Interaction and self.kinds:
                 where.append(f"kind IN ({self.kinds})")
+            if kind is rows.Interaction:
+                where += self._tagged("tags")
             parts.append(f"SELECT {columns} FROM {rows.TABLES[kind]}{self._where(where)}")
         if not parts:
             return
@@ -278,12 +318,13 @@ class _Query:
         """Follow-ups go with the contact they came from, so a filtered export imports whole.
 
         One from an exported interaction is exported; one without an interaction is exported
-        when it was written within --since/--until and no --kind narrows the export.
+        when it was written within --since/--until and no --kind or --tag narrows the export.
         """
-        with_contact = ["i.id IS NOT NULL", *self._window("i.at")]
+        with_contact = ["i.id IS NOT NULL", *self._window("i.at"), *self._tagged("i.tags")]
         alone = ["i.id IS NULL", *self._window("t.created_at")]
         if self.kinds:
             with_contact.append(f"i.kind IN ({self.kinds})")
+        if self.kinds or self.tags:
             alone.append("1 = 0")
         where = [f"(({' AND '.join(with_contact)}) OR ({' AND '.join(alone)}))"]
         if self.among:

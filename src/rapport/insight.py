@@ -6,11 +6,11 @@ Plain functions over a journal that return dataclasses; render.py lays them out.
 from __future__ import annotations
 
 from collections import Counter
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from typing import TYPE_CHECKING, Any, NamedTuple
 
-from rapport import dates, rows
+from rapport import dates, details, rows
 from rapport.briefing import first_and_latest
 from rapport.clients import ClientRow, client_rows
 from rapport.errors import BadInput
@@ -36,18 +36,35 @@ class DueFollowUp:
 
 
 @dataclass
+class ComingUp:
+    """A client's date that recurs, coming round by the horizon."""
+
+    client: Client
+    date: details.Yearly
+    next: date  # the day it falls on; 28 February for 29 February in a common year
+    in_days: int
+    years: int | None  # the age a birthday turns, the years an anniversary marks
+
+
+@dataclass
 class Due:
     horizon: date  # today plus --within
     clients: list[ClientRow]  # cadence due by the horizon, most overdue first
     follow_ups: list[DueFollowUp]  # open, due by the horizon, oldest due first
     never_contacted: list[ClientRow]
+    # contacted lately, no first impression written: most recent contact first
+    no_first_impression: list[ClientRow] = field(default_factory=list)
+    dates: list[ComingUp] = field(default_factory=list)  # soonest first
+
+
+RECENT_DAYS = 90  # a contact this recent still leaves a first impression to write down
 
 
 _DUE = f"""
 SELECT {rows.columns(FollowUp, "f")}, {rows.columns(Client, "c")}, i.uuid
 FROM follow_up f JOIN client c ON c.id = f.client_id
 LEFT JOIN interaction i ON i.id = f.interaction_id
-WHERE f.done_at IS NULL AND f.due <= ?
+WHERE f.done_at IS NULL AND f.due <= ? AND NOT c.archived
 ORDER BY f.due, f.created_at"""
 
 
@@ -66,11 +83,46 @@ def due(db: Journal, *, within_days: int = 0) -> Due:
     never = [row for row in everyone if row.last_contact is None]
     with db.connection() as conn:
         found = conn.execute(_DUE, (horizon.isoformat(),)).fetchall()
+        since = dates.today() - timedelta(days=RECENT_DAYS)
+        start = datetime.combine(since, datetime.min.time()).astimezone()
+        recently = (rows.stored(start),) * 2  # own contacts, meetings with others
+        found = conn.execute(_NO_FIRST + _CONTACTED_SINCE, recently)
+        unfirst = {client_id for (client_id,) in found}
+        dated = [Client.of(row) for row in conn.execute(_DATED)]
     f, c = rows.width(FollowUp), rows.width(Client)
     follow_ups = [
         DueFollowUp(FollowUp.of(row[:f]), Client.of(row[f : f + c]), row[f + c]) for row in found
     ]
-    return Due(horizon, cadence, follow_ups, never)
+    recent = [row for row in everyone if row.client.id in unfirst and row.last_contact
+              and dates.local(row.last_contact).date() >= since]  # fmt: skip
+    recent.sort(key=lambda row: -(row.last_contact.timestamp() if row.last_contact else 0))
+    return Due(horizon, cadence, follow_ups, never, recent, coming_up(dated, horizon))
+
+
+# Clients not archived without a first impression; for due, only those contacted lately.
+_NO_FIRST = """
+SELECT c.id FROM client c WHERE NOT c.archived AND NOT EXISTS
+    (SELECT 1 FROM impression m WHERE m.client_id = c.id AND m.stage = 'first')"""
+_CONTACTED_SINCE = """
+    AND (EXISTS (SELECT 1 FROM interaction i WHERE i.client_id = c.id AND i.at >= ?)
+    OR EXISTS (SELECT 1 FROM interaction_client l JOIN interaction i ON i.id = l.interaction_id
+               WHERE l.client_id = c.id AND i.at >= ?))"""
+
+_DATED = f"SELECT {rows.columns(Client, 'c')} FROM client c WHERE NOT c.archived AND c.dates <> ''"
+
+
+def coming_up(clients: list[Client], horizon: date) -> list[ComingUp]:
+    """The clients' dates that come round from today to the horizon, soonest first."""
+    today = dates.today()
+    found = []
+    for client in clients:
+        for yearly in details.yearlies(client.dates):
+            when = yearly.next(today)
+            if when <= horizon:
+                days = (when - today).days
+                found.append(ComingUp(client, yearly, when, days, yearly.years_on(when)))
+    found.sort(key=lambda item: (item.in_days, item.client.name.casefold(), item.date.label))
+    return found
 
 
 # -- drift ------------------------------------------------------------------------------------
@@ -90,20 +142,35 @@ class Drift:
 
 
 @dataclass
+class NotCompared:
+    """Why drift could not compare some clients' first impression with a later one."""
+
+    no_first: int = 0  # no first impression written (archived clients left out)
+    no_later: int = 0  # a first impression, nothing later yet
+    unscored: int = 0  # both, but no score on one end or the other
+
+    def __bool__(self) -> bool:
+        return bool(self.no_first or self.no_later or self.unscored)
+
+
+@dataclass
 class DriftReport:
     rows: list[Drift]  # largest change first
     deceived: int  # clients whose first impression was off by two points or more
     scored: int  # clients with a score on both ends
+    not_compared: NotCompared = field(default_factory=NotCompared)
 
 
 _IMPRESSIONS = f"""
 SELECT {rows.columns(Impression, "m")}, {rows.columns(Client, "c")}
 FROM impression m JOIN client c ON c.id = m.client_id
+WHERE NOT c.archived
 ORDER BY m.client_id, m.at, m.id"""
 
 
 def drift(db: Journal) -> DriftReport:
-    """First versus latest impression, for every client with at least two impressions."""
+    """First versus latest impression, for every client with at least two impressions
+    (archived clients left out)."""
     width = rows.width(Impression)
     by_client: dict[int, tuple[Client, list[Impression]]] = {}
     with db.connection() as conn:
@@ -112,14 +179,22 @@ def drift(db: Journal) -> DriftReport:
             if impression.client_id not in by_client:
                 by_client[impression.client_id] = (Client.of(row[width:]), [])
             by_client[impression.client_id][1].append(impression)
+        (no_first,) = conn.execute(f"SELECT count(*) FROM ({_NO_FIRST}) n").fetchone()
     drifts = []
+    no_later = 0
     for owner, seen in by_client.values():
         first, latest = first_and_latest(seen)
         if first is not None and latest is not None:
             drifts.append(Drift(owner, first, latest))
+        elif first is not None and not owner.archived:
+            no_later += 1
     drifts.sort(key=lambda d: (d.change is None, -abs(d.change or 0), d.client.name.casefold()))
     scored = [d for d in drifts if d.change is not None]
-    return DriftReport(drifts, sum(1 for d in scored if abs(d.change or 0) >= 2), len(scored))
+    unscored = sum(1 for d in drifts if d.change is None and not d.client.archived)
+    return DriftReport(
+        drifts, sum(1 for d in scored if abs(d.change or 0) >= 2), len(scored),
+        NotCompared(no_first, no_later, unscored),
+    )  # fmt: skip
 
 
 # -- stats ------------------------------------------------------------------------------------
@@ -223,6 +298,7 @@ def stats(db: Journal, *, top: int = 5) -> Stats:
         own = conn.execute(_PER_CLIENT).fetchall()
         interactions = sum(row[4] for row in own)  # each has one own client: counted once
         per_client = [_with_meetings(row, met) for row in own]
+        archived = {uuid for (uuid,) in conn.execute("SELECT uuid FROM client WHERE archived")}
         kinds = conn.execute("SELECT kind, count(*) FROM interaction GROUP BY kind").fetchall()
         recent = conn.execute(
             "SELECT at FROM interaction WHERE at >= ?", (rows.stored(first_month.astimezone()),)
@@ -234,7 +310,11 @@ def stats(db: Journal, *, top: int = 5) -> Stats:
         months=[(label, months.get(label, 0)) for label in labels],
         kinds=sorted(((kind, count) for kind, count in kinds), key=lambda kv: (-kv[1], kv[0])),
         most=[c for c in ranked if c.interactions][:top],
-        least=sorted(ranked, key=lambda c: (c.interactions, c.label.casefold()))[:top],
+        # Neglect is a reminder: an archived client is left alone on purpose.
+        least=sorted(
+            (c for c in ranked if c.uuid not in archived),
+            key=lambda c: (c.interactions, c.label.casefold()),
+        )[:top],
         clients=len(ranked),
         interactions=interactions,
         impressions=impressions,

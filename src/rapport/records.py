@@ -156,13 +156,16 @@ def hit_record(hit: Hit) -> Record:
         "label": hit.label,
         "snippet": hit.snippet.replace(MARK_START, "**").replace(MARK_END, "**"),
         "rank": round(hit.rank, 6),
+        "client_archived": hit.archived,
     }
 
 
 def due_json(report: Due | None) -> Record:
-    """`due --json`: follow-ups due, clients due for contact, clients never contacted."""
+    """`due --json`: follow-ups due, clients due for contact, clients never contacted,
+    clients contacted lately without a first impression, dates coming round."""
     if report is None:
-        return {"horizon": None, "follow_ups": [], "clients": [], "never_contacted": []}
+        return {"horizon": None, "follow_ups": [], "clients": [], "never_contacted": [],
+                "no_first_impression": [], "dates": []}  # fmt: skip
     return {
         "horizon": day(report.horizon),
         "follow_ups": [
@@ -174,6 +177,19 @@ def due_json(report: Due | None) -> Record:
         ],
         "clients": client_rows_json(report.clients),
         "never_contacted": client_rows_json(report.never_contacted),
+        "no_first_impression": client_rows_json(report.no_first_impression),
+        "dates": [
+            {
+                "client_uuid": item.client.uuid,
+                "client_name": item.client.name,
+                "label": item.date.label,
+                "date": item.date.text(),
+                "next": day(item.next),
+                "in_days": item.in_days,
+                "years": item.years,
+            }
+            for item in report.dates
+        ],
     }
 
 
@@ -192,6 +208,11 @@ def drift_json(report: DriftReport) -> Record:
         ],
         "deceived": report.deceived,
         "scored": report.scored,
+        "not_compared": {
+            "no_first": report.not_compared.no_first,
+            "no_later": report.not_compared.no_later,
+            "unscored": report.not_compared.unscored,
+        },
     }
 
 

@@ -11,6 +11,7 @@ import re
 import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
+from dataclasses import replace
 from datetime import datetime, timedelta
 from typing import IO, TYPE_CHECKING
 
@@ -22,13 +23,14 @@ from rich.table import Table
 from rich.text import Text
 
 from rapport import dates
+from rapport.details import BIRTHDAY
 from rapport.display import visible
 from rapport.rows import Fact, Impression, Interaction, short_id
 
 if TYPE_CHECKING:
     from rapport.briefing import Briefing
     from rapport.clients import ClientRow
-    from rapport.insight import DriftReport, Due, Stats
+    from rapport.insight import ComingUp, DriftReport, Due, Stats
     from rapport.rows import Entry
     from rapport.search import Hit
 
@@ -197,6 +199,8 @@ def _header(b: Briefing) -> Group:
     if about:
         title.append("  ")
         title.append_text(said(about, style="bold"))
+    if c.archived:
+        title.append("  archived", style="yellow")
     contact = " · ".join(part for part in (c.email, c.phone) if part)
     lines: list[RenderableType] = [title]
     if contact or c.tags:
@@ -240,6 +244,11 @@ def _follow_ups(b: Briefing) -> Table:
     return table
 
 
+def hashtags(tags: str) -> str:
+    """Stored tags ("a,b") as people write them: `#a #b`."""
+    return " ".join(f"#{tag}" for tag in tags.split(",") if tag)
+
+
 def entry_cells(entry: Entry) -> tuple[Text, Text]:
     """What kind of entry it is, and what it says."""
     if isinstance(entry, Interaction):
@@ -248,6 +257,8 @@ def entry_cells(entry: Entry) -> tuple[Text, Text]:
         if entry.mood is not None:
             body.append("  mood ", style="dim")
             body.append_text(score_text(entry.mood))
+        if entry.tags:
+            body.append_text(said("  " + hashtags(entry.tags), style="dim"))
     elif isinstance(entry, Impression):
         label = Text(f"{entry.stage} impr.", style="italic yellow")
         body = Text.assemble(score_text(entry.score), " ", written(entry.text))
@@ -406,8 +417,11 @@ def search_results(query: str, hits: list[Hit], scope: str = "") -> RenderableTy
     table.add_column(overflow="fold", ratio=1)
     table.add_column(style="dim", no_wrap=True)
     for hit in hits:
+        who = said(hit.client)
+        if hit.archived:
+            who.append(" (archived)", style="dim")
         table.add_row(
-            dates.format_day(hit.at), said(hit.client), said(hit.label, style="cyan"),
+            dates.format_day(hit.at), who, said(hit.label, style="cyan"),
             highlighted(hit.snippet), short_id(hit.uuid),
         )  # fmt: skip
     return table
@@ -460,6 +474,10 @@ def due_view(report: Due) -> RenderableType:
     if report.never_contacted:
         names = Text(", ").join(said(row.client.name) for row in report.never_contacted)
         parts.append(_section("Never contacted", names))
+    if report.no_first_impression:
+        parts.append(_section("No first impression yet", _no_first_table(report)))
+    if report.dates:
+        parts.append(_section("Coming up", _coming_up_table(report)))
     if not parts:
         return Text(
             f"Nothing due until {report.horizon}. Time to call someone anyway?", style="green"
@@ -468,6 +486,39 @@ def due_view(report: Due) -> RenderableType:
     for part in parts:
         spaced += [part, Text()]
     return Group(*spaced[:-1])
+
+
+def _no_first_table(report: Due) -> Table:
+    table = Table(box=None, show_header=False, padding=(0, 1), pad_edge=False)
+    table.add_column(style="bold", no_wrap=True)
+    table.add_column(style="dim")
+    for row in report.no_first_impression:
+        assert row.last_contact is not None
+        last = f"last contact {dates.relative_day(row.last_contact)}, {row.last_kind}"
+        table.add_row(said(row.client.name), said(last))
+    return table
+
+
+def _coming_up_table(report: Due) -> Table:
+    table = Table(box=None, show_header=False, padding=(0, 1), pad_edge=False)
+    table.add_column(style="bold", no_wrap=True)
+    table.add_column()
+    for item in report.dates:
+        table.add_row(said(item.client.name), said(coming_up_text(item)))
+    return table
+
+
+def coming_up_text(item: ComingUp) -> str:
+    """`birthday 2 April, in 5 days, turns 57`; `work anniversary 1 June, tomorrow, 11 years`."""
+    day = replace(item.date, year=None).spoken()
+    if item.next.day != item.date.day:  # 29 February, kept on the 28th in a common year
+        day += f" ({item.next.day} {item.next:%B} in {item.next.year})"
+    text = f"{item.date.label} {day}, {dates.relative_day(item.next)}"
+    if item.years:
+        is_birthday = item.date.label == BIRTHDAY
+        years = f"{item.years} year" + ("" if item.years == 1 else "s")
+        text += f", turns {item.years}" if is_birthday else f", {years}"
+    return text
 
 
 def _short(text: str, width: int = 60) -> Text:
@@ -482,10 +533,24 @@ def _impression_cell(impression: Impression) -> Text:
     )  # fmt: skip
 
 
+def not_compared_text(report: DriftReport) -> str | None:
+    """`Not compared: 3 without a first impression, 2 without a later one, 1 unscored`;
+    None when no client was left out."""
+    counts = report.not_compared
+    parts = [f"{n} {why}" for n, why in (
+        (counts.no_first, "without a first impression"),
+        (counts.no_later, "without a later one"),
+        (counts.unscored, "unscored"),
+    ) if n]  # fmt: skip
+    return "Not compared: " + ", ".join(parts) if parts else None
+
+
 def drift_view(report: DriftReport) -> RenderableType:
+    missing = not_compared_text(report)
     if not report.rows:
-        return Text("No client has two impressions yet: rapport impression NAME \"…\" --score N",
-                    style="dim")  # fmt: skip
+        empty = Text("No client has two impressions yet: rapport impression NAME \"…\" --score N",
+                     style="dim")  # fmt: skip
+        return Group(empty, Text(missing, style="dim")) if missing else empty
     table = Table(box=box.SIMPLE_HEAD, pad_edge=False, header_style="bold", expand=True)
     table.add_column("Client", no_wrap=True, style="bold")
     table.add_column("First impression", ratio=1, overflow="fold")
@@ -510,6 +575,8 @@ def drift_view(report: DriftReport) -> RenderableType:
         summary.append("the first impression was off by two points or more.", style="bold")
         if report.deceived:
             summary.append(" First impressions deceive; keep writing them down.")
+    if missing:
+        return Group(table, summary, Text(missing, style="dim"))
     return Group(table, summary)
 
 

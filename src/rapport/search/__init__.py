@@ -15,12 +15,13 @@ from types import ModuleType
 from typing import TYPE_CHECKING
 
 from rapport import clients, rows
+from rapport.checks import check_tag
 from rapport.errors import BadInput
 from rapport.search import sqlite
 from rapport.search.kinds import MARK_END, MARK_START, QueryError
 
 if TYPE_CHECKING:
-    from rapport.store.contract import Journal
+    from rapport.store.contract import Connection, Journal
 
 __all__ = ["MARK_END", "MARK_START", "Hit", "search"]
 
@@ -35,36 +36,52 @@ class Hit:
     label: str  # the interaction's kind, the fact's topic, …
     snippet: str  # with MARK_START / MARK_END around the matched words
     rank: float
+    archived: bool = False  # the client's
 
 
 def search(
     db: Journal,
     query: str,
     *,
+    tags: list[str] | None = None,
     client: str | None = None,
     since: datetime | None = None,
     latest: bool = False,
     limit: int = 20,
 ) -> list[Hit]:
-    """Ranked full-text matches (newest first with `latest`), each with a snippet."""
-    if not query.strip():
-        raise BadInput("give something to search for")
+    """Ranked full-text matches (newest first with `latest`), each with a snippet.
+
+    Tags (`tags`, or `#word` in the query) narrow the search to contacts with all of them;
+    with no other words, the contacts with them are listed, newest first.
+    """
     asked = query
+    query, hashed = _hashtags(query)
+    wanted = [check_tag(tag) for tag in [*(tags or []), *hashed]]
+    if not query.strip() and not wanted:
+        raise BadInput("give something to search for")
     query = _quote_joined_words(query)
     if not 0 < limit <= 10_000:
         raise BadInput("--limit must be between 1 and 10000")
     engine = _engine(db.dialect)
     try:
-        prepared = engine.prepare(query)
+        prepared = engine.prepare(query) if query.strip() else None
         with db.connection() as conn:
             params: dict[str, object] = {"limit": limit}
-            where = []
             if client:
                 params["client_id"] = clients.find_client(conn, client).id
-                where.append("client_id = :client_id")
             if since is not None:
                 params["since"] = rows.stored(since)
-                where.append("at >= :since")
+            if prepared is None:
+                return _tagged(conn, wanted, params)
+            where = _narrowed(params)
+            if wanted:
+                conditions, tag_params = clients.tagged("tags", wanted)
+                params |= tag_params
+                key = engine.KEY  # id * 4 + 0 is an interaction's (search/kinds.py)
+                where.append(
+                    f"{key} % 4 = 0 AND {key} / 4 IN "
+                    f"(SELECT id FROM interaction WHERE {' AND '.join(conditions)})"
+                )
             found = engine.matches(conn, prepared, params, where, latest)
     except QueryError as error:
         raise BadInput(
@@ -72,9 +89,60 @@ def search(
             "to search for them as written, e.g. '\"AND\"'"
         ) from None
     return [
-        Hit(source, uuid, client_uuid, name, rows.utc(at), label, snippet, float(rank))
-        for source, uuid, client_uuid, name, at, label, snippet, rank in found
+        Hit(source, uuid, client_uuid, name, rows.utc(at), label, snippet, float(rank), bool(gone))
+        for source, uuid, client_uuid, name, at, label, snippet, rank, gone in found
     ]
+
+
+def _narrowed(params: dict[str, object], table: str = "") -> list[str]:
+    """--client and --since as conditions on the columns of `table` ("t." or none)."""
+    conditions = {"client_id": f"{table}client_id = :client_id", "since": f"{table}at >= :since"}
+    return [condition for name, condition in conditions.items() if name in params]
+
+
+_HASHTAG = re.compile(r'(?<![^\s(])#([^\s()"]*)')  # a word of the query that starts with #
+
+
+def _hashtags(query: str) -> tuple[str, list[str]]:
+    """The query without its `#tags` (outside double quotes), and the tags."""
+    found: list[str] = []
+
+    def taken(match: re.Match[str]) -> str:
+        if not match.group(1):
+            raise BadInput("a # in the query needs a tag after it, as in '#budgetq1'")
+        found.append(match.group(1))
+        return ""
+
+    parts = query.split('"')
+    for index in range(0, len(parts), 2):  # even parts are outside quotes
+        parts[index] = _HASHTAG.sub(taken, parts[index])
+    return '"'.join(parts), found
+
+
+SNIPPET_WORDS = 16  # about as long as a snippet of a match
+
+
+def _tagged(conn: Connection, tags: list[str], params: dict[str, object]) -> list[Hit]:
+    """The contacts with all of `tags`, newest first: what `search '#tag'` lists."""
+    conditions, tag_params = clients.tagged("t.tags", tags)
+    where = _narrowed(params, "t.") + conditions
+    sql = (
+        "SELECT t.uuid, c.uuid, c.name, t.at, t.kind, t.note, c.archived "
+        "FROM interaction t JOIN client c ON c.id = t.client_id "
+        f"WHERE {' AND '.join(where)} ORDER BY t.at DESC, t.id DESC LIMIT :limit"
+    )
+    return [
+        Hit("interaction", uuid, client_uuid, name, rows.utc(at), kind, _opening(note), 0.0,
+            bool(archived))
+        for uuid, client_uuid, name, at, kind, note, archived
+        in conn.execute(sql, {**params, **tag_params})
+    ]  # fmt: skip
+
+
+def _opening(note: str) -> str:
+    """The start of a note, as long as a snippet, with … where it is cut."""
+    words = note.split()
+    return " ".join(words[:SNIPPET_WORDS]) + ("…" if len(words) > SNIPPET_WORDS else "")
 
 
 def _engine(dialect: str) -> ModuleType:

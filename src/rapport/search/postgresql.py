@@ -23,6 +23,7 @@ if TYPE_CHECKING:
 _TOKEN = re.compile(r'\s*(?:(")|(\()|(\))|([A-Za-z0-9_\x1a\x80-\U0010ffff]+\*?)|(\S))')
 _OPERATORS = ("AND", "OR", "NOT")
 _SPACE = re.compile(PUNCTUATION.replace("]+", r"\s]+"))  # as SEARCH_TEXT splits, and blanks
+KEY = "key"  # what a match's id * 4 + code is called in the conditions `matches` takes
 MAX_DEPTH = 100  # parentheses within parentheses; FTS5's parser stops about there too
 
 
@@ -56,10 +57,10 @@ def matches(
     found = {row[1]: row for row in conn.execute(_details(query), {**query.words, **ids})}
     hits = []
     for key, _, rank in ranked:
-        source, _, uuid, client_uuid, name, at, label, snippet, text = found[key]
+        source, _, uuid, client_uuid, name, at, label, snippet, text, archived = found[key]
         restored = folding.restore(snippet, text, folding.postgres_piece)
         snippet = trimmed(snippet if restored is None else restored, text)
-        hits.append((source, uuid, client_uuid, name, at, label, snippet, rank))
+        hits.append((source, uuid, client_uuid, name, at, label, snippet, rank, archived))
     return hits
 
 
@@ -199,7 +200,7 @@ def _details(query: TsQuery) -> str:
         f"SELECT '{source}', t.id * 4 + {code}, t.uuid, c.uuid, c.name, {at}, {label}, "
         f"ts_headline('{SEARCH_CONFIG}', {SEARCH_TEXT}(t.{COLUMNS[table]}), ({query.sql}), "
         f"'{_HEADLINE}'), "
-        f"t.{COLUMNS[table]} FROM {table} t JOIN client c ON c.id = t.client_id "
+        f"t.{COLUMNS[table]}, c.archived FROM {table} t JOIN client c ON c.id = t.client_id "
         f"WHERE t.id = ANY(:ids{code})"
         for source, (table, code, at, label) in PARTS.items()
     )

@@ -19,6 +19,7 @@ if TYPE_CHECKING:
     from rapport.store.contract import Connection
 
 
+KEY = "rowid"  # what a match's id * 4 + code is called in the conditions `matches` takes
 _BAREWORD = re.compile(r"[A-Za-z0-9_\x1a\x80-\U0010ffff]+")  # FTS5's, as postgresql.py reads
 
 
@@ -58,9 +59,9 @@ def matches(
         raise QueryError(str(error).removeprefix("fts5: ")) from None
     hits = []
     for id, _, rank in ranked:
-        source, _, uuid, client_uuid, name, at, label, snippet, text = found[id]
+        source, _, uuid, client_uuid, name, at, label, snippet, text, archived = found[id]
         snippet = _in_own_words(snippet, text)
-        hits.append((source, uuid, client_uuid, name, at, label, snippet, rank))
+        hits.append((source, uuid, client_uuid, name, at, label, snippet, rank, archived))
     return hits
 
 
@@ -111,7 +112,7 @@ def _ranking(where: list[str], latest: bool) -> str:
 # one parameter. \x01 marks where the snippet cuts the text, for _in_own_words.
 _DETAILS = " UNION ALL ".join(
     f"SELECT '{source}', s.rowid, t.uuid, c.uuid, c.name, {at}, {label}, "
-    f"snippet(search_index, 0, char(2), char(3), char(1), 16), t.{COLUMNS[table]} "
+    f"snippet(search_index, 0, char(2), char(3), char(1), 16), t.{COLUMNS[table]}, c.archived "
     f"FROM search_index s "
     f"JOIN {table} t ON t.id = s.rowid / 4 JOIN client c ON c.id = t.client_id "
     f"WHERE s.rowid % 4 = {code} AND search_index MATCH :query "

@@ -161,6 +161,10 @@ def _driver() -> Any:
     return psycopg
 
 
+# What names a row of a table without an id of its own, in what `check` reports.
+_ROW_KEY = {"interaction_client": "interaction_id"}
+
+
 class ServerDatabase:
     """A journal in a PostgreSQL database (the schema first on its search_path)."""
 
@@ -322,8 +326,8 @@ class ServerDatabase:
                     for table in migrations.TABLES
                     if table not in ("client", "_migrations")
                     for row in conn.execute(
-                        f"SELECT t.id FROM {table} t LEFT JOIN client c ON c.id = t.client_id "
-                        "WHERE c.id IS NULL"
+                        f"SELECT t.{_ROW_KEY.get(table, 'id')} FROM {table} t "
+                        "LEFT JOIN client c ON c.id = t.client_id WHERE c.id IS NULL"
                     )
                 ]
                 wanted = ", ".join(f"'{table}_search'" for table, _, _ in migrations.SEARCHED)
