@@ -86,8 +86,7 @@ def due(db: Journal, *, within_days: int = 0) -> Due:
         since = dates.today() - timedelta(days=RECENT_DAYS)
         start = datetime.combine(since, datetime.min.time()).astimezone()
         recently = (rows.stored(start),) * 2  # own contacts, meetings with others
-        found = conn.execute(_NO_FIRST + _CONTACTED_SINCE, recently)
-        unfirst = {client_id for (client_id,) in found}
+        unfirst = {id for (id,) in conn.execute(_NO_FIRST + _CONTACTED_SINCE, recently)}
         dated = [Client.of(row) for row in conn.execute(_DATED)]
     f, c = rows.width(FollowUp), rows.width(Client)
     follow_ups = [
