@@ -62,10 +62,10 @@ def test_a_phones_vcard_21_with_soft_line_breaks(run, journal, tmp_path):
     assert clients(journal) == [
         ("Hanne Weiß", "Grünkohl & Söhne", None, None),
         ("Jörg Müller-Lüdenscheid", "Bäckerei & Konditorei Weiß GmbH", "Geschäftsführer",
-         "+49 170 1234567"),
+         "mobile: +49 170 1234567"),
     ]  # fmt: skip
-    facts = rows(journal, "SELECT text FROM fact")
-    assert facts == [("Birthday: 14 March 1970",)]
+    birthdays = rows(journal, "SELECT dates FROM client WHERE dates != ''")
+    assert birthdays == [("birthday: 1970-03-14",)]
 
 
 def test_a_soft_line_break_that_looks_like_the_end_of_the_card(run, journal):

@@ -38,6 +38,7 @@ if TYPE_CHECKING:
     from rich.console import Console
 
     from rapport.clients import FirstImpression
+    from rapport.corrections import ClientChanges
     from rapport.store.contract import Journal
 
 DEBUG_VAR = "RAPPORT_DEBUG"
@@ -370,6 +371,29 @@ TagOption = Annotated[
     ),
 ]
 
+EmailOption = Annotated[
+    list[str] | None,
+    typer.Option(
+        "--email", metavar="[LABEL:]ADDRESS", help="An e-mail (work:anna@…); repeat for several."
+    ),
+]
+PhoneOption = Annotated[
+    list[str] | None,
+    typer.Option(
+        "--phone", metavar="[LABEL:]NUMBER", help="A phone (mobile:+49 170 …); repeat for several."
+    ),
+]
+BirthdayOption = Annotated[
+    str | None,
+    typer.Option("--birthday", metavar="DAY", help="1970-04-02, or 04-02 without the year."),
+]
+DateOption = Annotated[
+    list[str] | None,
+    typer.Option(
+        "--date", metavar="LABEL:DAY", help="A yearly date: 'work anniversary:2015-06-01'."
+    ),
+]
+MetOption = Annotated[str | None, typer.Option("--met", metavar="TEXT", help="How you met.")]
 
 # -- commands -----------------------------------------------------------------------------
 
@@ -384,13 +408,16 @@ def add(
     role: Annotated[
         str | None, typer.Option("--role", "-r", metavar="ROLE", help="What they do there.")
     ] = None,
-    email: Annotated[str | None, typer.Option("--email", metavar="EMAIL")] = None,
-    phone: Annotated[str | None, typer.Option("--phone", metavar="PHONE")] = None,
+    email: EmailOption = None,
+    phone: PhoneOption = None,
     tag: TagOption = None,
     every: Annotated[
         str | None,
         typer.Option("--every", metavar="PERIOD", help="Keep in touch every 30d, 2w, 3m, 1y."),
     ] = None,
+    birthday: BirthdayOption = None,
+    date: DateOption = None,
+    met: MetOption = None,
     impression: Annotated[
         str | None,
         typer.Option(
@@ -407,6 +434,7 @@ def add(
     """Add a client, and your first impression of them.
 
     Example: rapport add "Konrad Brandt" --company "Brandt & Vogel" --role CEO --every 3w
+    --email work:k.brandt@brandt-vogel.example --birthday 1969-04-02
     """
     from rapport import clients, dates
     from rapport.names import label
@@ -419,10 +447,13 @@ def add(
         name,
         company=company,
         role=role,
-        email=email,
-        phone=phone,
+        emails=email or (),
+        phones=phone or (),
         tags=tag,
         cadence_days=cadence,
+        birthday=birthday,
+        yearly_dates=date or (),
+        met=met,
         first=first,
         ask=_ask_first if _asking() and (first is None or first.score is None) else None,
     )
@@ -1390,7 +1421,12 @@ def stats(
 def edit(
     ctx: typer.Context,
     entry_id: Annotated[
-        str, typer.Argument(metavar="ID", help="The entry's id, as show prints it.")
+        str,
+        typer.Argument(
+            metavar="ID|CLIENT",
+            help="The entry's id, as show prints it, or a client's name or id.",
+            autocompletion=_complete_client,
+        ),
     ],
     note: Annotated[
         str | None,
@@ -1418,10 +1454,53 @@ def edit(
         str | None, typer.Option("--due", metavar="DATE", help="New due day of a follow-up.")
     ] = None,
     future: FutureOption = False,
+    name: Annotated[
+        str | None, typer.Option("--name", metavar="NAME", help="A client's new name.")
+    ] = None,
+    company: Annotated[
+        str | None,
+        typer.Option("--company", "-c", metavar="COMPANY", help="New company ('' clears)."),
+    ] = None,
+    role: Annotated[
+        str | None, typer.Option("--role", "-r", metavar="ROLE", help="New role ('' clears).")
+    ] = None,
+    email: EmailOption = None,
+    remove_email: Annotated[
+        list[str] | None,
+        typer.Option("--remove-email", metavar="ADDRESS", help="An e-mail to drop."),
+    ] = None,
+    phone: PhoneOption = None,
+    remove_phone: Annotated[
+        list[str] | None,
+        typer.Option("--remove-phone", metavar="NUMBER", help="A phone number to drop."),
+    ] = None,
+    tag: TagOption = None,
+    untag: Annotated[
+        list[str] | None, typer.Option("--untag", metavar="TAG", help="A tag to take off.")
+    ] = None,
+    every: Annotated[
+        str | None,
+        typer.Option("--every", metavar="PERIOD|none", help="Keep in touch every 2w; none."),
+    ] = None,
+    birthday: Annotated[
+        str | None,
+        typer.Option("--birthday", metavar="DAY|none", help="1970-04-02, 04-02, or none."),
+    ] = None,
+    date: DateOption = None,
+    remove_date: Annotated[
+        list[str] | None,
+        typer.Option("--remove-date", metavar="LABEL", help="A yearly date to drop."),
+    ] = None,
+    met: Annotated[
+        str | None, typer.Option("--met", metavar="TEXT", help="How you met ('' clears).")
+    ] = None,
 ) -> None:
-    """Correct an entry: with options, or in $EDITOR when none are given.
+    """Correct an entry, or change a client's details: with options, or in $EDITOR when
+    none are given.
 
     Example: rapport edit 3f2a9c1b --at "yesterday 13:00" --kind lunch
+
+    Example: rapport edit brandt --email home:konrad@mail.example --untag prospect
     """
     from rapport import corrections, dates
 
@@ -1429,7 +1508,28 @@ def edit(
         text=note, at=_when(at), kind=kind, mood=mood, score=score, topic=topic,
         due=dates.parse_day(due_when) if due_when is not None else None, allow_future=future,
     )  # fmt: skip
+    details = corrections.ClientChanges(
+        name=name, company=company, role=role, emails=email or [],
+        remove_emails=remove_email or [], phones=phone or [], remove_phones=remove_phone or [],
+        tags=tag or [], untag=untag or [], every=every, birthday=birthday, dates=date or [],
+        remove_dates=remove_date or [], met=met,
+    )  # fmt: skip
+    if changes.given() and details.given():
+        raise BadInput(
+            "--note, --at, --kind, --mood, --score, --topic and --due change an entry, the "
+            "other options a client; give one kind"
+        )
     db = _open(ctx)
+    if corrections.edit_target(db, entry_id) == "client":
+        if changes.given():
+            raise BadInput(
+                f"{entry_id!r} is a client; --note, --at, --kind, --mood, --score, --topic "
+                "and --due change an entry (give its id)"
+            )
+        _edit_client(db, entry_id, details)
+        return
+    if details.given():
+        raise BadInput(f"{entry_id!r} is an entry id; the client options change a client")
     if not changes.given():
         if not sys.stdin.isatty():
             raise BadInput(corrections.NOTHING_TO_CHANGE)
@@ -1442,6 +1542,30 @@ def edit(
             return
     owner, entry = corrections.edit(db, entry_id, changes)
     _say(f"Changed {corrections.describe(entry)} ({owner.name})")
+
+
+def _edit_client(db: Journal, query: str, details: ClientChanges) -> None:
+    """`edit CLIENT`: the options, or the whole card in $EDITOR at a terminal."""
+    from rapport import corrections
+    from rapport.names import label
+
+    if details.given():
+        client, changed = corrections.edit_client(db, query, details)
+    else:
+        if not sys.stdin.isatty():
+            raise BadInput(
+                "nothing to change; give options (--email, --phone, --every, --birthday, …; "
+                "see rapport edit --help), or run it at a terminal to edit the card"
+            )
+        from rapport.cards import card_text
+        from rapport.editor import edit_until_valid
+
+        found = corrections.client_for_edit(db, query)
+        client, changed = edit_until_valid(
+            card_text(found), lambda text: corrections.edit_card(db, found.id, text)
+        )
+    who = label(client.name, client.company)
+    _say(f"Updated {who}: {', '.join(changed)}" if changed else f"Nothing changed for {who}")
 
 
 def _confirm(question: str, yes: bool) -> None:

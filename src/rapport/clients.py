@@ -6,12 +6,12 @@ together or not at all.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import TYPE_CHECKING, Any
 
-from rapport import dates, names, rows
+from rapport import dates, details, names, rows
 from rapport.checks import (
     KINDS,
     TOPICS,
@@ -24,6 +24,7 @@ from rapport.checks import (
     normalise_tags,
 )
 from rapport.errors import BadInput, NoJournal, UnknownClient
+from rapport.names import check_line
 from rapport.rows import Client, Fact, FollowUp, Impression, Interaction
 
 if TYPE_CHECKING:
@@ -106,12 +107,24 @@ def first_impression(text: str | None, score: int | None) -> FirstImpression | N
 
 
 def add_client(
-    db: Journal, name: str, *, first: FirstImpression | None = None, ask: Ask | None = None,
-    **details: Any,
-) -> Client:  # fmt: skip
-    """A new client, and its first impression in the same transaction. `ask` is called once
-    the client's fields are known to be good, before the journal is locked for writing."""
-    values = client_fields(name, **details)  # everything that can be wrong, before writing
+    db: Journal,
+    name: str,
+    *,
+    emails: Sequence[str] = (),
+    phones: Sequence[str] = (),
+    birthday: str | None = None,
+    yearly_dates: Sequence[str] = (),
+    met: str | None = None,
+    first: FirstImpression | None = None,
+    ask: Ask | None = None,
+    **columns: Any,
+) -> Client:
+    """A new client, and its first impression in the same transaction. `emails`/`phones` as
+    typed (`work:anna@…`), `yearly_dates` as `LABEL:DAY`. Everything that can be wrong is
+    found before writing; `ask` is called once the client's fields are known to be good,
+    before the journal is locked for writing."""
+    values = client_fields(name, **columns)
+    values.update(typed_details(emails, phones, birthday, yearly_dates, met))
     if ask is not None:
         _refuse_known(db, values)  # a duplicate fails before the person types an impression
         first = ask(str(values["name"]), first)
@@ -135,6 +148,46 @@ def add_first_impression(
 ) -> Impression:
     return rows.add(conn, Impression, client_id=client.id, at=dates.now(), stage="first",
                     text=first.text, score=first.score, author=author)  # fmt: skip
+
+
+def typed_details(
+    emails: Sequence[str],
+    phones: Sequence[str],
+    birthday: str | None,
+    yearly_dates: Sequence[str],
+    met: str | None,
+) -> dict[str, Any]:
+    """The columns `add`'s --email, --phone, --birthday, --date and --met give, checked."""
+    values: dict[str, Any] = {}
+    if emails:
+        values["email"] = details.joined(
+            details.merged([], [typed_item(e, "email") for e in emails], [])
+        )
+    if phones:
+        values["phone"] = details.joined(
+            details.merged([], [typed_item(p, "phone") for p in phones], [])
+        )
+    found: list[details.Yearly] = []
+    for typed in yearly_dates:
+        found = details.with_date(found, details.typed_date(typed))
+    if birthday is not None:
+        found = details.with_date(found, details.yearly(details.BIRTHDAY, birthday))
+    if found:
+        values["dates"] = details.dates_text(found)
+    if met is not None:
+        values["met"] = check_met(met)
+    return values
+
+
+def typed_item(text: str, what: str) -> details.Labeled:
+    """`--email`/`--phone` as typed (`work:anna@…`), checked: plain text, then the form."""
+    check_line(text, what, None)  # a control character is shown escaped, never raw
+    return details.email(text) if what == "email" else details.phone(text)
+
+
+def check_met(text: str) -> str | None:
+    """How you met: free text; an empty one is none."""
+    return check_text(text, "note on how you met") if text.strip() else None
 
 
 # -- log ----------------------------------------------------------------------------------

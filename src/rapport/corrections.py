@@ -7,11 +7,11 @@ from __future__ import annotations
 import re
 import shlex
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import TYPE_CHECKING, Any
 
-from rapport import dates, names, rows
+from rapport import dates, details, names, rows
 from rapport.checks import (
     KINDS,
     TOPICS,
@@ -189,18 +189,235 @@ def rename(db: Journal, query: str, new_name: str) -> tuple[str, Client]:
     with db.connection(write=True) as conn:
         client = find_client(conn, query)
         old = client.name
-        everyone = candidates(conn)
-        others = [c for c in everyone if c.id != client.id]
-        other = names.namesake(checked, client.company, others)
-        if other is not None:
-            this = next(c for c in everyone if c.id == client.id)
-            raise BadInput(
-                f"{other.label} [{names.ids([other], everyone)[other.id]}] is already in the "
-                f"journal; to join the two: {merge_command(this, other, everyone)}"
-            )
+        _refuse_namesake(conn, client, checked, client.company)
         conn.execute("UPDATE client SET name = ? WHERE id = ?", (checked, client.id))
         client.name = checked
         return old, client
+
+
+def _refuse_namesake(conn: Connection, client: Client, name: str, company: str | None) -> None:
+    """BadInput when another client has this name and company: one of the two would be
+    unreachable by name; the message says how to merge them."""
+    everyone = candidates(conn)
+    others = [c for c in everyone if c.id != client.id]
+    other = names.namesake(name, company, others)
+    if other is not None:
+        this = next(c for c in everyone if c.id == client.id)
+        raise BadInput(
+            f"{other.label} [{names.ids([other], everyone)[other.id]}] is already in the "
+            f"journal; to join the two: {merge_command(this, other, everyone)}"
+        )
+
+
+# -- a client's details ---------------------------------------------------------------------
+
+
+@dataclass
+class ClientChanges:
+    """`edit CLIENT`'s options as typed; `every`/`birthday` "none" and an empty company,
+    role or met clear the field."""
+
+    name: str | None = None
+    company: str | None = None
+    role: str | None = None
+    emails: list[str] = field(default_factory=list)
+    remove_emails: list[str] = field(default_factory=list)
+    phones: list[str] = field(default_factory=list)
+    remove_phones: list[str] = field(default_factory=list)
+    tags: list[str] = field(default_factory=list)
+    untag: list[str] = field(default_factory=list)
+    every: str | None = None
+    birthday: str | None = None
+    dates: list[str] = field(default_factory=list)
+    remove_dates: list[str] = field(default_factory=list)
+    met: str | None = None
+
+    def given(self) -> bool:
+        return any(value not in (None, []) for value in vars(self).values())
+
+
+# The columns `edit CLIENT` changes, and the words its message names them by.
+EDITABLE = {"name": "name", "company": "company", "role": "role", "email": "e-mail",
+            "phone": "phone", "tags": "tags", "cadence_days": "cadence", "dates": "dates",
+            "met": "how you met"}  # fmt: skip
+NONE = "none"
+
+
+@dataclass
+class _Checked:
+    """ClientChanges checked before the journal is opened."""
+
+    columns: dict[str, Any]  # columns set outright
+    emails: list[details.Labeled]
+    remove_emails: list[str]
+    phones: list[details.Labeled]
+    remove_phones: list[str]
+    tags: list[str]
+    untag: list[str]
+    dates: list[details.Yearly]
+    remove_dates: list[str]
+
+
+def _checked(changes: ClientChanges) -> _Checked:
+    from rapport.clients import check_met, typed_item
+
+    columns: dict[str, Any] = {}
+    if changes.name is not None:
+        columns["name"] = client_fields(changes.name)["name"]
+    for column in ("company", "role"):
+        value = getattr(changes, column)
+        if value is not None:
+            columns[column] = client_fields("x", **{column: value})[column]
+    if changes.every is not None:
+        none = changes.every.strip().lower() == NONE
+        columns["cadence_days"] = None if none else dates.parse_cadence(changes.every)
+    if changes.met is not None:
+        columns["met"] = check_met(changes.met)
+    yearly = [details.typed_date(typed) for typed in changes.dates]
+    removed = [details.check_label(label, "date") for label in changes.remove_dates]
+    if changes.birthday is not None:
+        if changes.birthday.strip().lower() == NONE:
+            removed.append(details.BIRTHDAY)
+        else:
+            yearly.append(details.yearly(details.BIRTHDAY, changes.birthday))
+    return _Checked(
+        columns,
+        [typed_item(text, "email") for text in changes.emails],
+        [" ".join(text.split()) for text in changes.remove_emails],
+        [typed_item(text, "phone") for text in changes.phones],
+        [" ".join(text.split()) for text in changes.remove_phones],
+        _tag_list(changes.tags),
+        _tag_list(changes.untag),
+        yearly,
+        removed,
+    )
+
+
+def _tag_list(tags: list[str]) -> list[str]:
+    return [tag for tag in normalise_tags(tags).split(",") if tag]
+
+
+def _applied(client: Client, wanted: _Checked) -> dict[str, Any]:
+    """The client's editable columns once the changes are made; BadInput for a removal of
+    something the client does not have."""
+    values = {column: getattr(client, column) for column in EDITABLE} | wanted.columns
+    values["email"] = details.joined(
+        details.merged(details.labeled(client.email), wanted.emails, wanted.remove_emails)
+    )
+    values["phone"] = details.joined(
+        details.merged(details.labeled(client.phone), wanted.phones, wanted.remove_phones)
+    )
+    tags = {tag for tag in client.tags.split(",") if tag} | set(wanted.tags)
+    values["tags"] = ",".join(sorted(tags - set(wanted.untag)))
+    found = details.yearlies(client.dates)
+    labels = {item.label for item in found}
+    for label in wanted.remove_dates:
+        if label not in labels and label != details.BIRTHDAY:
+            raise BadInput(f"{client.name} has no date labelled {label!r}; nothing changed")
+    found = [item for item in found if item.label not in wanted.remove_dates]
+    for new in wanted.dates:
+        found = details.with_date(found, new)
+    # Dates rapport could not read stay as they were unless something changed them.
+    if wanted.dates or wanted.remove_dates:
+        values["dates"] = details.dates_text(found)
+    return values
+
+
+def _changed_words(client: Client, values: dict[str, Any]) -> list[str]:
+    words = []
+    for column, word in EDITABLE.items():
+        if values[column] == getattr(client, column):
+            continue
+        if column == "dates":
+            old, new = details.yearlies(client.dates), details.yearlies(values["dates"])
+            birthday = [d for d in old if d.label == details.BIRTHDAY] != [
+                d for d in new if d.label == details.BIRTHDAY
+            ]
+            others = [d for d in old if d.label != details.BIRTHDAY] != [
+                d for d in new if d.label != details.BIRTHDAY
+            ]
+            words += ["birthday"] * birthday + ["dates"] * others
+        else:
+            words.append(word)
+    return words
+
+
+def _write_client(conn: Connection, client: Client, values: dict[str, Any]) -> list[str]:
+    """Set the columns that differ, after the same check on a new name as `rename`'s; the
+    words for what changed."""
+    changed = {column: value for column, value in values.items()
+               if value != getattr(client, column)}  # fmt: skip
+    if not changed:
+        return []
+    if "name" in changed or "company" in changed:
+        _refuse_namesake(conn, client, values["name"], values["company"])
+    words = _changed_words(client, values)
+    assignments = ", ".join(f"{column} = :{column}" for column in changed)
+    conn.execute(f"UPDATE client SET {assignments} WHERE id = :id", {**changed, "id": client.id})
+    for column, value in changed.items():
+        setattr(client, column, value)
+    return words
+
+
+def edit_client(db: Journal, query: str, changes: ClientChanges) -> tuple[Client, list[str]]:
+    """Change a client's details in one transaction; the client and what changed."""
+    wanted = _checked(changes)
+    with db.connection(write=True) as conn:
+        client = find_client(conn, query)
+        return client, _write_client(conn, client, _applied(client, wanted))
+
+
+def edit_card(db: Journal, client_id: int, text: str) -> tuple[Client, list[str]]:
+    """Write a card from $EDITOR (cards.read_card) over the client's details. A card saved
+    as it was shown changes nothing, even where the journal holds what a card cannot say
+    (an older e-mail column of two addresses, a note on how you met of several lines)."""
+    from rapport.cards import card_text, lines_of, read_card
+
+    with db.connection(write=True) as conn:
+        client = client_by_id(conn, client_id)
+        if lines_of(text) == lines_of(card_text(client)):
+            return client, []
+        values = read_card(text)
+        if details.dates_text(details.yearlies(client.dates)) == values["dates"]:
+            values["dates"] = client.dates  # unreadable lines stay when the dates did not change
+        if client.met and values["met"] == " ".join(client.met.split()):
+            values["met"] = client.met  # the card shows it on one line
+        return client, _write_client(conn, client, values)
+
+
+def client_for_edit(db: Journal, query: str) -> Client:
+    """The client `edit` names, for its card."""
+    with db.connection() as conn:
+        return find_client(conn, query)
+
+
+def edit_target(db: Journal, word: str) -> str:
+    """Whether `edit WORD` means an entry ("entry") or a client ("client"); BadInput when
+    it could be both, saying how to pick."""
+    prefix = word.strip().lower()
+    with db.connection() as conn:
+        entry: Entry | None = None
+        if _SHORT_ID.fullmatch(prefix):
+            try:
+                entry = find_entry(conn, prefix, tuple(KIND_NAMES))
+            except BadInput as error:
+                if "ambiguous" in str(error):
+                    return "entry"  # the entry edit says so
+        try:
+            client = find_client(conn, word)
+        except BadInput:
+            if entry is None:
+                if _SHORT_ID.fullmatch(prefix):
+                    return "entry"  # its own message: no entry has the id
+                raise
+            return "entry"
+        if entry is None:
+            return "client"
+        raise BadInput(
+            f"{word!r} is ambiguous: the id of {describe(entry)} ({entry.uuid}) and the client "
+            f"{names.label(client.name, client.company)} ({client.uuid}); give the whole id "
+            "of the one you mean"
+        )
 
 
 def merge_command(
@@ -231,7 +448,8 @@ class Merged:
     moved: dict[str, int]
 
 
-_DETAILS = ("company", "role", "email", "phone", "cadence_days")
+_DETAILS = ("company", "role", "cadence_days", "met")
+_LISTS = ("email", "phone", "dates")
 
 
 def _move_meetings(conn: Connection, gone: int, into: int) -> None:
@@ -255,7 +473,8 @@ def merge(db: Journal, query: str, into_query: str) -> Merged:
     """Move everything of one client to another and delete the first.
 
     The earlier first impression stays first; the other becomes a later one. Details the
-    remaining client lacks (company, role, email, phone, cadence) are taken over; tags join.
+    remaining client lacks (company, role, cadence, how you met) are taken over; e-mails,
+    phones and dates it lacks join its own, as tags do.
     """
     with db.connection(write=True) as conn:
         gone, into = _pair(conn, query, into_query)
@@ -278,12 +497,30 @@ def merge(db: Journal, query: str, into_query: str) -> Merged:
         for detail in _DETAILS:
             if getattr(into, detail) is None:
                 setattr(into, detail, getattr(gone, detail))
+        into.email = _gained(into.email, gone.email)
+        into.phone = _gained(into.phone, gone.phone)
+        labels = {item.label for item in details.yearlies(into.dates)}
+        if gone.dates:
+            gained = [d for d in details.yearlies(gone.dates) if d.label not in labels]
+            into.dates = details.dates_text(details.yearlies(into.dates) + gained)
         into.tags = normalise_tags([t for t in f"{into.tags},{gone.tags}".split(",") if t])
-        assignments = ", ".join(f"{detail} = :{detail}" for detail in (*_DETAILS, "tags"))
+        columns = (*_DETAILS, *_LISTS, "tags")
+        assignments = ", ".join(f"{detail} = :{detail}" for detail in columns)
         conn.execute(
             f"UPDATE client SET {assignments} WHERE id = :id",
-            {**{d: getattr(into, d) for d in (*_DETAILS, "tags")}, "id": into.id},
+            {**{d: getattr(into, d) for d in columns}, "id": into.id},
         )
         # Everything of theirs has moved: the delete cascades to nothing.
         conn.execute("DELETE FROM client WHERE id = ?", (gone.id,))
         return Merged(into, gone.name, moved)
+
+
+def _gained(kept: str | None, other: str | None) -> str | None:
+    """`kept`'s items, then those of `other` it lacks (by value); kept labels stay."""
+    ours = details.labeled(kept)
+
+    def key(item: details.Labeled) -> str:
+        return "".join(item.value.split()).casefold()
+
+    known = {key(item) for item in ours}
+    return details.joined(ours + [i for i in details.labeled(other) if key(i) not in known])

@@ -6,13 +6,16 @@ import os
 import shlex
 import subprocess
 import tempfile
+from collections.abc import Callable
 from pathlib import Path
+from typing import TypeVar
 
 from rapport.errors import BadInput, RapportError
 
 # The first of these that starts no line of the text being edited marks the template's
 # comments, as git's core.commentChar=auto does: a note line "# agenda" stays a note line.
 COMMENTS = "#;%@!$&|"
+T = TypeVar("T")
 
 
 def comment_marker(text: str) -> str:
@@ -22,15 +25,21 @@ def comment_marker(text: str) -> str:
 
 def note_from_editor(heading: str, initial: str = "") -> str:
     """Open the user's editor on a template; its comment lines are dropped."""
-    command = os.environ.get("VISUAL") or os.environ.get("EDITOR") or "vi"
     comment = comment_marker(initial)
     template = (
         f"{initial}\n{comment} {heading}\n"
         f"{comment} Write the note above. Lines starting with '{comment}' are ignored;\n"
         f"{comment} an empty note aborts and nothing is written.\n"
     )
+    lines = [line for line in edited(template).splitlines() if not line.startswith(comment)]
+    return "\n".join(lines).strip()
+
+
+def edited(template: str, suffix: str = ".md") -> str:
+    """The text the user saves after editing `template` in their editor."""
+    command = os.environ.get("VISUAL") or os.environ.get("EDITOR") or "vi"
     # mkstemp creates the file 0600: the note is about a third party.
-    fd, name = tempfile.mkstemp(prefix="rapport-", suffix=".md")
+    fd, name = tempfile.mkstemp(prefix="rapport-", suffix=suffix)
     path = Path(name)
     try:
         with os.fdopen(fd, "w", encoding="utf-8") as handle:
@@ -54,5 +63,20 @@ def note_from_editor(heading: str, initial: str = "") -> str:
             f"the editor saved the note in another encoding than UTF-8 (byte {error.start + 1}); "
             "nothing written"
         ) from None
-    lines = [line for line in text.splitlines() if not line.startswith(comment)]
-    return "\n".join(lines).strip()
+    return text
+
+
+def edit_until_valid(text: str, apply: Callable[[str], T], comment: str = "#") -> T:
+    """`apply` to what the user saves; when it raises BadInput, the editor opens again with
+    the message as a comment at the top, as `crontab -e` does. A file emptied of all but
+    comments aborts."""
+    marker = f"{comment} ERROR: "
+    while True:
+        saved = edited(text, suffix=".txt")
+        kept = [line for line in saved.splitlines() if not line.startswith(marker)]
+        if not any(line.strip() and not line.lstrip().startswith(comment) for line in kept):
+            raise RapportError("the card is empty; nothing changed")
+        try:
+            return apply(saved)
+        except BadInput as error:
+            text = marker + str(error) + "\n" + "\n".join(kept) + "\n"

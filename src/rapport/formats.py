@@ -17,7 +17,7 @@ from dataclasses import dataclass, replace
 from datetime import date, datetime, timezone
 from typing import IO, Any
 
-from rapport import dates
+from rapport import dates, details
 from rapport.checks import KINDS, MAX_TEXT_BYTES, SCORE_RANGE, STAGES, TOPICS
 from rapport.errors import BadInput
 
@@ -152,6 +152,67 @@ def _choice(choices: tuple[str, ...]) -> Callable[[Any], str]:
     return check
 
 
+def _label(value: Any) -> str:
+    if not isinstance(value, str):
+        raise RecordError("has a label that is not text")
+    if value and details.check_label(value, "item") != value:  # as rapport stores them
+        raise RecordError(f"has the label {value!r}; labels are lower case, single-spaced")
+    return value
+
+
+def _item(value: Any, keys: tuple[str, str]) -> tuple[str, str]:
+    if not isinstance(value, dict) or set(value) != set(keys):
+        raise RecordError(f"must be a list of objects with the keys {' and '.join(keys)}")
+    text = _text(value[keys[1]])
+    if "\n" in text or "\r" in text:
+        raise RecordError(f"has a {keys[1]} of more than one line: {text!r}")
+    try:
+        return _label(value[keys[0]]), text.strip()
+    except BadInput as error:
+        raise RecordError(str(error)) from None
+
+
+def _labeled(value: Any) -> list[details.Labeled] | None:
+    """`emails`, `phones`: [{"label": "work", "value": "…"}, …]."""
+    if not isinstance(value, list):
+        raise RecordError('must be a list like [{"label": "work", "value": "…"}]')
+    found = [_item(item, ("label", "value")) for item in value]
+    return [details.Labeled(text, label) for label, text in found]
+
+
+def _yearly_dates(value: Any) -> list[details.Yearly]:
+    """`dates`: [{"label": "birthday", "date": "1969-04-02"}, …], "--04-02" without year."""
+    if not isinstance(value, list):
+        raise RecordError('must be a list like [{"label": "birthday", "date": "1969-04-02"}]')
+    found: list[details.Yearly] = []
+    for label, text in (_item(item, ("label", "date")) for item in value):
+        if not label:
+            raise RecordError("has a date without a label")
+        try:
+            found = details.with_date(found, details.yearly(label, text))
+        except BadInput as error:
+            raise RecordError(f"has {error}") from None
+    return found
+
+
+def _client_lists(values: dict[str, Any]) -> None:
+    """The journal's columns of a client's lists: `emails` and `phones` rule when given (the
+    single `email`/`phone` must then be their first value); an older record's `email` alone
+    is one unlabelled item."""
+    for single, listed in (("email", "emails"), ("phone", "phones")):
+        items = values.pop(listed)
+        if items is None:
+            continue
+        first = items[0].value if items else None
+        if values[single] is not None and values[single] != first:
+            raise RecordError(
+                f"field {single!r} is {values[single]!r}, but the first of {listed!r} is "
+                f"{first!r}; {single!r} is the first of {listed!r}"
+            )
+        values[single] = details.joined(items)
+    values["dates"] = details.dates_text(list(values["dates"]))
+
+
 @dataclass(frozen=True)
 class Field:
     """One field of a record: how import checks it, how it is written (`form`), and where
@@ -162,7 +223,10 @@ class Field:
     required: bool = False
     # text, user (a person's text, neutralised in CSV), int, bool, tags (a list in JSON,
     # comma-separated in the journal), time (ISO 8601 with its offset), day (YYYY-MM-DD),
-    # uuids (a list in JSON, in uuid order)
+    # uuids (a list in JSON, in uuid order), first (the first item of a list column, as
+    # user), labeled (a list column's items as {"label", "value"}), dates (yearly dates as
+    # {"label", "date"}); in CSV the lists are the column as the journal keeps it, one
+    # `label: value` a line.
     form: str = "text"
     default: Any = None  # for an optional field that is missing or null
     # The SQL export reads it from: the row's own column (t.<name>) unless given; c. is the
@@ -199,12 +263,17 @@ SCHEMA: dict[str, dict[str, Field]] = {
         Field("name", _text, required=True, form="user"),
         Field("company", _optional_text, form="user"),
         Field("role", _optional_text, form="user"),
-        Field("email", _optional_text, form="user"),
-        Field("phone", _optional_text, form="user"),
+        Field("email", _optional_text, form="first"),
+        Field("phone", _optional_text, form="first"),
         _TAGS,
         Field("cadence_days", _cadence, form="int"),
         Field("archived", _flag, form="bool", default=False),
         _STAMPS[1],
+        # The lists of schema 7; `email` and `phone` above are their first values.
+        Field("emails", _labeled, form="labeled", column="t.email"),
+        Field("phones", _labeled, form="labeled", column="t.phone"),
+        Field("dates", _yearly_dates, form="dates", default=()),
+        Field("met", _optional_text, form="user"),
     ),
     "interaction": _fields(
         _STAMPS[0],
@@ -283,6 +352,8 @@ def check_record(record: Any) -> tuple[str, dict[str, Any]]:
             values[name] = field.check(value)
         except RecordError as error:
             raise RecordError(f"field {name!r} {error}") from None
+    if kind == "client":
+        _client_lists(values)
     return kind, values
 
 
@@ -318,7 +389,13 @@ def _csv_cell(value: Any, form: str, raw: bool) -> str:
         return " ".join(value)
     if form == "bool":
         return "true" if value else "false"
-    if form == "user" and not raw:
+    if form == "labeled":
+        value = "\n".join(f"{i['label']}: {i['value']}" if i["label"] else i["value"]
+                          for i in value)  # fmt: skip
+        return value if raw else neutralise(value)
+    if form == "dates":
+        return "\n".join(f"{item['label']}: {item['date']}" for item in value)
+    if form in ("user", "first") and not raw:
         return neutralise(value)
     return str(value)
 
@@ -465,11 +542,28 @@ def _from_csv(row: dict[str | None, Any], raw: bool) -> Record:
             record[name] = {"true": True, "false": False}.get(cell.lower(), cell or False)
         elif field.form == "int":
             record[name] = int(cell) if _INTEGER.fullmatch(cell) else (cell or None)
-        elif field.form == "user":
+        elif field.form in ("user", "first"):
             record[name] = cell if raw else unneutralise(cell)
+        elif field.form == "labeled":
+            items = details.labeled(cell if raw else unneutralise(cell))
+            # An empty cell is no list at all: an older file's `email` then rules.
+            record[name] = [{"label": i.label, "value": i.value} for i in items] or None
+        elif field.form == "dates":
+            record[name] = _csv_dates(cell)
         else:
             record[name] = cell or None
     return record
+
+
+def _csv_dates(cell: str) -> list[dict[str, str]]:
+    """A `dates` cell: `birthday: 1969-04-02` a line."""
+    found = []
+    for line in cell.splitlines():
+        label, colon, day = line.rpartition(":")
+        if not colon:
+            raise RecordError(f"has the date {line!r} without a label ('birthday: 1969-04-02')")
+        found.append({"label": label.strip(), "date": day.strip()})
+    return found
 
 
 def read_csv(stream: IO[bytes], *, raw: bool = False) -> Iterator[tuple[str, Any]]:
@@ -546,9 +640,9 @@ class Contact:
     uuid: str | None = None  # from a UID that is a uuid; other UIDs mean nothing to rapport
     company: str | None = None
     role: str | None = None
-    emails: tuple[str, ...] = ()
-    phones: tuple[str, ...] = ()
-    birthday: str | None = None
+    emails: tuple[details.Labeled, ...] = ()
+    phones: tuple[details.Labeled, ...] = ()
+    dates: tuple[details.Yearly, ...] = ()  # BDAY, ANNIVERSARY, Apple's labelled X-ABDATE
 
 
 def _values(card: Any, key: str) -> list[str]:
@@ -684,11 +778,75 @@ def _contact(card: Any, line: int) -> Contact:
         uuid=_card_uuid((_values(card, "uid") or [None])[0]),
         company=organisation,
         role=" ".join((_values(card, "title") or [""])[0].split()) or None,
-        emails=tuple(dict.fromkeys(_values(card, "email"))),
+        emails=_labeled_values(card, "email", _apple_labels(card)),
         # vCard 4 may write a number as a URI: tel:+49-40-555
-        phones=tuple(dict.fromkeys(p.removeprefix("tel:") for p in _values(card, "tel"))),
-        birthday=(_values(card, "bday") or [None])[0],
+        phones=_labeled_values(card, "tel", _apple_labels(card), lambda p: p.removeprefix("tel:")),
+        dates=_card_dates(card),
     )
+
+
+# TYPE values that say how an address or number is used; the others (internet, pref, voice)
+# say nothing a person would call it by.
+_TYPE_LABELS = {"work": "work", "home": "home", "cell": "mobile", "mobile": "mobile",
+                "fax": "fax", "main": "main", "pager": "pager", "iphone": "iphone",
+                "other": "other"}  # fmt: skip
+_APPLE_LABEL = re.compile(r"_\$!<(.*)>!\$_")
+
+
+def _apple_labels(card: Any) -> dict[str, str]:
+    """Apple's labels of grouped properties: `item1.X-ABLabel:_$!<Anniversary>!$_`."""
+    found = {}
+    for item in card.contents.get("x-ablabel", []):
+        if item.group and str(item.value).strip():
+            text = str(item.value).strip()
+            spoken = _APPLE_LABEL.fullmatch(text)
+            found[item.group.lower()] = " ".join((spoken[1] if spoken else text).split()).lower()
+    return found
+
+
+def _label_of(item: Any, apple: dict[str, str]) -> str:
+    """A property's label: Apple's for its group, else the first TYPE that names a use."""
+    label = apple.get((item.group or "").lower())
+    if label is None:
+        types = [t for value in item.params.get("TYPE", []) for t in str(value).split(",")]
+        types += list(getattr(item, "singletonparams", []))  # vCard 2.1: TEL;CELL:…
+        label = next((_TYPE_LABELS[t.lower()] for t in types if t.lower() in _TYPE_LABELS), "")
+    return label if details.LABEL.fullmatch(label) else ""
+
+
+def _labeled_values(
+    card: Any, key: str, apple: dict[str, str], clean: Callable[[str], str] = str
+) -> tuple[details.Labeled, ...]:
+    found: dict[str, details.Labeled] = {}
+    for item in card.contents.get(key, []):
+        value = " ".join(clean(str(item.value)).split())
+        if value and value not in found:
+            found[value] = details.Labeled(value, _label_of(item, apple))
+    return tuple(found.values())
+
+
+# Apple writes 1604 for a date whose year is not known.
+_NO_YEAR = re.compile(r"1604-?(\d\d-?\d\d)")
+
+
+def _card_dates(card: Any) -> tuple[details.Yearly, ...]:
+    """BDAY as the birthday, ANNIVERSARY as `anniversary`, X-ABDATE with its Apple label;
+    a date rapport cannot read is left out."""
+    apple = _apple_labels(card)
+    found: list[details.Yearly] = []
+    for key, label in (("bday", details.BIRTHDAY), ("anniversary", "anniversary"),
+                       ("x-abdate", "")):  # fmt: skip
+        for item in card.contents.get(key, []):
+            named = label or apple.get((item.group or "").lower()) or "date"
+            text = str(item.value).strip().split("T")[0]
+            text = _NO_YEAR.sub(lambda m: "--" + m[1], text)
+            try:
+                day = details.yearly(details.check_label(named, "date"), text)
+            except BadInput:
+                continue
+            if all(other.label != day.label for other in found):
+                found.append(day)
+    return tuple(found)
 
 
 # -- markdown -----------------------------------------------------------------------------
@@ -750,13 +908,19 @@ def write_markdown(sections: Iterable[Any], out: IO[str]) -> None:
         b = section.briefing
         c = b.client
         blocks = [f"## {_md_heading(c.name)}\n"]  # separated by one blank line
-        about = [_md(part, indent="") for part in (c.role, c.company, c.email, c.phone) if part]
+        items = [item.line() for item in details.labeled(c.email) + details.labeled(c.phone)]
+        about = [_md(part, indent="") for part in (c.role, c.company, *items) if part]
         if about:
             blocks.append(" · ".join(about) + "\n")
         if c.tags:
             blocks.append("Tags: " + ", ".join(_md(tag) for tag in c.tags.split(",")) + "\n")
         if c.cadence_days:
             blocks.append(f"Keep in touch every {c.cadence_days} days.\n")
+        yearly = details.yearlies(c.dates)
+        if yearly:
+            blocks.append(" · ".join(f"{_md(d.label)}: {d.spoken()}" for d in yearly) + "\n")
+        if c.met:
+            blocks.append(f"Met: {_md(c.met)}\n")
         impressions = "".join(
             f"- **{title}** ({dates.format_day(impression.at)}{_score_suffix(impression.score)}): "
             f"{_md(impression.text)}\n"

@@ -12,6 +12,7 @@ from datetime import date, datetime
 from types import SimpleNamespace
 from typing import TYPE_CHECKING, Any
 
+from rapport import details
 from rapport.formats import SCHEMA
 from rapport.rows import TABLES
 
@@ -56,7 +57,19 @@ def uuid_list(uuids: str | list[str] | None) -> list[str]:
 
 # How a field's form is written in a record; the others are written as they are stored.
 # exporting._SQL says the same in SQL.
-_WRITE = {"time": timestamp, "day": day, "tags": split_tags, "bool": bool, "uuids": uuid_list}
+def labeled_items(text: str | None) -> list[Record]:
+    """A list column (e-mails, phones) as `[{"label": "work", "value": "…"}]`."""
+    return [{"label": item.label, "value": item.value} for item in details.labeled(text)]
+
+
+def yearly_dates(text: str | None) -> list[Record]:
+    """The `dates` column as `[{"label": "birthday", "date": "1969-04-02"}]`."""
+    return [{"label": item.label, "date": item.text()} for item in details.yearlies(text)]
+
+
+_WRITE = {"time": timestamp, "day": day, "tags": split_tags, "bool": bool,
+          "first": details.first, "labeled": labeled_items, "dates": yearly_dates,
+          "uuids": uuid_list}  # fmt: skip
 _NAMES = {kind: tuple(fields) for kind, fields in SCHEMA.items()}
 _WRITTEN = {
     kind: [(f.name, _WRITE[f.form]) for f in fields.values() if f.form in _WRITE]

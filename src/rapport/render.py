@@ -11,8 +11,7 @@ import re
 import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import replace
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from typing import IO, TYPE_CHECKING
 
 from rich import box
@@ -22,15 +21,15 @@ from rich.panel import Panel
 from rich.table import Table
 from rich.text import Text
 
-from rapport import dates
-from rapport.details import BIRTHDAY
+from rapport import dates, details
+from rapport.details import BIRTHDAY, Yearly
 from rapport.display import visible
 from rapport.rows import Fact, Impression, Interaction, short_id
 
 if TYPE_CHECKING:
     from rapport.briefing import Briefing
     from rapport.clients import ClientRow
-    from rapport.insight import ComingUp, DriftReport, Due, Stats
+    from rapport.insight import DriftReport, Due, Stats
     from rapport.rows import Entry
     from rapport.search import Hit
 
@@ -201,7 +200,8 @@ def _header(b: Briefing) -> Group:
         title.append_text(said(about, style="bold"))
     if c.archived:
         title.append("  archived", style="yellow")
-    contact = " · ".join(part for part in (c.email, c.phone) if part)
+    items = details.labeled(c.email) + details.labeled(c.phone)
+    contact = " · ".join(item.line() for item in items)
     lines: list[RenderableType] = [title]
     if contact or c.tags:
         extra = said(contact, style="dim")
@@ -209,12 +209,43 @@ def _header(b: Briefing) -> Group:
             tags = ("  " if contact else "") + "#" + " #".join(c.tags.split(","))
             extra.append_text(said(tags, style="cyan"))
         lines.append(extra)
+    coming = details.yearlies(c.dates)
+    if coming:
+        today = dates.today()
+        lines.append(Text(" · ".join(coming_text(item, today) for item in coming)))
+    if c.met:
+        lines.append(said(f"met: {' '.join(c.met.split())}", style="dim"))
     contacts = Text(f" · {b.interaction_count} contact{'s' if b.interaction_count != 1 else ''}")
     lines.append(last_contact_text(b.last_contact) + contacts)
     cadence = cadence_text(b.overdue_days, c.cadence_days)
     if cadence is not None:
         lines.append(cadence)
     return Group(*lines)
+
+
+def coming_text(item: details.Yearly, today: date) -> str:
+    """`birthday 2 April, in 5 days, turns 57`; `work anniversary 1 June, in 3 months, 11
+    years`: a yearly date with when it next comes round and what it marks then. `show`'s
+    header and `due` say it alike."""
+    when = item.next(today)
+    days = (when - today).days
+    if days < 2:
+        how_soon = ("today", "tomorrow")[days]
+    elif days < 14:
+        how_soon = f"in {days} days"
+    elif days < 60:
+        how_soon = f"in {days // 7} weeks"
+    else:
+        how_soon = f"in {round(days / 30.44)} months"
+    day = Yearly(item.label, item.month, item.day).spoken()
+    if when.day != item.day:  # 29 February, kept on the 28th in a common year
+        day += f" ({when.day} {when:%B} in {when.year})"
+    parts = [f"{item.label} {day}", how_soon]
+    years = item.years_on(when)
+    if years:
+        plural = "s" if years != 1 else ""
+        parts.append(f"turns {years}" if item.label == BIRTHDAY else f"{years} year{plural}")
+    return ", ".join(parts)
 
 
 def _talking_points(b: Briefing) -> Table:
@@ -503,22 +534,10 @@ def _coming_up_table(report: Due) -> Table:
     table = Table(box=None, show_header=False, padding=(0, 1), pad_edge=False)
     table.add_column(style="bold", no_wrap=True)
     table.add_column()
+    today = dates.today()
     for item in report.dates:
-        table.add_row(said(item.client.name), said(coming_up_text(item)))
+        table.add_row(said(item.client.name), said(coming_text(item.date, today)))
     return table
-
-
-def coming_up_text(item: ComingUp) -> str:
-    """`birthday 2 April, in 5 days, turns 57`; `work anniversary 1 June, tomorrow, 11 years`."""
-    day = replace(item.date, year=None).spoken()
-    if item.next.day != item.date.day:  # 29 February, kept on the 28th in a common year
-        day += f" ({item.next.day} {item.next:%B} in {item.next.year})"
-    text = f"{item.date.label} {day}, {dates.relative_day(item.next)}"
-    if item.years:
-        is_birthday = item.date.label == BIRTHDAY
-        years = f"{item.years} year" + ("" if item.years == 1 else "s")
-        text += f", turns {item.years}" if is_birthday else f", {years}"
-    return text
 
 
 def _short(text: str, width: int = 60) -> Text:

@@ -70,7 +70,7 @@ def imported_contacts(source: str, report: ContactReport) -> list[str]:
     name = _source(source)
     counts = (
         f"{report.added} new, {report.updated} updated, {report.unchanged} unchanged clients; "
-        f"{report.birthdays} birthday{'s' if report.birthdays != 1 else ''} noted"
+        f"{report.dates} date{'s' if report.dates != 1 else ''} noted"
     )
     if report.dry_run:
         line = f"Dry run of {name}, nothing written: would be {counts}"

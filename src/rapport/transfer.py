@@ -13,10 +13,9 @@ from collections import Counter
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field, fields
-from datetime import date
 from typing import TYPE_CHECKING, Any, Protocol
 
-from rapport import dates, formats, names, rows
+from rapport import dates, details, formats, names, rows
 from rapport.checks import client_fields, normalise_tags
 from rapport.clients import candidates
 from rapport.errors import BadInput
@@ -440,9 +439,11 @@ def _check_lines(where: str, kind: str, row: dict[str, Any]) -> None:
         if column == "author" or kind == "client":
             value = row.get(column)
             what = "client name" if column == "name" else column
-            problem = names.line_problem(value, what, limit) if value else None
-            if problem is not None:
-                raise BadInput(f"{where}: {problem}; nothing imported")
+            # E-mails and phones are a list, one a line.
+            for line in (value or "").splitlines() if limit is None else [value]:
+                problem = names.line_problem(line, what, limit) if line else None
+                if problem is not None:
+                    raise BadInput(f"{where}: {problem}; nothing imported")
 
 
 # -- vCard --------------------------------------------------------------------------------
@@ -453,7 +454,7 @@ class ContactReport:
     added: int = 0
     updated: int = 0
     unchanged: int = 0
-    birthdays: int = 0
+    dates: int = 0  # yearly dates (birthdays, anniversaries) added or changed
     dry_run: bool = False
     namesakes: list[Namesake] = field(default_factory=list)
 
@@ -465,7 +466,8 @@ def import_contacts(
     dry_run: bool = False,
     allow_namesakes: bool = False,
 ) -> ContactReport:
-    """Create or update clients from address-book cards; a birthday becomes a fact.
+    """Create or update clients from address-book cards, with their e-mails and phones
+    (labelled by their TYPE) and their dates (birthday, anniversary, Apple's labelled dates).
 
     Two cards of one name and company in one file are two people (or one person twice):
     refused unless `allow_namesakes`, which makes each its own client.
@@ -475,12 +477,17 @@ def import_contacts(
         with db.connection(write=True, create=True) as conn:
             made: dict[int, int] = {}  # client id → line of the card that made it here
             for contact in contacts:
-                details = _card_details(contact)
+                columns = _card_details(contact)
                 client = _match(conn, contact, made, allow_namesakes)
                 if client is None:
                     # Not clients.insert_client: a namesake here is refused or allowed above.
-                    client = rows.new(Client, archived=False,
-                                      **client_fields(contact.name, **details))  # fmt: skip
+                    # E-mails and phones are lists, checked a line at a time (_check_lines).
+                    values = client_fields(contact.name, company=columns["company"],
+                                           role=columns["role"])  # fmt: skip
+                    values.update(email=columns["email"], phone=columns["phone"])
+                    client = rows.new(Client, archived=False, **values)
+                    client.dates = details.dates_text(list(contact.dates))
+                    report.dates += len(contact.dates)
                     if contact.uuid:
                         client.uuid = contact.uuid
                     rows.save(conn, client)
@@ -488,17 +495,14 @@ def import_contacts(
                     made[client.id] = contact.line
                     _note_namesake(conn, report, contact, client, made)
                 else:
-                    # The address book is the source for contact details; never erase one.
-                    changes = {k: v for k, v in details.items() if v and getattr(client, k) != v}
+                    changes = _card_changes(client, contact, columns)
+                    report.dates += _dates_gained(client, contact)
                     if changes:
                         sets = ", ".join(f"{name} = :{name}" for name in changes)
                         conn.execute(f"UPDATE client SET {sets} WHERE id = :id",
                                      {**changes, "id": client.id})  # fmt: skip
                     report.updated += bool(changes)
                     report.unchanged += not changes
-                birthday = contact.birthday
-                if birthday and _add_birthday(conn, client, birthday, db.author):
-                    report.birthdays += 1
             if dry_run:
                 raise _DryRun
     except _DryRun:
@@ -508,16 +512,42 @@ def import_contacts(
 
 def _card_details(contact: formats.Contact) -> dict[str, str | None]:
     """A card's client columns, checked as `add` checks them."""
-    details = {
+    columns = {
         "name": " ".join(contact.name.split()),
         "company": contact.company,
         "role": contact.role,
-        "email": ", ".join(contact.emails) or None,
-        "phone": ", ".join(contact.phones) or None,
+        "email": details.joined(list(contact.emails)),
+        "phone": details.joined(list(contact.phones)),
     }
-    _check_lines(f"line {contact.line}", "client", details)
-    del details["name"]
-    return details
+    _check_lines(f"line {contact.line}", "client", columns)
+    del columns["name"]
+    return columns
+
+
+def _card_changes(
+    client: Client, contact: formats.Contact, columns: dict[str, str | None]
+) -> dict[str, str | None]:
+    """The columns a card changes on a client it matches. The address book is the source for
+    contact details, but never erases one: e-mails and phones join the client's (a known one
+    takes the card's label), and the card's dates replace those of the same label."""
+    changes = {k: v for k, v in columns.items()
+               if v and k in ("company", "role") and getattr(client, k) != v}  # fmt: skip
+    for column, items in (("email", contact.emails), ("phone", contact.phones)):
+        merged = details.joined(details.merged(details.labeled(getattr(client, column)),
+                                               list(items), []))  # fmt: skip
+        if merged != getattr(client, column):
+            changes[column] = merged
+    found = details.yearlies(client.dates)
+    for day in contact.dates:
+        found = details.with_date(found, day)
+    if contact.dates and details.dates_text(found) != client.dates:
+        changes["dates"] = details.dates_text(found)
+    return changes
+
+
+def _dates_gained(client: Client, contact: formats.Contact) -> int:
+    known = details.yearlies(client.dates)
+    return sum(day not in known for day in contact.dates)
 
 
 def _same_person(conn: Connection, contact: formats.Contact) -> list[Client]:
@@ -590,29 +620,3 @@ def _note_namesake(
         label = names.label(client.name, client.company)
         where = f"line {contact.line}"
         report.namesakes.append(Namesake(where, label, client.uuid, earlier[0].uuid))
-
-
-def birthday_text(value: str) -> str:
-    """`Birthday: 14 March 1970` from vCard's 1970-03-14, 19700314 or --0314."""
-    digits = value.replace("-", "")
-    try:
-        if value.startswith("--") and len(digits) == 4:
-            day = date(2000, int(digits[:2]), int(digits[2:]))
-            return f"Birthday: {day.day} {day:%B}"
-        day = date(int(digits[:4]), int(digits[4:6]), int(digits[6:8]))
-        return f"Birthday: {day.day} {day:%B} {day.year}"
-    except ValueError:
-        return f"Birthday: {value}"
-
-
-def _add_birthday(conn: Connection, client: Client, value: str, author: str) -> bool:
-    text = birthday_text(value)
-    known = conn.execute(
-        "SELECT id FROM fact WHERE client_id = ? AND topic = 'birthday' AND text = ?",
-        (client.id, text),
-    ).fetchone()
-    if known:
-        return False
-    rows.add(conn, Fact, client_id=client.id, at=dates.now(), topic="birthday", text=text,
-                    author=author)  # fmt: skip
-    return True
