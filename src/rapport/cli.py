@@ -600,6 +600,7 @@ def log(
     """Record a contact, right after it happened.
 
     Example: rapport log brandt "Lunch; he told me about his sailing trip" --kind lunch
+
     Example: rapport log brandt "Workshop on the Q1 plan" --with "Jana Müller" --with demir
     """
     from rapport import clients, dates
