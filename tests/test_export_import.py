@@ -112,6 +112,7 @@ def journals(draw):
                 st.one_of(st.none(), st.integers(-2, 2)),
                 st.sampled_from(KINDS),
                 st.sampled_from(TOPICS),
+                st.lists(st.integers(0, len(people) - 1), max_size=2, unique=True),  # --with
             ),
             max_size=12,
         )
@@ -126,7 +127,7 @@ def build(db: Database, people: list[tuple], entries: list[tuple]) -> None:
         with contextlib.suppress(BadInput):
             client = clients.add_client(db, person, company=person[::-1], tags=["x"], **more)
             archived += [client.id] if archive else []
-    for what, who, text, at, score, kind, topic in entries:
+    for what, who, text, at, score, kind, topic, others in entries:
         # Refer to clients by uuid-free exact names would be ambiguous for odd names; use ids.
         query = people[who][0]
         author = " ".join(text[:20].split())  # odd authors too: quotes, emoji
@@ -134,7 +135,8 @@ def build(db: Database, people: list[tuple], entries: list[tuple]) -> None:
         try:
             if what == "log":
                 tags = ["ärger", "q3-plan"] if score else None
-                clients.log(db, query, text, at=at, mood=score, kind=kind, tags=tags)
+                met = [people[other][0] for other in others if other != who]
+                clients.log(db, query, text, at=at, mood=score, kind=kind, tags=tags, others=met)
             elif what == "impression":
                 clients.add_impression(db, query, text, at=at, score=score)
             elif what == "fact":
@@ -266,6 +268,7 @@ def test_jsonl_header_and_records(run, story):
         "tags",
         "author",
         "created_at",
+        "with_clients",
     ]
     assert meeting["at"] == "2025-03-04T09:00:00+00:00"
     assert meeting["client_name"] == "Konrad Brandt"

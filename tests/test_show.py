@@ -210,6 +210,7 @@ def test_json_briefing(run, story):
         "tags": [],
         "author": "Tester",
         "created_at": meeting["created_at"],
+        "with_clients": [],
     }
 
 

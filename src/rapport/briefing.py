@@ -6,7 +6,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
-from rapport import dates, rows
+from rapport import dates, names, rows
 from rapport.clients import find_client, overdue_days
 from rapport.errors import BadInput
 from rapport.rows import TABLES, Client, Entry, Fact, FollowUp, Impression, Interaction, stored
@@ -28,6 +28,20 @@ def first_and_latest(impressions: list[Any]) -> tuple[Any | None, Any | None]:
 
 
 @dataclass
+class Meeting:
+    """A contact with several clients: the client it was logged for, and the others
+    (interaction_client), each as (uuid, name), the others in uuid order."""
+
+    owner: tuple[str, str]
+    others: list[tuple[str, str]] = field(default_factory=list)
+
+    def besides(self, client: Client) -> list[str]:
+        """The names of everyone there but `client`: the owner first, then the others by name."""
+        others = sorted(self.others, key=lambda other: (names.fold(other[1]), other[0]))
+        return [name for uuid, name in [self.owner, *others] if uuid != client.uuid]
+
+
+@dataclass
 class Briefing:
     client: Client
     last_contact: Interaction | None
@@ -41,6 +55,7 @@ class Briefing:
     timeline: list[Entry]
     hidden: int = 0  # timeline entries left out by --limit
     interaction_uuids: dict[int, str] = field(default_factory=dict)
+    meetings: dict[int, Meeting] = field(default_factory=dict)  # interaction id → who was there
 
 
 MAX_LIMIT = 10**9
@@ -66,10 +81,14 @@ def brief(
     """The briefing of a client already found, on an open connection."""
     cid = {"cid": client.id}
     newest = "at DESC, id DESC"
-    last_row = conn.execute(
-        rows.select(Interaction, "client_id = :cid AND at <= :now", newest, 1),
-        {**cid, "now": stored(dates.now())},  # a planned contact (--future) is not one yet
-    ).fetchone()
+    now = {**cid, "now": stored(dates.now())}  # a planned contact (--future) is not one yet
+    # Its own (a walk down the (client_id, at) index) and those it was with others at (its
+    # few links), apart: one OR the planner may answer by scanning every contact by time.
+    found = [
+        conn.execute(rows.select(Interaction, f"{mine} AND at <= :now", newest, 1), now).fetchone()
+        for mine in ("client_id = :cid", WITH)
+    ]
+    last_row = max((r for r in found if r), key=lambda r: (r[3], r[0]), default=None)
     impressions = [
         Impression.of(r)
         for r in conn.execute(rows.select(Impression, "client_id = :cid", "at, id"), cid)
@@ -90,6 +109,12 @@ def brief(
         found = conn.execute(rows.select(kind, where, newest, limit), window)
         timeline += [kind.of(r) for r in found]
         total += _count(conn, TABLES[kind], where, window)
+    met = where.replace("client_id = :cid", WITH)  # the meetings they were with others at
+    timeline += [
+        Interaction.of(r)
+        for r in conn.execute(rows.select(Interaction, met, newest, limit), window)
+    ]
+    total += _count(conn, "interaction", met, window)
     timeline.sort(key=lambda e: (e.at, e.created_at), reverse=True)
     timeline = timeline[:limit] if limit is not None else timeline
     linked = [f.interaction_id for f in follow_ups if f.interaction_id is not None]
@@ -102,7 +127,8 @@ def brief(
     return Briefing(
         client=client,
         last_contact=last,
-        interaction_count=_count(conn, "interaction", "client_id = :cid", cid),
+        interaction_count=_count(conn, "interaction", "client_id = :cid", cid)
+        + _count(conn, "interaction_client", "client_id = :cid", cid),
         overdue_days=overdue_days(
             client.cadence_days, last.at if last else None, client.created_at
         ),
@@ -116,7 +142,41 @@ def brief(
         timeline=timeline,
         hidden=total - len(timeline),
         interaction_uuids=uuids,
+        meetings=meetings(conn, client, timeline),
     )
+
+
+# The interactions a client was with others at, not the one it was logged for.
+WITH = "id IN (SELECT interaction_id FROM interaction_client WHERE client_id = :cid)"
+
+# At most this many ids in one IN (): SQLite's default limit of parameters is far above it.
+_CHUNK = 500
+
+
+def meetings(conn: Connection, client: Client, entries: list[Entry]) -> dict[int, Meeting]:
+    """Who was at each of the interactions shown that was a meeting with several people, by
+    interaction id: a look-up per entry shown, never a walk over all of a client's contacts."""
+    shown = {e.id: e for e in entries if isinstance(e, Interaction)}
+    ids = list(shown)
+    others: dict[int, list[tuple[str, str]]] = {}
+    for start in range(0, len(ids), _CHUNK):
+        chunk = ids[start : start + _CHUNK]
+        sql = (
+            "SELECT l.interaction_id, x.uuid, x.name FROM interaction_client l "
+            f"JOIN client x ON x.id = l.client_id WHERE l.interaction_id IN ({_marks(chunk)})"
+        )
+        for interaction_id, uuid, name in conn.execute(sql, chunk):
+            others.setdefault(interaction_id, []).append((uuid, name))
+    owner_ids = list({shown[i].client_id for i in others} - {client.id})
+    owners = {client.id: (client.uuid, client.name)}
+    if owner_ids:  # the meetings the client was with others at: the other client's own
+        sql = f"SELECT id, uuid, name FROM client WHERE id IN ({_marks(owner_ids)})"
+        owners |= {id: (uuid, name) for id, uuid, name in conn.execute(sql, owner_ids)}
+    return {i: Meeting(owners[shown[i].client_id], sorted(found)) for i, found in others.items()}
+
+
+def _marks(values: list[int]) -> str:
+    return ",".join("?" * len(values))
 
 
 def _count(conn: Connection, table: str, where: str, params: dict[str, object]) -> int:

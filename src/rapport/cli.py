@@ -586,10 +586,22 @@ def log(
         bool, typer.Option("--create", help="Create the client if nobody matches.")
     ] = False,
     future: FutureOption = False,
+    with_: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--with",
+            "-w",
+            metavar="CLIENT",
+            help="Another client who was there; repeat for each.",
+            autocompletion=_complete_client,
+        ),
+    ] = None,
 ) -> None:
     """Record a contact, right after it happened.
 
     Example: rapport log brandt "Lunch; he told me about his sailing trip" --kind lunch
+
+    Example: rapport log brandt "Workshop on the Q1 plan" --with "Jana Müller" --with demir
     """
     from rapport import clients, dates
 
@@ -598,6 +610,10 @@ def log(
     db = _open(ctx)
     # At a terminal, ask before the editor opens; in a script, clients.log finds the client
     # once, inside its transaction, and reports an unknown one itself.
+    if with_ and _asking() and note != "-":
+        for other in with_:  # before any question or the editor: answers given in vain
+            if (unknown := _unknown_client(db, other)) is not None:
+                raise unknown
     first = None
     if _asking() and note != "-":
         unknown = _unknown_client(db, client)
@@ -625,16 +641,19 @@ def log(
             due=due_day,
             create=create,
             allow_future=future,
+            others=with_,
             first=first,
         )
     except NoJournal:
         raise _empty_journal(client) from None
+    from rapport.reports import spoken_list
     from rapport.rows import short_id
 
     if logged.created_client:
         _say(f"Added {logged.client.name}")
+    everyone = spoken_list([c.name for c in (logged.client, *logged.others)])
     _say(
-        f"Logged {logged.interaction.kind} with {logged.client.name}, "
+        f"Logged {logged.interaction.kind} with {everyone}, "
         f"{dates.format_moment(logged.interaction.at)}  [{short_id(logged.interaction.uuid)}]"
     )
     if logged.client.archived:  # a contact does not undo a decision to archive: say so only

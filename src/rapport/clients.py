@@ -199,6 +199,7 @@ class Logged:
     interaction: Interaction
     follow_up: FollowUp | None
     created_client: bool
+    others: list[Client] = field(default_factory=list)  # the others met (--with)
 
 
 def log(
@@ -214,10 +215,12 @@ def log(
     due: date | None = None,
     create: bool = False,
     allow_future: bool = False,
+    others: list[str] | None = None,
     first: FirstImpression | None = None,
 ) -> Logged:
     """Record one contact, and its follow-up, in one transaction; with `create`, a client
-    nobody matches is added (with `first`, its first impression) in the same one."""
+    nobody matches is added (with `first`, its first impression) in the same one; `others`
+    names the other clients of a meeting with several people (each resolved as `query` is)."""
     note = check_text(note, "note")
     kind = check_choice(kind, KINDS, "kind")
     mood = check_score(mood, "--mood")
@@ -238,12 +241,36 @@ def log(
             created = True
             if first is not None:
                 add_first_impression(conn, client, first, db.author)
+        met = participants(conn, client, others or [])
         interaction = rows.add(conn, Interaction, client_id=client.id, at=moment, kind=kind,
                                note=note, mood=mood, tags=tag_text, author=db.author)  # fmt: skip
+        link(conn, interaction.id, [other.id for other in met])
         todo = None
         if follow_text is not None:
             todo = add_follow_up(conn, client, follow_text, due, db.author, interaction.id)
-        return Logged(client, interaction, todo, created)
+        return Logged(client, interaction, todo, created, met)
+
+
+def participants(conn: Connection, client: Client, queries: list[str]) -> list[Client]:
+    """The clients `--with` names, each once and none of them `client` itself."""
+    found: list[Client] = []
+    for query in queries:
+        other = find_client(conn, query)
+        if other.id == client.id:
+            raise BadInput(f"--with {query!r} is {client.name}, whom the contact is logged for")
+        if any(other.id == known.id for known in found):
+            raise BadInput(f"--with names {other.name} twice")
+        found.append(other)
+    return found
+
+
+def link(conn: Connection, interaction_id: int, client_ids: list[int]) -> None:
+    """Record the other clients of a meeting (interaction_client, schema 7)."""
+    for client_id in client_ids:
+        conn.execute(
+            "INSERT INTO interaction_client (interaction_id, client_id) VALUES (?, ?)",
+            (interaction_id, client_id),
+        )
 
 
 def add_follow_up(conn: Connection, client: Client, text: str, due: date | None, author: str,
@@ -397,7 +424,9 @@ def set_archived(db: Journal, query: str, archived: bool) -> Archived:
         return Archived(client, changed=True)
 
 
-# One row per client: its counts and latest contact, first and latest scored impression.
+# One row per client: its counts and latest contact (its own, then w: the latest of the
+# meetings it was with others at, kept apart so that the first stay walks down the
+# (client_id, at) index), first and latest scored impression.
 _CLIENT_ROWS = f"""
 SELECT {rows.columns(Client, "c")},
     (SELECT count(*) FROM interaction i WHERE i.client_id = c.id),
@@ -405,11 +434,16 @@ SELECT {rows.columns(Client, "c")},
      ORDER BY i.at DESC, i.id DESC LIMIT 1),
     (SELECT i.kind FROM interaction i WHERE i.client_id = c.id AND i.at <= :now
      ORDER BY i.at DESC, i.id DESC LIMIT 1),
+    (SELECT count(*) FROM interaction_client l WHERE l.client_id = c.id),
+    w.at, w.kind,
     (SELECT m.score FROM impression m WHERE m.client_id = c.id AND m.stage = 'first'),
     (SELECT m.score FROM impression m
      WHERE m.client_id = c.id AND m.stage = 'later' AND m.score IS NOT NULL
      ORDER BY m.at DESC, m.id DESC LIMIT 1)
-FROM client c WHERE """
+FROM client c LEFT JOIN interaction w ON w.id = (
+    SELECT i.id FROM interaction_client l JOIN interaction i ON i.id = l.interaction_id
+    WHERE l.client_id = c.id AND i.at <= :now ORDER BY i.at DESC, i.id DESC LIMIT 1)
+WHERE """
 
 _SCORES = (
     "SELECT client_id, score FROM impression WHERE score IS NOT NULL ORDER BY client_id, at, id"
@@ -431,7 +465,10 @@ def client_rows(
         width = rows.width(Client)
         for row in conn.execute(_CLIENT_ROWS + where, {"now": rows.stored(dates.now()), **params}):
             client = Client.of(row[:width])
-            count, last, kind, first, latest = row[width:]
+            count, last, kind, with_count, with_last, with_kind, first, latest = row[width:]
+            if with_last is not None and (last is None or rows.utc(with_last) > rows.utc(last)):
+                last, kind = with_last, with_kind
+            count += with_count
             last_at = rows.utc(last) if last is not None else None
             found.append(ClientRow(
                 client, count, last_at, kind, first, latest,

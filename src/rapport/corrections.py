@@ -452,6 +452,23 @@ _DETAILS = ("company", "role", "cadence_days", "met")
 _LISTS = ("email", "phone", "dates")
 
 
+def _move_meetings(conn: Connection, gone: int, into: int) -> None:
+    """The meetings with several people pass from `gone` to `into`, each naming `into` once:
+    a link to one of `into`'s own contacts, or one that `into` has already, goes."""
+    mine = "SELECT id FROM interaction WHERE client_id = ?"
+    conn.execute(
+        f"DELETE FROM interaction_client WHERE client_id = ? AND interaction_id IN ({mine})",
+        (into, gone),
+    )
+    conn.execute(
+        "UPDATE interaction_client SET client_id = ? WHERE client_id = ? AND interaction_id "
+        f"NOT IN (SELECT interaction_id FROM interaction_client WHERE client_id = ?) "
+        f"AND interaction_id NOT IN ({mine})",
+        (into, gone, into, into),
+    )
+    conn.execute("DELETE FROM interaction_client WHERE client_id = ?", (gone,))
+
+
 def merge(db: Journal, query: str, into_query: str) -> Merged:
     """Move everything of one client to another and delete the first.
 
@@ -469,6 +486,7 @@ def merge(db: Journal, query: str, into_query: str) -> Merged:
         ).fetchall()
         for (later,) in firsts[1:]:
             conn.execute("UPDATE impression SET stage = 'later' WHERE id = ?", (later,))
+        _move_meetings(conn, gone.id, into.id)
         moved = {}
         for kind in (Interaction, Impression, Fact, FollowUp):
             result = conn.execute(

@@ -79,6 +79,7 @@ def _export(db: Journal, filters: Filters, *, as_json: bool) -> Iterator[Any]:
     chosen = filters.chosen()
     encode = formats.encode if as_json else _same
     json_in_sql = as_json and db.dialect == "sqlite"
+    dialect = db.dialect
     yield encode(dict(formats.HEADER))
     with db.connection() as conn:
         ids = sorted({clients.find_client(conn, name).id for name in filters.clients})
@@ -88,7 +89,8 @@ def _export(db: Journal, filters: Filters, *, as_json: bool) -> Iterator[Any]:
             if json_in_sql and kind != "client":
                 yield from query.lines(conn, kind)
             else:
-                for values in conn.stream(query.sql(kind, _columns(kind)), query.params):
+                select = _columns(kind, dialect)
+                for values in conn.stream(query.sql(kind, select), query.params):
                     yield encode(records.record(kind, values))
 
 
@@ -176,17 +178,38 @@ def _tags(column: str) -> str:
     )
 
 
+# An interaction t's other clients: one probe of interaction_client's primary key per record.
+_OTHERS = (
+    "FROM interaction_client l JOIN client w ON w.id = l.client_id WHERE l.interaction_id = t.id"
+)
+# Their uuids as comma-separated text (records.uuid_list sorts them), in each engine's words.
+_WITH_TEXT = {
+    "sqlite": f"(SELECT group_concat(w.uuid, ',') {_OTHERS})",
+    "postgresql": f"(SELECT string_agg(w.uuid, ',') {_OTHERS})",
+}
+
+
+def _uuids(column: str) -> str:
+    """SQL for records.uuid_list(): a JSON array of the uuids, in order."""
+    assert column == "w.uuids"
+    return f"json((SELECT json_group_array(uuid) FROM (SELECT w.uuid {_OTHERS} ORDER BY w.uuid)))"
+
+
 # records._WRITE in SQL: the forms json_object() must be told how to write.
 _SQL = {
     "time": _iso,
     "tags": _tags,
     "bool": lambda column: f"json(CASE WHEN {column} THEN 'true' ELSE 'false' END)",
+    "uuids": _uuids,
 }
 
 
-def _columns(kind: str) -> str:
+def _columns(kind: str, dialect: str) -> str:
     """SQL for a record's fields as stored, in formats.SCHEMA's order (records.record())."""
-    return ", ".join(f.column for f in formats.SCHEMA[kind].values())
+    return ", ".join(
+        _WITH_TEXT[dialect] if f.column == "w.uuids" else f.column
+        for f in formats.SCHEMA[kind].values()
+    )
 
 
 def _json_object(kind: str) -> str:
@@ -277,6 +300,8 @@ class _Query:
             if rows.TABLES[kind] not in types:
                 continue
             where = ["client_id = :client", *self._window("at")]
+            if kind is rows.Interaction:  # and the meetings the client was with others at
+                where[0] = f"({where[0]} OR {_MET})"
             if kind is rows.Interaction and self.kinds:
                 where.append(f"kind IN ({self.kinds})")
             if kind is rows.Interaction:
@@ -311,6 +336,8 @@ class _Query:
             "ORDER BY t.created_at, t.uuid"
         )
 
+
+_MET = "id IN (SELECT interaction_id FROM interaction_client WHERE client_id = :client)"
 
 # The three kinds of timeline entry as one column list: type, at, the sort keys created_at
 # and uuid, then label, text and number (see Moment).

@@ -137,6 +137,12 @@ def _tags(value: Any) -> list[str]:
     return value
 
 
+def _client_uuids(value: Any) -> list[str]:
+    if not isinstance(value, list):
+        raise RecordError("must be a list of client uuids")
+    return [_uuid(item) for item in value]
+
+
 def _choice(choices: tuple[str, ...]) -> Callable[[Any], str]:
     def check(value: Any) -> str:
         if value not in choices:
@@ -217,13 +223,15 @@ class Field:
     required: bool = False
     # text, user (a person's text, neutralised in CSV), int, bool, tags (a list in JSON,
     # comma-separated in the journal), time (ISO 8601 with its offset), day (YYYY-MM-DD),
-    # first (the first item of a list column, as user), labeled (a list column's items as
-    # {"label", "value"}), dates (yearly dates as {"label", "date"}); in CSV the lists are
-    # the column as the journal keeps it, one `label: value` a line.
+    # uuids (a list in JSON, in uuid order), first (the first item of a list column, as
+    # user), labeled (a list column's items as {"label", "value"}), dates (yearly dates as
+    # {"label", "date"}); in CSV the lists are the column as the journal keeps it, one
+    # `label: value` a line.
     form: str = "text"
     default: Any = None  # for an optional field that is missing or null
     # The SQL export reads it from: the row's own column (t.<name>) unless given; c. is the
-    # record's client, i. the interaction a follow-up came from.
+    # record's client, i. the interaction a follow-up came from, w. an interaction's other
+    # clients (interaction_client: exporting.py says how to read them).
     column: str = ""
 
 
@@ -277,6 +285,8 @@ SCHEMA: dict[str, dict[str, Field]] = {
         _TAGS,
         _AUTHOR,
         _STAMPS[1],
+        # The other clients of a meeting with several people; older exports lack it.
+        Field("with_clients", _client_uuids, form="uuids", default=(), column="w.uuids"),
     ),
     "impression": _fields(
         _STAMPS[0],
@@ -375,7 +385,7 @@ def unneutralise(text: str) -> str:
 def _csv_cell(value: Any, form: str, raw: bool) -> str:
     if value is None:
         return ""
-    if form == "tags":
+    if form in ("tags", "uuids"):
         return " ".join(value)
     if form == "bool":
         return "true" if value else "false"
@@ -525,7 +535,7 @@ def _from_csv(row: dict[str | None, Any], raw: bool) -> Record:
     record: Record = {"type": kind}
     for name, field in SCHEMA.get(kind, {}).items():
         cell = row.get(name) or ""
-        if field.form == "tags":
+        if field.form in ("tags", "uuids"):
             record[name] = cell.split()
         elif field.form == "bool":
             # Excel writes TRUE and FALSE when it saves the file again.

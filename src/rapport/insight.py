@@ -85,8 +85,8 @@ def due(db: Journal, *, within_days: int = 0) -> Due:
         found = conn.execute(_DUE, (horizon.isoformat(),)).fetchall()
         since = dates.today() - timedelta(days=RECENT_DAYS)
         start = datetime.combine(since, datetime.min.time()).astimezone()
-        unfirst = {client_id for (client_id,) in conn.execute(_NO_FIRST + _CONTACTED_SINCE,
-                                                               (rows.stored(start),))}  # fmt: skip
+        recently = (rows.stored(start),) * 2  # own contacts, meetings with others
+        unfirst = {id for (id,) in conn.execute(_NO_FIRST + _CONTACTED_SINCE, recently)}
         dated = [Client.of(row) for row in conn.execute(_DATED)]
     f, c = rows.width(FollowUp), rows.width(Client)
     follow_ups = [
@@ -103,7 +103,9 @@ _NO_FIRST = """
 SELECT c.id FROM client c WHERE NOT c.archived AND NOT EXISTS
     (SELECT 1 FROM impression m WHERE m.client_id = c.id AND m.stage = 'first')"""
 _CONTACTED_SINCE = """
-    AND EXISTS (SELECT 1 FROM interaction i WHERE i.client_id = c.id AND i.at >= ?)"""
+    AND (EXISTS (SELECT 1 FROM interaction i WHERE i.client_id = c.id AND i.at >= ?)
+    OR EXISTS (SELECT 1 FROM interaction_client l JOIN interaction i ON i.id = l.interaction_id
+               WHERE l.client_id = c.id AND i.at >= ?))"""
 
 _DATED = f"SELECT {rows.columns(Client, 'c')} FROM client c WHERE NOT c.archived AND c.dates <> ''"
 
@@ -261,21 +263,40 @@ def _average_gap_days(per_client: list[tuple[Any, ...]]) -> float | None:
 # Per client: how many contacts, the first and the last.
 # Each a walk down the (client_id, at) index: no interaction row is read.
 _PER_CLIENT = """
-SELECT c.uuid, c.name, c.company,
+SELECT c.id, c.uuid, c.name, c.company,
     (SELECT count(*) FROM interaction i WHERE i.client_id = c.id),
     (SELECT min(i.at) FROM interaction i WHERE i.client_id = c.id),
     (SELECT max(i.at) FROM interaction i WHERE i.client_id = c.id)
 FROM client c ORDER BY c.id"""
 
+# The same of the meetings each client was with others at: one pass over interaction_client.
+_MET_PER_CLIENT = """
+SELECT l.client_id, count(*), min(i.at), max(i.at)
+FROM interaction_client l JOIN interaction i ON i.id = l.interaction_id GROUP BY l.client_id"""
+
 _COUNTS = """SELECT (SELECT count(*) FROM impression), (SELECT count(*) FROM fact),
     (SELECT count(*) FROM follow_up WHERE done_at IS NULL)"""
+
+
+def _with_meetings(row: tuple[Any, ...], met: dict[int, tuple[Any, ...]]) -> tuple[Any, ...]:
+    """A client's contacts, first and last, counting the meetings it was with others at."""
+    client_id, *who, count, first, last = row
+    if client_id in met:
+        more, met_first, met_last = met[client_id]
+        count += more
+        first = met_first if first is None else min(first, met_first)
+        last = met_last if last is None else max(last, met_last)
+    return (*who, count, first, last)
 
 
 def stats(db: Journal, *, top: int = 5) -> Stats:
     labels = _last_twelve_months()
     first_month = datetime.combine(date.fromisoformat(labels[0] + "-01"), datetime.min.time())
     with db.connection() as conn:
-        per_client = conn.execute(_PER_CLIENT).fetchall()
+        met = {row[0]: row[1:] for row in conn.execute(_MET_PER_CLIENT)}
+        own = conn.execute(_PER_CLIENT).fetchall()
+        interactions = sum(row[4] for row in own)  # each has one own client: counted once
+        per_client = [_with_meetings(row, met) for row in own]
         archived = {uuid for (uuid,) in conn.execute("SELECT uuid FROM client WHERE archived")}
         kinds = conn.execute("SELECT kind, count(*) FROM interaction GROUP BY kind").fetchall()
         recent = conn.execute(
@@ -294,7 +315,7 @@ def stats(db: Journal, *, top: int = 5) -> Stats:
             key=lambda c: (c.interactions, c.label.casefold()),
         )[:top],
         clients=len(ranked),
-        interactions=sum(c.interactions for c in ranked),
+        interactions=interactions,
         impressions=impressions,
         facts=facts,
         open_follow_ups=open_follow_ups,

@@ -67,6 +67,7 @@ def forget(db: Kept, query: str) -> Forgotten:
     """
     with db.erasing() as conn:
         client = find_client(conn, query)
+        _hand_over_meetings(conn, client.id)
         removed = {
             kind: conn.execute(
                 f"SELECT count(*) FROM {table} WHERE client_id = ?", (client.id,)
@@ -76,6 +77,26 @@ def forget(db: Kept, query: str) -> Forgotten:
         # The foreign keys cascade to every row about them.
         conn.execute("DELETE FROM client WHERE id = ?", (client.id,))
     return Forgotten(client.name, removed, compact(db), db.copies())
+
+
+def _hand_over_meetings(conn: Connection, client_id: int) -> None:
+    """A meeting the client had with others stays theirs: it passes to the first of them
+    (by uuid, as export lists them), whose link it then no longer needs."""
+    found = conn.execute(
+        "SELECT l.interaction_id, l.client_id FROM interaction i "
+        "JOIN interaction_client l ON l.interaction_id = i.id "
+        "JOIN client x ON x.id = l.client_id WHERE i.client_id = ? ORDER BY x.uuid",
+        (client_id,),
+    ).fetchall()
+    heirs: dict[int, int] = {}
+    for interaction_id, other in found:
+        heirs.setdefault(interaction_id, other)
+    for interaction_id, heir in heirs.items():
+        conn.execute("UPDATE interaction SET client_id = ? WHERE id = ?", (heir, interaction_id))
+        conn.execute(
+            "DELETE FROM interaction_client WHERE interaction_id = ? AND client_id = ?",
+            (interaction_id, heir),
+        )
 
 
 def compact(db: Kept) -> str | None:

@@ -48,6 +48,13 @@ def split_tags(tags: str) -> list[str]:
     return [tag for tag in tags.split(",") if tag]
 
 
+def uuid_list(uuids: str | list[str] | None) -> list[str]:
+    """An interaction's other clients, from the journal's comma-separated text, in uuid order."""
+    if not uuids:
+        return []
+    return sorted(uuids.split(",") if isinstance(uuids, str) else uuids)
+
+
 # How a field's form is written in a record; the others are written as they are stored.
 # exporting._SQL says the same in SQL.
 def labeled_items(text: str | None) -> list[Record]:
@@ -61,7 +68,8 @@ def yearly_dates(text: str | None) -> list[Record]:
 
 
 _WRITE = {"time": timestamp, "day": day, "tags": split_tags, "bool": bool,
-          "first": details.first, "labeled": labeled_items, "dates": yearly_dates}  # fmt: skip
+          "first": details.first, "labeled": labeled_items, "dates": yearly_dates,
+          "uuids": uuid_list}  # fmt: skip
 _NAMES = {kind: tuple(fields) for kind, fields in SCHEMA.items()}
 _WRITTEN = {
     kind: [(f.name, _WRITE[f.form]) for f in fields.values() if f.form in _WRITE]
@@ -82,11 +90,17 @@ def record(kind: str, values: Iterable[Any]) -> Record:
 
 
 def record_of(
-    kind: str, row: Any, client: Any = None, interaction_uuid: str | None = None
+    kind: str,
+    row: Any,
+    client: Any = None,
+    interaction_uuid: str | None = None,
+    with_clients: list[str] | None = None,
 ) -> Record:
     """The record of a row object (any with the columns as attributes): `client` is the one
-    it belongs to (with `.uuid` and `.name`), `interaction_uuid` the contact it came from."""
-    tables = {"t": row, "c": client, "i": SimpleNamespace(uuid=interaction_uuid)}
+    it belongs to (with `.uuid` and `.name`), `interaction_uuid` the contact it came from,
+    `with_clients` an interaction's other clients."""
+    tables = {"t": row, "c": client, "i": SimpleNamespace(uuid=interaction_uuid),
+              "w": SimpleNamespace(uuids=with_clients)}  # fmt: skip
     return record(kind, [getattr(tables[table], column) for table, column in _SOURCES[kind]])
 
 
@@ -110,8 +124,19 @@ def briefing_json(b: Briefing) -> Record:
             for f in b.follow_ups
         ],
         # interactions, impressions and facts: each record type is named as its table is
-        "timeline": [record_of(TABLES[type(e)], e, client) for e in b.timeline],
+        "timeline": [_entry(b, e) for e in b.timeline],
     }
+
+
+def _entry(b: Briefing, entry: Any) -> Record:
+    """A timeline entry's record; a meeting with several people names its own client (who
+    may be another) and the others."""
+    kind = TABLES[type(entry)]
+    meeting = b.meetings.get(entry.id) if kind == "interaction" else None
+    if meeting is None:
+        return record_of(kind, entry, b.client)
+    owner = SimpleNamespace(uuid=meeting.owner[0], name=meeting.owner[1])
+    return record_of(kind, entry, owner, with_clients=[uuid for uuid, _ in meeting.others])
 
 
 def client_rows_json(rows: list[ClientRow]) -> list[Record]:

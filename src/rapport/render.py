@@ -304,7 +304,10 @@ def entry_cells(entry: Entry) -> tuple[Text, Text]:
     return label, body
 
 
-def timeline(entries: list[Entry], hidden: int = 0) -> Table:
+def timeline(
+    entries: list[Entry], hidden: int = 0, met: dict[int, list[str]] | None = None
+) -> Table:
+    """The entries; `met` names, by interaction id, the others at a meeting."""
     table = Table(box=None, show_header=False, padding=(0, 1), pad_edge=False, expand=True)
     table.add_column(style="dim", no_wrap=True)
     table.add_column(no_wrap=True)
@@ -316,6 +319,8 @@ def timeline(entries: list[Entry], hidden: int = 0) -> Table:
     table.add_column(style="dim", no_wrap=True)
     for entry in entries:
         label, body = entry_cells(entry)
+        if met and isinstance(entry, Interaction) and entry.id in met:
+            body.append_text(said(f"  with {', '.join(met[entry.id])}", style="dim"))
         author = [said(entry.author or "?")] if authored else []
         table.add_row(dates.format_day(entry.at), label, body, *author, short_id(entry.uuid))
     if hidden:
@@ -326,6 +331,10 @@ def timeline(entries: list[Entry], hidden: int = 0) -> Table:
 
 def _section(title: str, body: RenderableType) -> Group:
     return Group(Text(title, style="bold"), Padding(body, (0, 0, 0, 2)))
+
+
+def _met(b: Briefing) -> dict[int, list[str]]:
+    return {id: meeting.besides(b.client) for id, meeting in b.meetings.items()}
 
 
 def briefing(b: Briefing, since: datetime | None = None) -> Group:
@@ -352,7 +361,7 @@ def briefing(b: Briefing, since: datetime | None = None) -> Group:
         parts += [Text(), _section("Talking points", _talking_points(b))]
     if b.follow_ups:
         parts += [Text(), _section("Open follow-ups", _follow_ups(b))]
-    parts += [Text(), _section("Timeline, newest first", timeline(b.timeline, b.hidden))]
+    parts += [Text(), _section("Timeline, newest first", timeline(b.timeline, b.hidden, _met(b)))]
     if not b.timeline:
         empty = (
             f"nothing since {dates.format_day(since)}"

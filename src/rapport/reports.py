@@ -27,6 +27,11 @@ def counted(counts: dict[str, int]) -> str:
     return ", ".join(f"{n} {kind if n == 1 else PLURALS[kind]}" for kind, n in counts.items() if n)
 
 
+def spoken_list(words: list[str]) -> str:
+    """`Konrad Brandt, Jana Müller and Emre Demir`."""
+    return " and ".join([", ".join(words[:-1]), words[-1]] if len(words) > 1 else words)
+
+
 def who(client: Any) -> str:
     """`Konrad Brandt (Brandt & Vogel) [86d715f2]`: unmistakable even beside a namesake."""
     return f"{label(client.name, client.company)} [{short_id(client.uuid)}]"

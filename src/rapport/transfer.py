@@ -40,6 +40,8 @@ _STORED = {kind: frozenset(columns) - {"id"} for kind, columns in _COLUMNS.items
 # The columns that hold times and days, stored as text (rows.bind).
 _TIMES = frozenset(("at", "created_at", "done_at", "due"))
 _TIMED = {kind: tuple(_STORED[kind] & _TIMES) for kind in TABLES}
+_WITH = "with_clients"  # an interaction record's other clients: rows of interaction_client
+_LINK = ("interaction_id", "client_id")
 
 
 # -- import -------------------------------------------------------------------------------
@@ -200,28 +202,41 @@ class _Batch:
     def _write(self, kind: str, items: list[tuple[str, dict[str, Any]]]) -> None:
         table = rows.TABLES[TABLES[kind]]
         found_rows = self._rows(kind, items)
+        # An interaction's other clients (ids, sorted) go to interaction_client, not its row.
+        wanted_links = [row.pop(_WITH, ()) for _, row in found_rows]
         columns = _COLUMNS[kind]
         wanted = [row["uuid"] for _, row in found_rows]
         existing = {
             found[1]: dict(zip(columns, found, strict=True))
             for found in self._by_uuid(table, ", ".join(columns), wanted)
         }
+        held = [found["id"] for found in existing.values()]
+        links = self._links(held) if kind == "interaction" else {}
         new: list[tuple[str, dict[str, Any]]] = []
         batch: dict[str, dict[str, Any]] = {}
-        for where, row in found_rows:
+        batch_links: dict[str, tuple[int, ...]] = {}
+        for (where, row), with_ids in zip(found_rows, wanted_links, strict=True):
             if row["uuid"] in batch:
-                self._repeated(batch[row["uuid"]], where, row)
+                same = batch_links[row["uuid"]] == with_ids
+                self._repeated(batch[row["uuid"]], where, row, same_links=same)
             elif row["uuid"] in existing:
-                self._compare(kind, existing[row["uuid"]], where, row)
+                found = existing[row["uuid"]]
+                self._compare(kind, found, where, row, (links.get(found["id"], ()), with_ids))
             else:
                 _check_lines(where, kind, row)
                 if kind == "client":
                     self._namesake(where, row)
                 row.setdefault("created_at", rows.stored(dates.now()))
                 batch[row["uuid"]] = row
+                batch_links[row["uuid"]] = with_ids
                 new.append((where, row))
         self._insert(table, new)
         self.report.added[kind] += len(new)
+        meetings = [(row["uuid"], batch_links[row["uuid"]]) for _, row in new]
+        if any(with_ids for _, with_ids in meetings):
+            ids = dict(self._by_uuid(table, "uuid, id", [u for u, w in meetings if w]))
+            pairs = [(ids[uuid], other) for uuid, with_ids in meetings for other in with_ids]
+            self.db.insert_rows(self.conn, "interaction_client", list(_LINK), pairs)
         if kind == "client" and new:
             self.clients.update(self._by_uuid("client", "uuid, id", [r["uuid"] for _, r in new]))
 
@@ -255,8 +270,40 @@ class _Batch:
         for key in names.keys(name):
             self.people.setdefault((key, names.fold(company or "")), person)
 
-    def _repeated(self, first: dict[str, Any], where: str, row: dict[str, Any]) -> None:
-        if any(first.get(name) != value for name, value in row.items()):
+    def _links(self, interaction_ids: list[int]) -> dict[int, tuple[int, ...]]:
+        """The other clients the journal holds for these interactions, by interaction id."""
+        if not interaction_ids:
+            return {}
+        marks = ", ".join("?" * len(interaction_ids))
+        sql = f"SELECT {', '.join(_LINK)} FROM interaction_client WHERE interaction_id IN ({marks})"
+        found: dict[int, list[int]] = {}
+        for interaction_id, client_id in self.conn.execute(sql, interaction_ids):
+            found.setdefault(interaction_id, []).append(client_id)
+        return {interaction_id: tuple(sorted(ids)) for interaction_id, ids in found.items()}
+
+    def _with_ids(self, values: dict[str, Any], owner: int, where: str) -> tuple[int, ...]:
+        """The interaction's other clients as ids: each known, once, and not its own client."""
+        ids = []
+        for uuid in values[_WITH] or ():
+            if uuid not in self.clients:
+                raise BadInput(
+                    f"{where}: the interaction was with client {uuid}, who is neither in the "
+                    "journal nor in the file; nothing imported"
+                )
+            ids.append(self.clients[uuid])
+        if owner in ids:
+            raise BadInput(
+                f"{where}: with_clients names the interaction's own client "
+                f"{values['client_uuid']}; nothing imported"
+            )
+        if len(set(ids)) < len(ids):
+            raise BadInput(f"{where}: with_clients names a client twice; nothing imported")
+        return tuple(sorted(ids))
+
+    def _repeated(
+        self, first: dict[str, Any], where: str, row: dict[str, Any], *, same_links: bool = True
+    ) -> None:
+        if not same_links or any(first.get(name) != value for name, value in row.items()):
             raise BadInput(
                 f"{where}: uuid {row['uuid']} appears twice in the file with different content; "
                 "nothing imported"
@@ -288,6 +335,8 @@ class _Batch:
                 row["name"] = " ".join(row["name"].split())  # as `add` keeps names
             if kind != "client":
                 row["client_id"] = self._client_id(values, where)
+            if kind == "interaction":
+                row[_WITH] = self._with_ids(values, row["client_id"], where)
             if kind == "follow-up":
                 row["interaction_id"] = self._interaction_id(values, links, where)
             found.append((where, row))
@@ -314,9 +363,18 @@ class _Batch:
             )
         return links[linked]
 
-    def _compare(self, kind: str, found: dict[str, Any], where: str, row: dict[str, Any]) -> None:
-        if all(found[name] == value or _same_time(name, found[name], value)
-               for name, value in row.items()):  # fmt: skip
+    def _compare(
+        self,
+        kind: str,
+        found: dict[str, Any],
+        where: str,
+        row: dict[str, Any],
+        links: tuple[tuple[int, ...], tuple[int, ...]] = ((), ()),  # an interaction's: held, read
+    ) -> None:
+        if links[0] == links[1] and all(
+            found[name] == value or _same_time(name, found[name], value)
+            for name, value in row.items()
+        ):
             self.report.unchanged += 1
         elif self.update_existing:
             _check_lines(where, kind, row)
@@ -324,6 +382,14 @@ class _Batch:
             changes = ", ".join(f"{name} = :{name}" for name in row)
             sql = f"UPDATE {table} SET {changes} WHERE id = :id"
             self._guarded(where, sql, {**row, "id": found["id"]})
+            if links[0] != links[1]:  # the file's list replaces the journal's
+                self.conn.execute("DELETE FROM interaction_client WHERE interaction_id = ?",
+                                  (found["id"],))  # fmt: skip
+                for client_id in links[1]:
+                    self.conn.execute(
+                        "INSERT INTO interaction_client (interaction_id, client_id) VALUES (?, ?)",
+                        (found["id"], client_id),
+                    )
             self.report.updated += 1
         else:
             self.report.differing.append(where)
