@@ -192,6 +192,34 @@ def test_search_finds_the_meeting_once(run, workshop):
     assert [hit["client_name"] for hit in hits] == ["Konrad Brandt"]
 
 
+def test_search_for_a_client_finds_the_meetings_they_were_at(run, workshop):
+    assert run("log", "jana", "Her own workshop").exit_code == 0
+    for asked in (["workshop"], ["--latest", "workshop"]):
+        hits = json.loads(run("search", *asked, "--client", "jana", "--json").stdout)
+        assert sorted(hit["snippet"] for hit in hits) == [
+            "**Workshop** on the Q1 plan", "Her own **workshop**"]  # fmt: skip
+    hits = json.loads(run("search", "workshop", "--client", "sophie", "--json").stdout)
+    assert hits == []
+
+
+def test_search_a_tag_for_a_client_finds_the_meetings_they_were_at(run, clients):
+    assert run("log", "brandt", "Budget round", "--with", "jana", "--tag", "q1").exit_code == 0
+    hits = json.loads(run("search", "#q1", "--client", "jana", "--json").stdout)
+    assert [hit["client_name"] for hit in hits] == ["Konrad Brandt"]
+
+
+def test_export_of_one_client_takes_their_meetings_and_whoever_was_there(run, workshop, tmp_path):
+    assert run("log", "sophie", "Not Emre's").exit_code == 0
+    part = run("export", "--client", "demir")
+    records = [json.loads(line) for line in part.stdout.splitlines()[1:]]
+    names = sorted(r["name"] for r in records if r["type"] == "client")
+    assert names == ["Emre Demir", "Jana Müller", "Konrad Brandt"]
+    assert [r["note"] for r in records if r["type"] == "interaction"] == [WORKSHOP]
+    empty = str(tmp_path / "empty.db")  # the file imports whole into a journal of its own
+    assert run("--db", empty, "import", "-", input=part.stdout).exit_code == 0
+    assert WORKSHOP in run("--db", empty, "show", "demir").stdout
+
+
 def test_markdown_puts_the_meeting_in_each_section(run, workshop):
     text = run("export", "--format", "markdown").stdout
     sections = {part.split("\n", 1)[0]: part for part in text.split("\n## ")[1:]}

@@ -224,6 +224,10 @@ def _json_object(kind: str) -> str:
 _JSON = {kind: _json_object(kind) for kind in formats.TYPES if kind != "client"}
 
 
+# The meetings client t was at without being the one they were logged for.
+_MEETINGS = "SELECT interaction_id FROM interaction_client WHERE client_id = t.id"
+
+
 class _Query:
     """The SQL for one export's filters; values are bound, never pasted into the text."""
 
@@ -256,26 +260,41 @@ class _Query:
     def _where(self, conditions: list[str]) -> str:
         return f" WHERE {' AND '.join(conditions)}" if conditions else ""
 
+    def _contacts(self, alias: str) -> list[str]:
+        """Conditions on the interactions exported (as `alias`): of the --client clients
+        (meetings they were at included), in the window, of the kinds and tags."""
+        where = []
+        if self.among:
+            where.append(
+                f"({alias}.client_id IN ({self.among}) OR {alias}.id IN (SELECT interaction_id "
+                f"FROM interaction_client WHERE client_id IN ({self.among})))"
+            )
+        where += self._window(f"{alias}.at")
+        if self.kinds:
+            where.append(f"{alias}.kind IN ({self.kinds})")
+        return where + self._tagged(f"{alias}.tags")
+
     def sql(self, kind: str, select: str) -> str:
         """The query for one type's records in export order, selecting `select`: the table
         is `t`, its client `c`, and a follow-up's interaction `i`."""
         if kind == "client":
-            where = [f"t.id IN ({self.among})"] if self.among else []
-            if self.tags:  # the clients of the interactions exported, so the file imports whole
-                contacts = ["i.client_id = t.id", *self._tagged("i.tags"), *self._window("i.at")]
-                if self.kinds:
-                    contacts.append(f"i.kind IN ({self.kinds})")
-                where.append(f"EXISTS (SELECT 1 FROM interaction i{self._where(contacts)})")
+            # With --tag, the clients of the contacts exported; with --client, those clients
+            # and everyone at their meetings: either way the file imports whole.
+            where = []
+            if self.tags or self.among:
+                present = [*self._contacts("i"), f"(i.client_id = t.id OR i.id IN ({_MEETINGS}))"]
+                where.append(f"EXISTS (SELECT 1 FROM interaction i{self._where(present)})")
+            if self.among and not self.tags:
+                where = [f"(t.id IN ({self.among}) OR {where[0]})"]
             where_clause = self._where(where)
             return f"SELECT {select} FROM client t{where_clause} ORDER BY t.created_at, t.uuid"
         if kind == "follow-up":
             return self._follow_ups(select)
-        where = [f"t.client_id IN ({self.among})"] if self.among else []
-        where += self._window("t.at")
-        if kind == "interaction" and self.kinds:
-            where.append(f"t.kind IN ({self.kinds})")
         if kind == "interaction":
-            where += self._tagged("t.tags")
+            where = self._contacts("t")
+        else:
+            where = [f"t.client_id IN ({self.among})"] if self.among else []
+            where += self._window("t.at")
         return (
             f"SELECT {select} FROM {kind} t JOIN client c ON c.id = t.client_id"
             f"{self._where(where)} ORDER BY t.at, t.uuid"

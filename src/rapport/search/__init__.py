@@ -73,7 +73,7 @@ def search(
                 params["since"] = rows.stored(since)
             if prepared is None:
                 return _tagged(conn, wanted, params)
-            where = _narrowed(params)
+            where = _narrowed(params, key=engine.KEY)
             if wanted:
                 conditions, tag_params = clients.tagged("tags", wanted)
                 params |= tag_params
@@ -94,9 +94,19 @@ def search(
     ]
 
 
-def _narrowed(params: dict[str, object], table: str = "") -> list[str]:
-    """--client and --since as conditions on the columns of `table` ("t." or none)."""
-    conditions = {"client_id": f"{table}client_id = :client_id", "since": f"{table}at >= :since"}
+# The contacts a client was at without being the one they were logged for.
+_WITH = "SELECT interaction_id FROM interaction_client WHERE client_id = :client_id"
+
+
+def _narrowed(params: dict[str, object], table: str = "", key: str = "") -> list[str]:
+    """--client and --since as conditions on the columns of `table` ("t." for interactions,
+    or the matches of an engine, whose id * 4 + code is `key`). A client's contacts include
+    the meetings they were at with others."""
+    meeting = f"{key} % 4 = 0 AND {key} / 4 IN ({_WITH})" if key else f"{table}id IN ({_WITH})"
+    conditions = {
+        "client_id": f"({table}client_id = :client_id OR ({meeting}))",
+        "since": f"{table}at >= :since",
+    }
     return [condition for name, condition in conditions.items() if name in params]
 
 
