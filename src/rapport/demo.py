@@ -226,8 +226,25 @@ STORY: list[tuple[int, int, str, str, dict[str, object]]] = [
                 "Lunch at the harbour again. Planned next year's campaigns together; he wants to "
                 "meet every quarter."
             ),
+            tags=["budgetq1"],
             follow_up="Send the draft media plan for Q1",
             due_in=4,
+        ),
+    ),
+    (
+        45,
+        10,
+        "log",
+        STAR,
+        dict(
+            kind="meeting",
+            mood=1,
+            note=(
+                "Workshop on the Q1 plan at Brandt & Vogel with Jana from Nordlicht. Konrad "
+                "listened more than he talked and gave Jana the credit for the media mix."
+            ),
+            others=["Jana Müller"],
+            tags=["budgetq1", "workshop"],
         ),
     ),
     (
