@@ -281,6 +281,7 @@ def editor(tmp_path, *cards: str | None) -> dict[str, str]:
 
 CARD = """\
 # Konrad Brandt's card. Lines starting with # are ignored; an empty value clears the field.
+# Add lines as needed: email home: …, phone mobile: …, date founded: 1998-03-15
 name: Konrad Brandt
 company: Brandt & Vogel
 role: Managing director
@@ -305,7 +306,8 @@ def test_the_card_in_the_editor(brandt, tmp_path):
     shown = (tmp_path / "seen-1").read_text()
     assert shown == (
         "# Konrad Brandt's card. Lines starting with # are ignored; an empty value clears "
-        "the field.\nname: Konrad Brandt\ncompany: Brandt & Vogel\nrole: \n"
+        "the field.\n# Add lines as needed: email home: …, phone mobile: …, date founded: "
+        "1998-03-15\nname: Konrad Brandt\ncompany: Brandt & Vogel\nrole: \n"
         "email work: k.brandt@brandt-vogel.example\nphone mobile: +49 170 5550123\n"
         "tags: agency\nevery: \nbirthday: 1969-04-02\nmet: \n"
     )
@@ -352,7 +354,7 @@ def test_a_card_keeps_what_it_cannot_say(run, journal, tmp_path):
     assert (
         (tmp_path / "seen-2")
         .read_text()
-        .startswith("# ERROR: line 5: 'a@berg.example, b@berg.example' is not an e-mail address")
+        .startswith("# ERROR: line 6: 'a@berg.example, b@berg.example' is not an e-mail address")
     )
     assert rows(journal, "SELECT role, email, met FROM client") == [
         ("Buyer", "a@berg.example\nb@berg.example", "At the fair,\nby the coffee")
@@ -372,7 +374,7 @@ def test_an_error_reopens_the_editor_with_the_message(brandt, tmp_path):
     code, output = run_in_terminal(["edit", "brandt"], b"", editor(tmp_path, wrong, CARD))
     assert code == 0, output
     second = (tmp_path / "seen-2").read_text()
-    assert second.startswith("# ERROR: line 6: unknown field 'emial'; a card has name, company")
+    assert second.startswith("# ERROR: line 7: unknown field 'emial'; a card has name, company")
     assert "emial home: konrad@mail.example" in second  # what the user wrote is kept
     assert "Updated Konrad Brandt" in output
     assert client_row(brandt)[0].endswith("home: konrad@mail.example")
@@ -386,7 +388,7 @@ def test_an_error_then_an_emptied_card_writes_nothing(brandt, tmp_path):
     assert (
         (tmp_path / "seen-2")
         .read_text()
-        .startswith("# ERROR: line 10: 02-30 is not a day of the calendar (the birthday)")
+        .startswith("# ERROR: line 11: 02-30 is not a day of the calendar (the birthday)")
     )
     assert snapshot(brandt) == before
 

@@ -31,7 +31,9 @@ def cadence_text(days: int | None) -> str:
 def card_text(client: Client, problem: str | None = None) -> str:
     """The card of `client`, with `problem` as a comment at the top when there is one."""
     head = [f"{COMMENT} {client.name}'s card. Lines starting with {COMMENT} are ignored; "
-            "an empty value clears the field."]  # fmt: skip
+            "an empty value clears the field.",
+            f"{COMMENT} Add lines as needed: email home: …, phone mobile: …, "
+            "date founded: 1998-03-15"]  # fmt: skip
     if problem:
         head.insert(0, f"{COMMENT} ERROR: {problem}")
     lines = [f"name: {client.name}", f"company: {client.company or ''}",
