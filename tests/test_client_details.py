@@ -85,6 +85,9 @@ BAD_DETAILS = [
     (("--email", "w@rk!:anna@berg.example"), "not an e-mail address"),
     (("--phone", "mob!le:+49 170 1"), "bad label"),
     (("--email", "work:anna@berg\x1b.example"), "'work:anna@berg\\x1b.example' holds the control"),
+    (("--birthday", "2999-01-01"), "2999 is not a year the birthday can be in"),
+    (("--date", "x:06-01", "--date", "x:07-01"), "two dates labelled 'x'; give one"),
+    (("--date", "birthday:1970-04-02", "--birthday", "1970-04-03"), "two dates labelled"),
 ]
 
 
@@ -188,6 +191,8 @@ BAD_EDITS = [
     (("--name", ""), "empty client name"),
     (("--role", "CEO", "--email", "ok@example.org", "--remove-email", "x@y.example"), "x@y"),
     (("--note", "text", "--role", "CEO"), "give one kind"),
+    (("--untag", "nothere"), "Konrad Brandt has no tag 'nothere'"),
+    (("--date", "x:06-01", "--date", "x:07-01"), "two dates labelled 'x'; give one"),
 ]
 
 
@@ -347,18 +352,124 @@ def test_a_card_keeps_what_it_cannot_say(run, journal, tmp_path):
     card = (tmp_path / "seen-1").read_text()
     (tmp_path / "calls").unlink()
     role = card.replace("role: \n", "role: Buyer\n")
-    # Two addresses on one line are not one e-mail: the editor says so, and they are split.
+    # Only what the user changed is read: the old e-mail line, untouched, is no obstacle.
+    code, output = run_in_terminal(["edit", "anna"], b"", editor(tmp_path, role))
+    assert "Updated Anna Berg: role" in output, output
+    assert rows(journal, "SELECT role, email, met FROM client") == [
+        ("Buyer", "a@berg.example, b@berg.example", "At the fair,\nby the coffee")
+    ]
+    (tmp_path / "calls").unlink()
+    # Two addresses on one line are not one e-mail: once touched, the editor says so.
+    touched = role.replace(", b@berg.example", ",  b@berg.example ,x")
     split = role.replace(", b@berg.example", "\nemail: b@berg.example")
-    code, output = run_in_terminal(["edit", "anna"], b"", editor(tmp_path, role, split))
-    assert "Updated Anna Berg: role, e-mail" in output, output
-    assert (
-        (tmp_path / "seen-2")
-        .read_text()
-        .startswith("# ERROR: line 6: 'a@berg.example, b@berg.example' is not an e-mail address")
-    )
+    code, output = run_in_terminal(["edit", "anna"], b"", editor(tmp_path, touched, split))
+    assert "Updated Anna Berg: e-mail" in output, output
+    assert (tmp_path / "seen-2").read_text().startswith("# ERROR: line 6: 'a@berg.example,")
     assert rows(journal, "SELECT role, email, met FROM client") == [
         ("Buyer", "a@berg.example\nb@berg.example", "At the fair,\nby the coffee")
     ]
+
+
+def script_editor(tmp_path, body: str) -> dict[str, str]:
+    """An $EDITOR running `body` (Python, with `path` the card's file and `rapport(*args)`
+    a run of rapport in another process)."""
+    script = tmp_path / "script_editor.py"
+    script.write_text(
+        "import pathlib, subprocess, sys\n"
+        "path = pathlib.Path(sys.argv[1])\n"
+        f"def rapport(*args):\n"
+        f"    subprocess.run([{sys.executable!r}, '-m', 'rapport', *args], check=True,\n"
+        "                   stdin=subprocess.DEVNULL, capture_output=True)\n" + body
+    )
+    return {"EDITOR": f"{sys.executable} {script}", "VISUAL": ""}
+
+
+def test_a_card_writes_only_what_changed_on_it(brandt, tmp_path):
+    """A change made by another command while the card is open is kept: saving the card
+    writes the fields changed on it, not the whole card as it was shown."""
+    body = (
+        "rapport('edit', 'brandt', '--phone', 'office:+49 40 555', '--every', '5w',\n"
+        "        '--birthday', '04-03', '--met', 'At the fair')\n"
+        "text = path.read_text()\n"
+        "path.write_text(text.replace('role: ', 'role: Managing director'))\n"
+    )
+    code, output = run_in_terminal(["edit", "brandt"], b"", script_editor(tmp_path, body))
+    assert code == 0, output
+    assert "Updated Konrad Brandt (Brandt & Vogel): role" in output
+    assert rows(brandt, "SELECT role, phone, cadence_days, dates, met FROM client") == [(
+        "Managing director", "mobile: +49 170 5550123\noffice: +49 40 555", 35,
+        "birthday: --04-03", "At the fair",
+    )]  # fmt: skip
+
+
+def test_a_client_gone_while_the_card_was_open(brandt, tmp_path):
+    body = (
+        "rapport('forget', 'brandt', '--yes')\n"
+        "path.write_text(path.read_text().replace('role: ', 'role: CEO'))\n"
+    )
+    code, output = run_in_terminal(["edit", "brandt"], b"", script_editor(tmp_path, body))
+    assert code == 1, output
+    assert "the client is no longer in the journal (merged or forgotten while the card was " \
+        "open); nothing changed" in " ".join(output.split())  # fmt: skip
+    assert "Traceback" not in output and "unexpected" not in output
+
+
+def test_an_editor_that_removes_the_file(brandt, tmp_path):
+    before = snapshot(brandt)
+    code, output = run_in_terminal(
+        ["edit", "brandt"], b"", script_editor(tmp_path, "path.unlink()\n")
+    )
+    assert code == 1, output
+    assert "the editor removed rapport-" in output and "unexpected" not in output
+    assert snapshot(brandt) == before
+
+
+def test_a_card_closed_with_its_error_unchanged_stops(brandt, tmp_path):
+    """The user who quits the editor after an error is not shown the card for ever."""
+    before = snapshot(brandt)
+    body = (
+        "text = path.read_text()\n"
+        "if '# ERROR' not in text:\n"
+        "    path.write_text(text + 'favourite colour: blue\\n')\n"
+    )
+    code, output = run_in_terminal(["edit", "brandt"], b"", script_editor(tmp_path, body))
+    assert code == 1, output
+    assert "unknown field 'favourite'" in output
+    assert "the card was left as it was, nothing changed" in " ".join(output.split())
+    assert snapshot(brandt) == before
+
+
+def test_every_none_on_the_card_clears_the_cadence(run, brandt, tmp_path):
+    assert run("edit", "brandt", "--every", "3w").exit_code == 0
+    body = "path.write_text(path.read_text().replace('every: 3w', 'every: none'))\n"
+    code, output = run_in_terminal(["edit", "brandt"], b"", script_editor(tmp_path, body))
+    assert code == 0, output
+    assert client_row(brandt)[5] is None
+
+
+@pytest.mark.parametrize(
+    ("change", "message"),
+    [
+        ("date x: 06-01\ndate x: 07-01", "line 9: two dates labelled 'x'; give one"),
+        ("tags: agency, key account", "line 8: bad tag 'key account'"),
+    ],
+)
+def test_a_card_refuses_what_options_refuse(brandt, tmp_path, change, message):
+    before = snapshot(brandt)
+    seen = tmp_path / "seen-error"
+    body = (
+        "text = path.read_text()\n"
+        "if '# ERROR' in text:\n"
+        f"    pathlib.Path({str(seen)!r}).write_text(text)\n"
+        "    path.write_text('')\n"
+        "else:\n"
+        f"    path.write_text(text.replace('tags: agency', {change!r}))\n"
+    )
+    code, output = run_in_terminal(["edit", "brandt"], b"", script_editor(tmp_path, body))
+    assert code == 1, output
+    assert "the card is empty; nothing changed" in output
+    assert seen.read_text().startswith(f"# ERROR: {message}")
+    assert snapshot(brandt) == before
 
 
 def test_an_emptied_card_aborts(brandt, tmp_path):
@@ -559,3 +670,12 @@ def test_merge_keeps_what_the_kept_client_lacks(run, journal):
         "birthday: 1969-04-02\nfounded: --03-15",
         "At a fair",
     )
+
+
+def test_a_birthday_in_the_future_is_refused(run, journal):
+    tomorrow = datetime.now().astimezone().date() + timedelta(days=1)
+    before = snapshot(journal)
+    result = run("add", "Anna Berg", "--birthday", tomorrow.isoformat())
+    assert result.exit_code == 2
+    assert "is in the future (the birthday)" in result.stderr or "not a year" in result.stderr
+    assert snapshot(journal) == before

@@ -63,14 +63,48 @@ def lines_of(text: str) -> list[str]:
             if line.strip() and not line.lstrip().startswith(COMMENT)]  # fmt: skip
 
 
-def read_card(text: str) -> dict[str, Any]:
-    """The client columns a card sets: name, company, role, email, phone, tags,
-    cadence_days, dates, met. BadInput names the first line at fault."""
+def _field(line: str) -> str:
+    return line.partition(":")[0].strip().partition(" ")[0].lower()
+
+
+def changed_fields(shown: str, saved: str) -> set[str]:
+    """The fields whose lines differ between the card as shown and as saved (spaces aside).
+
+    Only those are read and written: what the user left alone keeps the journal's value,
+    even when another command changed it while the card was open, or when it holds what a
+    card cannot say (an older e-mail column, a note on how you met of several lines).
+    """
+
+    def by_field(text: str) -> dict[str, list[str]]:
+        grouped: dict[str, list[str]] = {}
+        for line in lines_of(text):
+            grouped.setdefault(_field(line), []).append(" ".join(line.split()))
+        return grouped
+
+    before, after = by_field(shown), by_field(saved)
+    changed = {field for field in before.keys() | after.keys()
+               if before.get(field) != after.get(field)}  # fmt: skip
+    if changed & {"birthday", "date"}:
+        changed |= {"birthday", "date"}  # both are the one `dates` column
+    return changed
+
+
+# The client column each field of a card sets.
+COLUMNS = {"name": "name", "company": "company", "role": "role", "email": "email",
+           "phone": "phone", "tags": "tags", "every": "cadence_days", "birthday": "dates",
+           "date": "dates", "met": "met"}  # fmt: skip
+
+
+def read_card(text: str, fields: set[str] | None = None) -> dict[str, Any]:
+    """The client columns the card's `fields` set (all of them when None). Every line's form
+    is checked; the values of the fields read. BadInput names the first line at fault."""
     from rapport import dates
     from rapport.checks import client_fields
     from rapport.clients import check_met, typed_item
 
+    wanted = set(FIELDS) if fields is None else fields
     values: dict[str, Any] = {}
+    seen: set[str] = set()
     emails: list[details.Labeled] = []
     phones: list[details.Labeled] = []
     yearly: list[details.Yearly] = []
@@ -86,46 +120,42 @@ def read_card(text: str) -> dict[str, Any]:
                 raise BadInput(f"{line.strip()!r} is not 'field: value'")
             if field not in FIELDS:
                 raise BadInput(f"unknown field {field!r}; a card has {', '.join(FIELDS)}")
-            if field in values and field not in LISTED:
+            if field in seen and field not in LISTED:
                 raise BadInput(f"the field {field!r} appears twice")
             if label.strip() and field not in LISTED:
                 raise BadInput(f"the field {field!r} takes no label")
+            if field == "date" and not label.strip():
+                raise BadInput("a date needs a label: 'date work anniversary: 2015-06-01'")
+            seen.add(field)
+            if field not in wanted:
+                continue
             typed = f"{label}: {value}" if label.strip() else value
             if field == "email" and value:
                 emails.append(typed_item(typed, "email"))
             elif field == "phone" and value:
                 phones.append(typed_item(typed, "phone"))
-            elif field == "date":
-                if not label.strip():
-                    raise BadInput("a date needs a label: 'date work anniversary: 2015-06-01'")
-                if value:
-                    yearly = details.with_date(yearly, details.typed_date(typed))
-            elif field == "birthday":
-                if value:
-                    yearly = details.with_date(yearly, details.yearly(details.BIRTHDAY, value))
+            elif field == "date" and value:
+                yearly = details.with_new_date(yearly, details.typed_date(typed))
+            elif field == "birthday" and value:
+                yearly = details.with_new_date(yearly, details.yearly(details.BIRTHDAY, value))
             elif field == "tags":
-                values["tags"] = normalise_tags(value.replace(",", " ").split())
+                values["tags"] = normalise_tags([t for t in value.split(",") if t.strip()])
             elif field == "every":
-                values["cadence_days"] = dates.parse_cadence(value) if value else None
+                none = not value or value.lower() == "none"
+                values["cadence_days"] = None if none else dates.parse_cadence(value)
             elif field == "met":
                 values["met"] = check_met(value)
             elif field == "name":
                 values["name"] = client_fields(value)["name"]
             elif field in ("company", "role"):
                 values[field] = client_fields("x", **{field: value})[field]
-            values.setdefault(field, None)  # seen, for "appears twice"
         except BadInput as error:
             raise BadInput(f"line {number}: {error}") from None
-    if "name" not in values:
+    if "name" in wanted and "name" not in values:
         raise BadInput("the card has no name: a client keeps one ('name: …')")
-    for field in ("email", "phone", "date", "birthday", "every"):
-        values.pop(field, None)
-    values["email"] = details.joined(details.merged([], emails, []))
-    values["phone"] = details.joined(details.merged([], phones, []))
-    values["dates"] = details.dates_text(yearly)
-    values.setdefault("company", None)
-    values.setdefault("role", None)
-    values.setdefault("tags", "")
-    values.setdefault("cadence_days", None)
-    values.setdefault("met", None)
-    return values
+    found = {"email": details.joined(details.merged([], emails, [])),
+             "phone": details.joined(details.merged([], phones, [])),
+             "dates": details.dates_text(yearly), "company": None, "role": None, "tags": "",
+             "cadence_days": None, "met": None}  # fmt: skip
+    columns = {COLUMNS[field] for field in wanted}
+    return {column: values.get(column, found.get(column)) for column in columns}

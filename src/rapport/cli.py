@@ -1562,8 +1562,9 @@ def _edit_client(db: Journal, query: str, details: ClientChanges) -> None:
         from rapport.editor import edit_until_valid
 
         found = corrections.client_for_edit(db, query)
+        shown = card_text(found)
         client, changed = edit_until_valid(
-            card_text(found), lambda text: corrections.edit_card(db, found.id, text)
+            shown, lambda saved: corrections.edit_card(db, found.id, shown, saved)
         )
     who = label(client.name, client.company)
     _say(f"Updated {who}: {', '.join(changed)}" if changed else f"Nothing changed for {who}")

@@ -169,9 +169,9 @@ def typed_details(
         )
     found: list[details.Yearly] = []
     for typed in yearly_dates:
-        found = details.with_date(found, details.typed_date(typed))
+        found = details.with_new_date(found, details.typed_date(typed))
     if birthday is not None:
-        found = details.with_date(found, details.yearly(details.BIRTHDAY, birthday))
+        found = details.with_new_date(found, details.yearly(details.BIRTHDAY, birthday))
     if found:
         values["dates"] = details.dates_text(found)
     if met is not None:

@@ -23,7 +23,7 @@ from rapport.checks import (
     normalise_tags,
 )
 from rapport.clients import candidates, client_by_id, find_client
-from rapport.errors import BadInput
+from rapport.errors import BadInput, RapportError
 from rapport.rows import Client, Fact, FollowUp, Impression, Interaction
 
 if TYPE_CHECKING:
@@ -273,13 +273,17 @@ def _checked(changes: ClientChanges) -> _Checked:
         columns["cadence_days"] = None if none else dates.parse_cadence(changes.every)
     if changes.met is not None:
         columns["met"] = check_met(changes.met)
-    yearly = [details.typed_date(typed) for typed in changes.dates]
+    yearly: list[details.Yearly] = []
+    for typed in changes.dates:
+        yearly = details.with_new_date(yearly, details.typed_date(typed))
     removed = [details.check_label(label, "date") for label in changes.remove_dates]
     if changes.birthday is not None:
         if changes.birthday.strip().lower() == NONE:
             removed.append(details.BIRTHDAY)
         else:
-            yearly.append(details.yearly(details.BIRTHDAY, changes.birthday))
+            yearly = details.with_new_date(
+                yearly, details.yearly(details.BIRTHDAY, changes.birthday)
+            )
     return _Checked(
         columns,
         [typed_item(text, "email") for text in changes.emails],
@@ -307,8 +311,11 @@ def _applied(client: Client, wanted: _Checked) -> dict[str, Any]:
     values["phone"] = details.joined(
         details.merged(details.labeled(client.phone), wanted.phones, wanted.remove_phones)
     )
-    tags = {tag for tag in client.tags.split(",") if tag} | set(wanted.tags)
-    values["tags"] = ",".join(sorted(tags - set(wanted.untag)))
+    tags = {tag for tag in client.tags.split(",") if tag}
+    missing = [tag for tag in wanted.untag if tag not in tags and tag not in wanted.tags]
+    if missing:
+        raise BadInput(f"{client.name} has no tag {missing[0]!r}; nothing changed")
+    values["tags"] = ",".join(sorted((tags | set(wanted.tags)) - set(wanted.untag)))
     found = details.yearlies(client.dates)
     labels = {item.label for item in found}
     for label in wanted.remove_dates:
@@ -367,22 +374,25 @@ def edit_client(db: Journal, query: str, changes: ClientChanges) -> tuple[Client
         return client, _write_client(conn, client, _applied(client, wanted))
 
 
-def edit_card(db: Journal, client_id: int, text: str) -> tuple[Client, list[str]]:
-    """Write a card from $EDITOR (cards.read_card) over the client's details. A card saved
-    as it was shown changes nothing, even where the journal holds what a card cannot say
-    (an older e-mail column of two addresses, a note on how you met of several lines)."""
-    from rapport.cards import card_text, lines_of, read_card
+def edit_card(db: Journal, client_id: int, shown: str, saved: str) -> tuple[Client, list[str]]:
+    """Write what the user changed on a client's card (`shown` as it opened, `saved` as it
+    came back): only the fields whose lines changed are read and written, over the client
+    as the journal holds it now (cards.changed_fields)."""
+    from rapport.cards import changed_fields, read_card
 
     with db.connection(write=True) as conn:
-        client = client_by_id(conn, client_id)
-        if lines_of(text) == lines_of(card_text(client)):
+        row = conn.execute(rows.select(Client, "id = ?"), (client_id,)).fetchone()
+        if row is None:
+            raise RapportError(
+                "the client is no longer in the journal (merged or forgotten while the card "
+                "was open); nothing changed"
+            )
+        client = Client.of(row)
+        changed = changed_fields(shown, saved)
+        if not changed:
             return client, []
-        values = read_card(text)
-        if details.dates_text(details.yearlies(client.dates)) == values["dates"]:
-            values["dates"] = client.dates  # unreadable lines stay when the dates did not change
-        if client.met and values["met"] == " ".join(client.met.split()):
-            values["met"] = client.met  # the card shows it on one line
-        return client, _write_client(conn, client, values)
+        current = {column: getattr(client, column) for column in EDITABLE}
+        return client, _write_client(conn, client, current | read_card(saved, changed))
 
 
 def client_for_edit(db: Journal, query: str) -> Client:

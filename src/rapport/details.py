@@ -189,6 +189,8 @@ def yearly(label: str, text: str) -> Yearly:
         raise BadInput(f"{when} is not a day of the calendar (the {label})") from None
     if year is not None and not 1800 <= year <= date.today().year:
         raise BadInput(f"{year} is not a year the {label} can be in")
+    if year is not None and date(year, month, day) > date.today():
+        raise BadInput(f"{year}-{month:02d}-{day:02d} is in the future (the {label})")
     return Yearly(label, month, day, year)
 
 
@@ -224,3 +226,11 @@ def dates_text(items: list[Yearly]) -> str:
 def with_date(items: list[Yearly], new: Yearly) -> list[Yearly]:
     """`items` with `new` in place of the date of the same label."""
     return [item for item in items if item.label != new.label] + [new]
+
+
+def with_new_date(items: list[Yearly], new: Yearly) -> list[Yearly]:
+    """`items` with `new` added; BadInput when another date already has its label (two
+    birthdays in one command or card: which one would be meant?)."""
+    if any(item.label == new.label and item != new for item in items):
+        raise BadInput(f"two dates labelled {new.label!r}; give one")
+    return with_date(items, new)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 import shlex
 import subprocess
 import tempfile
@@ -52,7 +53,10 @@ def edited(template: str, suffix: str = ".md") -> str:
             raise RapportError(
                 f"the editor exited with status {finished.returncode}; nothing written"
             )
-        data = path.read_bytes()
+        try:
+            data = path.read_bytes()
+        except FileNotFoundError:
+            raise RapportError(f"the editor removed {path.name}; nothing written") from None
     finally:
         path.unlink(missing_ok=True)
     try:
@@ -60,7 +64,7 @@ def edited(template: str, suffix: str = ".md") -> str:
         text = data.decode("utf-8-sig")
     except UnicodeDecodeError as error:
         raise BadInput(
-            f"the editor saved the note in another encoding than UTF-8 (byte {error.start + 1}); "
+            f"the editor saved the text in another encoding than UTF-8 (byte {error.start + 1}); "
             "nothing written"
         ) from None
     return text
@@ -71,12 +75,16 @@ def edit_until_valid(text: str, apply: Callable[[str], T], comment: str = "#") -
     the message as a comment at the top, as `crontab -e` does. A file emptied of all but
     comments aborts."""
     marker = f"{comment} ERROR: "
+    problem = None
     while True:
         saved = edited(text, suffix=".txt")
         kept = [line for line in saved.splitlines() if not line.startswith(marker)]
         if not any(line.strip() and not line.lstrip().startswith(comment) for line in kept):
             raise RapportError("the card is empty; nothing changed")
+        if problem is not None and saved == text:  # closed without a change: the user gave up
+            raise RapportError(f"{problem}; the card was left as it was, nothing changed")
         try:
             return apply(saved)
         except BadInput as error:
-            text = marker + str(error) + "\n" + "\n".join(kept) + "\n"
+            problem = re.sub(r"; nothing (written|changed)$", "", str(error))
+            text = marker + problem + "\n" + "\n".join(kept) + "\n"
