@@ -679,3 +679,18 @@ def test_a_birthday_in_the_future_is_refused(run, journal):
     assert result.exit_code == 2
     assert "is in the future (the birthday)" in result.stderr or "not a year" in result.stderr
     assert snapshot(journal) == before
+
+
+def test_an_id_that_is_neither_an_entry_nor_a_client(run, brandt):
+    before = snapshot(brandt)
+    result = run("edit", "93d7", "--company", "Y")
+    assert result.exit_code == 2
+    assert result.stderr == (
+        "rapport: no entry has the id '93d7', and no client's name or id matches it\n"
+    )
+    assert snapshot(brandt) == before
+
+
+def test_an_email_pasted_from_a_link(run, brandt):
+    assert run("edit", "brandt", "--email", "mailto:k@home.example").exit_code == 0
+    assert client_row(brandt)[0].endswith("\nk@home.example")

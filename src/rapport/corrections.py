@@ -418,7 +418,9 @@ def edit_target(db: Journal, word: str) -> str:
         except BadInput:
             if entry is None:
                 if _SHORT_ID.fullmatch(prefix):
-                    return "entry"  # its own message: no entry has the id
+                    raise BadInput(
+                        f"no entry has the id {word!r}, and no client's name or id matches it"
+                    ) from None
                 raise
             return "entry"
         if entry is None:

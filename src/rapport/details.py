@@ -72,6 +72,8 @@ def check_label(label: str, what: str) -> str:
 
 def email(text: str) -> Labeled:
     """`[LABEL:]ADDRESS` as typed, checked."""
+    if text.strip().lower().startswith("mailto:"):  # pasted from a link
+        text = text.strip()[len("mailto:") :]
     label, value = _typed(text, "e-mail")
     if not EMAIL.fullmatch(value):
         raise BadInput(f"{value!r} is not an e-mail address (name@example.org)")
