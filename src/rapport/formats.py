@@ -324,8 +324,19 @@ CSV_COLUMNS = ["type", *dict.fromkeys(name for fields in SCHEMA.values() for nam
 CSV_COLUMNS.append("format")
 
 
+# Fields a record may leave out to keep what the journal holds (`import --update`): those
+# older exports lack. Present (even null or []) they set the value.
+KEEPABLE = {"client": ("email", "phone", "emails", "phones", "dates", "met"),
+            "interaction": ("with_clients",)}  # fmt: skip
+ABSENT = "_absent"  # the key of check_record's values naming the fields left out
+
+
 def check_record(record: Any) -> tuple[str, dict[str, Any]]:
-    """The record's type and its checked values; RecordError names the first problem."""
+    """The record's type and its checked values; RecordError names the first problem.
+
+    values[ABSENT] names the KEEPABLE fields the record leaves out: for a client, `email`
+    when neither `email` nor `emails` is there, `emails` when only `email` is (the first of
+    the list is given, not the rest); the same for phones."""
     if not isinstance(record, dict):
         raise RecordError("is not a JSON object")
     kind = record.get("type")
@@ -354,7 +365,18 @@ def check_record(record: Any) -> tuple[str, dict[str, Any]]:
             raise RecordError(f"field {name!r} {error}") from None
     if kind == "client":
         _client_lists(values)
+    values[ABSENT] = _absent(kind, record)
     return kind, values
+
+
+def _absent(kind: str, record: dict[str, Any]) -> frozenset[str]:
+    absent = {name for name in KEEPABLE.get(kind, ()) if name not in record}
+    for single, listed in (("email", "emails"), ("phone", "phones")):
+        if single in absent and listed in absent:
+            absent.discard(listed)  # the whole list is kept
+        elif listed in absent or single in absent:
+            absent.discard(single)  # `emails` alone gives the whole list
+    return frozenset(absent)
 
 
 def _no_other_fields(record: dict[str, Any], fields: Container[str], what: str) -> None:
@@ -534,6 +556,8 @@ def _from_csv(row: dict[str | None, Any], raw: bool) -> Record:
         return {"type": "header", "format": int(cell) if _INTEGER.fullmatch(cell) else cell}
     record: Record = {"type": kind}
     for name, field in SCHEMA.get(kind, {}).items():
+        if name not in row and name in KEEPABLE.get(kind, ()):
+            continue  # no such column: the journal's value stays (an empty cell sets it)
         cell = row.get(name) or ""
         if field.form in ("tags", "uuids"):
             record[name] = cell.split()

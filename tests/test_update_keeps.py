@@ -1,0 +1,120 @@
+"""Fixes from a hostile tester: --update keeps what an older record leaves out, unreadable
+vCard dates are kept as facts, archived --with clients are named, new journals are 0600."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+
+import pytest
+
+from conftest import rows, snapshot
+
+NEW_CLIENT_KEYS = ("emails", "phones", "dates", "met")
+
+
+@pytest.fixture
+def full(run):
+    for step in [
+        ("add", "Konrad Brandt", "--email", "work:k@brandt.example",
+         "--email", "home:k@home.example",
+         "--phone", "mobile:+49 170 1", "--phone", "+49 40 2", "--birthday", "1969-04-02",
+         "--date", "founded:--03-15", "--met", "At the fair"),
+        ("add", "Jana Müller"),
+        ("log", "brandt", "Workshop", "--with", "Jana Müller"),
+    ]:  # fmt: skip
+        assert run(*step).exit_code == 0, step
+
+
+def _old(text: str, *, keep_email: bool = True) -> str:
+    """The export as an older rapport wrote it: without the keys of schema 7."""
+    out = []
+    for line in text.splitlines():
+        record = json.loads(line)
+        if record["type"] == "client":
+            for key in NEW_CLIENT_KEYS + (() if keep_email else ("email", "phone")):
+                record.pop(key, None)
+        if record["type"] == "interaction":
+            record.pop("with_clients", None)
+        out.append(json.dumps(record))
+    return "\n".join(out) + "\n"
+
+
+@pytest.mark.parametrize("keep_email", [True, False])
+def test_an_older_export_updates_nothing(run, journal, full, keep_email):
+    text = _old(run("export").stdout, keep_email=keep_email)
+    before = snapshot(journal)
+    result = run("import", "-", "--update", input=text)
+    assert result.exit_code == 0, result.output
+    assert "0 updated" in result.stderr and "3 unchanged" in result.stderr
+    assert snapshot(journal) == before
+
+
+def test_an_older_record_changes_only_what_it_gives(run, journal, full):
+    records = [json.loads(line) for line in _old(run("export").stdout).splitlines()]
+    client = next(r for r in records if r.get("name") == "Konrad Brandt")
+    client["email"] = "new@brandt.example"
+    client["company"] = "Brandt & Vogel"
+    text = "\n".join(json.dumps(r) for r in records) + "\n"
+    result = run("import", "-", "--update", input=text)
+    assert result.exit_code == 0, result.output
+    assert "1 updated" in result.stderr
+    [(email, phone, dates, met, company)] = rows(
+        journal, "SELECT email, phone, dates, met, company FROM client WHERE name = 'Konrad Brandt'"
+    )
+    assert email == "new@brandt.example\nhome: k@home.example"
+    assert phone == "mobile: +49 170 1\n+49 40 2"
+    assert "birthday: 1969-04-02" in dates and "founded: --03-15" in dates
+    assert (met, company) == ("At the fair", "Brandt & Vogel")
+    assert len(rows(journal, "SELECT * FROM interaction_client")) == 1
+
+
+def test_present_but_empty_fields_clear(run, journal, full):
+    records = [json.loads(line) for line in run("export").stdout.splitlines()]
+    for record in records:
+        if record.get("name") == "Konrad Brandt":
+            record.update(email=None, phone=None, emails=[], phones=[], dates=[], met=None)
+        if record["type"] == "interaction":
+            record["with_clients"] = []
+    text = "\n".join(json.dumps(r) for r in records) + "\n"
+    assert run("import", "-", "--update", input=text).exit_code == 0
+    assert rows(journal, "SELECT email, phone, dates, met FROM client WHERE name = 'Konrad Brandt'"
+                ) == [(None, None, "", None)]  # fmt: skip
+    assert rows(journal, "SELECT * FROM interaction_client") == []
+
+
+def _csv_without(text: str, columns: tuple[str, ...]) -> str:
+    reader = csv.DictReader(io.StringIO(text))
+    kept = [name for name in reader.fieldnames or () if name not in columns]
+    out = io.StringIO()
+    writer = csv.DictWriter(out, kept, extrasaction="ignore", lineterminator="\n")
+    writer.writeheader()
+    writer.writerows(reader)
+    return out.getvalue()
+
+
+def test_a_csv_without_the_new_columns_updates_nothing(run, journal, full):
+    text = run("export", "--format", "csv").stdout
+    text = _csv_without(text, NEW_CLIENT_KEYS + ("with_clients",))
+    before = snapshot(journal)
+    result = run("import", "-", "--format", "csv", "--update", input=text)
+    assert result.exit_code == 0, result.output
+    assert "0 updated" in result.stderr and "3 unchanged" in result.stderr
+    assert snapshot(journal) == before
+
+
+def test_an_empty_csv_cell_clears(run, journal, full):
+    text = run("export", "--format", "csv").stdout
+    reader = csv.DictReader(io.StringIO(text))
+    out = io.StringIO()
+    writer = csv.DictWriter(out, reader.fieldnames or [], lineterminator="\n")
+    writer.writeheader()
+    for row in reader:
+        if row["type"] == "client" and row["name"] == "Konrad Brandt":
+            row["met"] = ""
+        writer.writerow(row)
+    result = run("import", "-", "--format", "csv", "--update", input=out.getvalue())
+    assert result.exit_code == 0, result.output
+    assert "1 updated" in result.stderr
+    assert rows(journal, "SELECT met FROM client WHERE name = 'Konrad Brandt'") == [(None,)]
