@@ -118,3 +118,46 @@ def test_an_empty_csv_cell_clears(run, journal, full):
     assert result.exit_code == 0, result.output
     assert "1 updated" in result.stderr
     assert rows(journal, "SELECT met FROM client WHERE name = 'Konrad Brandt'") == [(None,)]
+
+
+CARD = """BEGIN:VCARD
+VERSION:3.0
+FN:Anna Berg
+{dates}
+END:VCARD
+"""
+
+
+@pytest.mark.parametrize(
+    ("line", "topic", "text"),
+    [
+        ("BDAY:19700230", "birthday", "Birthday: 19700230"),
+        ("BDAY:00000101", "birthday", "Birthday: 00000101"),
+        ("BDAY;VALUE=text:circa 1800", "birthday", "Birthday: circa 1800"),
+        ("ANNIVERSARY:19700230", "other", "Anniversary: 19700230"),
+    ],
+)
+def test_an_unreadable_card_date_is_kept_as_a_fact(run, journal, line, topic, text):
+    card = CARD.format(dates=line)
+    result = run("import", "-", "--format", "vcf", input=card)
+    assert result.exit_code == 0, result.output
+    assert "1 date kept as a fact: rapport could not read it" in result.stderr
+    assert rows(journal, "SELECT topic, text FROM fact") == [(topic, text)]
+    assert rows(journal, "SELECT dates FROM client") == [("",)]
+    before = snapshot(journal)  # the same address book again adds nothing
+    again = run("import", "-", "--format", "vcf", input=card)
+    assert again.exit_code == 0 and "1 unchanged" in again.stderr
+    assert "kept as a fact" not in again.stderr
+    assert snapshot(journal) == before
+
+
+def test_readable_and_unreadable_card_dates_together(run, journal):
+    card = CARD.format(dates="BDAY:1970-04-02\nitem1.X-ABDATE:not a day\n"
+                       "item1.X-ABLabel:_$!<Anniversary>!$_\nANNIVERSARY:19700230")  # fmt: skip
+    result = run("import", "-", "--format", "vcf", input=card)
+    assert result.exit_code == 0, result.output
+    assert "2 dates kept as facts: rapport could not read them" in result.stderr
+    assert rows(journal, "SELECT dates FROM client") == [("birthday: 1970-04-02",)]
+    assert sorted(rows(journal, "SELECT topic, text FROM fact")) == [
+        ("other", "Anniversary: 19700230"), ("other", "Anniversary: not a day")
+    ]  # fmt: skip

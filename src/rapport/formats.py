@@ -667,6 +667,8 @@ class Contact:
     emails: tuple[details.Labeled, ...] = ()
     phones: tuple[details.Labeled, ...] = ()
     dates: tuple[details.Yearly, ...] = ()  # BDAY, ANNIVERSARY, Apple's labelled X-ABDATE
+    # Dates rapport cannot read, as facts (topic, text): "Birthday: circa 1800".
+    unread: tuple[tuple[str, str], ...] = ()
 
 
 def _values(card: Any, key: str) -> list[str]:
@@ -796,6 +798,7 @@ def _contact(card: Any, line: int) -> Contact:
         parts = value if isinstance(value, list) else [value]
         # One line, as `add` keeps a name: a quoted-printable =0D=0A would break a table.
         organisation = ", ".join(" ".join(p.split()) for p in parts if p and p.strip()) or None
+    dates, unread = _card_dates(card)
     return Contact(
         line=line,
         name=" ".join(names[0].split()),
@@ -805,7 +808,8 @@ def _contact(card: Any, line: int) -> Contact:
         emails=_labeled_values(card, "email", _apple_labels(card)),
         # vCard 4 may write a number as a URI: tel:+49-40-555
         phones=_labeled_values(card, "tel", _apple_labels(card), lambda p: p.removeprefix("tel:")),
-        dates=_card_dates(card),
+        dates=dates,
+        unread=unread,
     )
 
 
@@ -853,11 +857,13 @@ def _labeled_values(
 _NO_YEAR = re.compile(r"1604-?(\d\d-?\d\d)")
 
 
-def _card_dates(card: Any) -> tuple[details.Yearly, ...]:
+def _card_dates(card: Any) -> tuple[tuple[details.Yearly, ...], tuple[tuple[str, str], ...]]:
     """BDAY as the birthday, ANNIVERSARY as `anniversary`, X-ABDATE with its Apple label;
-    a date rapport cannot read is left out."""
+    a date rapport cannot read comes second, as a fact's topic and text, so that nothing
+    the address book held is lost."""
     apple = _apple_labels(card)
     found: list[details.Yearly] = []
+    unread: list[tuple[str, str]] = []
     for key, label in (("bday", details.BIRTHDAY), ("anniversary", "anniversary"),
                        ("x-abdate", "")):  # fmt: skip
         for item in card.contents.get(key, []):
@@ -867,10 +873,14 @@ def _card_dates(card: Any) -> tuple[details.Yearly, ...]:
             try:
                 day = details.yearly(details.check_label(named, "date"), text)
             except BadInput:
+                written = " ".join(str(item.value).split())
+                if written:
+                    topic = "birthday" if key == "bday" else "other"
+                    unread.append((topic, f"{' '.join(named.split()).capitalize()}: {written}"))
                 continue
             if all(other.label != day.label for other in found):
                 found.append(day)
-    return tuple(found)
+    return tuple(found), tuple(dict.fromkeys(unread))
 
 
 # -- markdown -----------------------------------------------------------------------------

@@ -480,6 +480,7 @@ class ContactReport:
     updated: int = 0
     unchanged: int = 0
     dates: int = 0  # yearly dates (birthdays, anniversaries) added or changed
+    kept: int = 0  # dates rapport could not read, kept as facts
     dry_run: bool = False
     namesakes: list[Namesake] = field(default_factory=list)
 
@@ -519,6 +520,7 @@ def import_contacts(
                     report.added += 1
                     made[client.id] = contact.line
                     _note_namesake(conn, report, contact, client, made)
+                    report.kept += _unread_kept(conn, client, contact, db.author)
                 else:
                     changes = _card_changes(client, contact, columns)
                     report.dates += _dates_gained(client, contact)
@@ -526,13 +528,29 @@ def import_contacts(
                         sets = ", ".join(f"{name} = :{name}" for name in changes)
                         conn.execute(f"UPDATE client SET {sets} WHERE id = :id",
                                      {**changes, "id": client.id})  # fmt: skip
-                    report.updated += bool(changes)
-                    report.unchanged += not changes
+                    kept = _unread_kept(conn, client, contact, db.author)
+                    report.kept += kept
+                    report.updated += bool(changes or kept)
+                    report.unchanged += not (changes or kept)
             if dry_run:
                 raise _DryRun
     except _DryRun:
         pass
     return report
+
+
+def _unread_kept(conn: Connection, client: Client, contact: formats.Contact, author: str) -> int:
+    """The card's dates rapport cannot read, as facts of the client: once each, so that the
+    same address book imported again adds nothing."""
+    kept = 0
+    for topic, text in contact.unread:
+        held = conn.execute("SELECT 1 FROM fact WHERE client_id = ? AND topic = ? AND text = ?",
+                            (client.id, topic, text)).fetchone()  # fmt: skip
+        if held is None:
+            rows.add(conn, Fact, client_id=client.id, at=dates.now(), topic=topic, text=text,
+                     author=author)  # fmt: skip
+            kept += 1
+    return kept
 
 
 def _card_details(contact: formats.Contact) -> dict[str, str | None]:
