@@ -161,3 +161,24 @@ def test_readable_and_unreadable_card_dates_together(run, journal):
     assert sorted(rows(journal, "SELECT topic, text FROM fact")) == [
         ("other", "Anniversary: 19700230"), ("other", "Anniversary: not a day")
     ]  # fmt: skip
+
+
+def test_log_with_archived_others_says_so_for_each(run, journal):
+    for step in [
+        ("add", "Anna Berg"),
+        ("add", "Jana Müller"),
+        ("add", "Emre Demir"),
+        ("add", "Sophie Laurent"),
+        ("archive", "Jana Müller"),
+        ("archive", "demir"),
+    ]:
+        assert run(*step).exit_code == 0, step  # fmt: skip
+    result = run("log", "anna", "Workshop", "--with", "Jana Müller", "--with", "demir",
+                 "--with", "sophie")  # fmt: skip
+    assert result.exit_code == 0, result.output
+    notes = [line for line in result.stderr.splitlines() if "is archived" in line]
+    assert notes == [
+        "Jana Müller is archived: logged all the same (unarchive brings them back)",
+        "Emre Demir is archived: logged all the same (unarchive brings them back)",
+    ]
+    assert len(rows(journal, "SELECT * FROM interaction_client")) == 3
