@@ -6,6 +6,8 @@ from __future__ import annotations
 import csv
 import io
 import json
+import os
+import stat
 
 import pytest
 
@@ -182,3 +184,49 @@ def test_log_with_archived_others_says_so_for_each(run, journal):
         "Emre Demir is archived: logged all the same (unarchive brings them back)",
     ]
     assert len(rows(journal, "SELECT * FROM interaction_client")) == 3
+
+
+@pytest.fixture
+def umask_022():
+    old = os.umask(0o022)
+    yield
+    os.umask(old)
+
+
+VCARD = "BEGIN:VCARD\nVERSION:3.0\nFN:Anna Berg\nEND:VCARD\n"
+
+
+@pytest.mark.parametrize("via", ["--db", "RAPPORT_DB"])
+@pytest.mark.parametrize(
+    ("args", "given"),
+    [
+        (("add", "Anna Berg"), None),
+        (("log", "Anna Berg", "hello", "--create"), None),
+        (("import", "-", "--format", "vcf"), VCARD),
+        (("import", "-"), "records"),
+    ],
+)
+def test_a_new_journal_is_private(run, tmp_path, umask_022, via, args, given):
+    records = run("--db", str(tmp_path / "source.db"), "add", "Jana Müller")
+    assert records.exit_code == 0
+    if given == "records":
+        given = run("--db", str(tmp_path / "source.db"), "export").stdout
+    path = tmp_path / "new" / "journal.db"
+    if via == "--db":
+        result = run("--db", str(path), *args, input=given)
+    else:
+        result = run(*args, input=given, env={"RAPPORT_DB": str(path)})
+    assert result.exit_code == 0, result.output
+    assert stat.S_IMODE(path.stat().st_mode) == 0o600
+    assert stat.S_IMODE(path.parent.stat().st_mode) == 0o700
+    assert "chmod" not in result.stderr  # no warning about its own file
+    again = run("--db", str(path), "clients")
+    assert again.exit_code == 0 and "chmod" not in again.stderr
+
+
+def test_demo_writes_a_private_file(run, tmp_path, umask_022):
+    path = tmp_path / "demo.db"
+    assert run("demo", str(path)).exit_code == 0
+    assert stat.S_IMODE(path.stat().st_mode) == 0o600
+    assert run("demo", str(path), "--force").exit_code == 0
+    assert stat.S_IMODE(path.stat().st_mode) == 0o600
