@@ -656,8 +656,9 @@ def log(
         f"Logged {logged.interaction.kind} with {everyone}, "
         f"{dates.format_moment(logged.interaction.at)}  [{short_id(logged.interaction.uuid)}]"
     )
-    if logged.client.archived:  # a contact does not undo a decision to archive: say so only
-        _say(f"{logged.client.name} is archived: logged all the same (unarchive brings them back)")
+    for person in (logged.client, *logged.others):
+        if person.archived:  # a contact does not undo a decision to archive: say so only
+            _say(f"{person.name} is archived: logged all the same (unarchive brings them back)")
     if logged.follow_up is not None:
         due_text = f", due {logged.follow_up.due}" if logged.follow_up.due else ""
         _say(f"Follow-up: {logged.follow_up.text}{due_text}")

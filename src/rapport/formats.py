@@ -324,8 +324,19 @@ CSV_COLUMNS = ["type", *dict.fromkeys(name for fields in SCHEMA.values() for nam
 CSV_COLUMNS.append("format")
 
 
+# Fields a record may leave out to keep what the journal holds (`import --update`): those
+# older exports lack. Present (even null or []) they set the value.
+KEEPABLE = {"client": ("email", "phone", "emails", "phones", "dates", "met"),
+            "interaction": ("with_clients",)}  # fmt: skip
+ABSENT = "_absent"  # the key of check_record's values naming the fields left out
+
+
 def check_record(record: Any) -> tuple[str, dict[str, Any]]:
-    """The record's type and its checked values; RecordError names the first problem."""
+    """The record's type and its checked values; RecordError names the first problem.
+
+    values[ABSENT] names the KEEPABLE fields the record leaves out: for a client, `email`
+    when neither `email` nor `emails` is there, `emails` when only `email` is (the first of
+    the list is given, not the rest); the same for phones."""
     if not isinstance(record, dict):
         raise RecordError("is not a JSON object")
     kind = record.get("type")
@@ -354,7 +365,18 @@ def check_record(record: Any) -> tuple[str, dict[str, Any]]:
             raise RecordError(f"field {name!r} {error}") from None
     if kind == "client":
         _client_lists(values)
+    values[ABSENT] = _absent(kind, record)
     return kind, values
+
+
+def _absent(kind: str, record: dict[str, Any]) -> frozenset[str]:
+    absent = {name for name in KEEPABLE.get(kind, ()) if name not in record}
+    for single, listed in (("email", "emails"), ("phone", "phones")):
+        if single in absent and listed in absent:
+            absent.discard(listed)  # the whole list is kept
+        elif listed in absent or single in absent:
+            absent.discard(single)  # `emails` alone gives the whole list
+    return frozenset(absent)
 
 
 def _no_other_fields(record: dict[str, Any], fields: Container[str], what: str) -> None:
@@ -534,6 +556,8 @@ def _from_csv(row: dict[str | None, Any], raw: bool) -> Record:
         return {"type": "header", "format": int(cell) if _INTEGER.fullmatch(cell) else cell}
     record: Record = {"type": kind}
     for name, field in SCHEMA.get(kind, {}).items():
+        if name not in row and name in KEEPABLE.get(kind, ()):
+            continue  # no such column: the journal's value stays (an empty cell sets it)
         cell = row.get(name) or ""
         if field.form in ("tags", "uuids"):
             record[name] = cell.split()
@@ -643,6 +667,8 @@ class Contact:
     emails: tuple[details.Labeled, ...] = ()
     phones: tuple[details.Labeled, ...] = ()
     dates: tuple[details.Yearly, ...] = ()  # BDAY, ANNIVERSARY, Apple's labelled X-ABDATE
+    # Dates rapport cannot read, as facts (topic, text): "Birthday: circa 1800".
+    unread: tuple[tuple[str, str], ...] = ()
 
 
 def _values(card: Any, key: str) -> list[str]:
@@ -772,6 +798,7 @@ def _contact(card: Any, line: int) -> Contact:
         parts = value if isinstance(value, list) else [value]
         # One line, as `add` keeps a name: a quoted-printable =0D=0A would break a table.
         organisation = ", ".join(" ".join(p.split()) for p in parts if p and p.strip()) or None
+    dates, unread = _card_dates(card)
     return Contact(
         line=line,
         name=" ".join(names[0].split()),
@@ -781,7 +808,8 @@ def _contact(card: Any, line: int) -> Contact:
         emails=_labeled_values(card, "email", _apple_labels(card)),
         # vCard 4 may write a number as a URI: tel:+49-40-555
         phones=_labeled_values(card, "tel", _apple_labels(card), lambda p: p.removeprefix("tel:")),
-        dates=_card_dates(card),
+        dates=dates,
+        unread=unread,
     )
 
 
@@ -829,11 +857,13 @@ def _labeled_values(
 _NO_YEAR = re.compile(r"1604-?(\d\d-?\d\d)")
 
 
-def _card_dates(card: Any) -> tuple[details.Yearly, ...]:
+def _card_dates(card: Any) -> tuple[tuple[details.Yearly, ...], tuple[tuple[str, str], ...]]:
     """BDAY as the birthday, ANNIVERSARY as `anniversary`, X-ABDATE with its Apple label;
-    a date rapport cannot read is left out."""
+    a date rapport cannot read comes second, as a fact's topic and text, so that nothing
+    the address book held is lost."""
     apple = _apple_labels(card)
     found: list[details.Yearly] = []
+    unread: list[tuple[str, str]] = []
     for key, label in (("bday", details.BIRTHDAY), ("anniversary", "anniversary"),
                        ("x-abdate", "")):  # fmt: skip
         for item in card.contents.get(key, []):
@@ -843,10 +873,14 @@ def _card_dates(card: Any) -> tuple[details.Yearly, ...]:
             try:
                 day = details.yearly(details.check_label(named, "date"), text)
             except BadInput:
+                written = " ".join(str(item.value).split())
+                if written:
+                    topic = "birthday" if key == "bday" else "other"
+                    unread.append((topic, f"{' '.join(named.split()).capitalize()}: {written}"))
                 continue
             if all(other.label != day.label for other in found):
                 found.append(day)
-    return tuple(found)
+    return tuple(found), tuple(dict.fromkeys(unread))
 
 
 # -- markdown -----------------------------------------------------------------------------

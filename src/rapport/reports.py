@@ -76,6 +76,12 @@ def imported_contacts(source: str, report: ContactReport) -> list[str]:
         line = f"Dry run of {name}, nothing written: would be {counts}"
     else:
         line = f"Imported {name}: {counts}"
+    if report.kept:  # dates the address book held that rapport could not read
+        one = report.kept == 1
+        kept = "would be kept" if report.dry_run else "kept"
+        what = "1 date" if one else f"{report.kept} dates"
+        line += (f"\n{what} {kept} as {'a fact' if one else 'facts'}: rapport could not read "
+                 f"{'it' if one else 'them'}")  # fmt: skip
     return [line, *_namesakes(report.namesakes)]
 
 

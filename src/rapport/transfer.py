@@ -202,6 +202,7 @@ class _Batch:
     def _write(self, kind: str, items: list[tuple[str, dict[str, Any]]]) -> None:
         table = rows.TABLES[TABLES[kind]]
         found_rows = self._rows(kind, items)
+        absents = [row.pop(formats.ABSENT) for _, row in found_rows]
         # An interaction's other clients (ids, sorted) go to interaction_client, not its row.
         wanted_links = [row.pop(_WITH, ()) for _, row in found_rows]
         columns = _COLUMNS[kind]
@@ -215,13 +216,16 @@ class _Batch:
         new: list[tuple[str, dict[str, Any]]] = []
         batch: dict[str, dict[str, Any]] = {}
         batch_links: dict[str, tuple[int, ...]] = {}
-        for (where, row), with_ids in zip(found_rows, wanted_links, strict=True):
+        for (where, row), with_ids, absent in zip(found_rows, wanted_links, absents, strict=True):
             if row["uuid"] in batch:
                 same = batch_links[row["uuid"]] == with_ids
                 self._repeated(batch[row["uuid"]], where, row, same_links=same)
             elif row["uuid"] in existing:
                 found = existing[row["uuid"]]
-                self._compare(kind, found, where, row, (links.get(found["id"], ()), with_ids))
+                held = links.get(found["id"], ())
+                _keep_absent(row, found, absent)
+                with_ids = held if _WITH in absent else with_ids
+                self._compare(kind, found, where, row, (held, with_ids))
             else:
                 _check_lines(where, kind, row)
                 if kind == "client":
@@ -321,6 +325,7 @@ class _Batch:
         stored, timed = _STORED[kind], _TIMED[kind]
         for where, values in items:
             row = {name: value for name, value in values.items() if name in stored}
+            row[formats.ABSENT] = values[formats.ABSENT]
             for name in timed:
                 if row.get(name) is not None:
                     row[name] = rows.bind(row[name])
@@ -419,6 +424,26 @@ class _Batch:
             raise BadInput(f"{where}: {reason}; nothing imported") from None
 
 
+def _keep_absent(row: dict[str, Any], found: dict[str, Any], absent: frozenset[str]) -> None:
+    """The journal's values of the fields a record leaves out (an export from before them),
+    so that --update keeps them and an old export of the same client reads as unchanged."""
+    for column in ("email", "phone", "dates", "met"):
+        if column in absent:
+            row[column] = found[column]
+    for single, listed in (("email", "emails"), ("phone", "phones")):
+        if listed in absent:  # only the first is given: the rest of the list stays
+            row[single] = _with_first(found[single], row[single])
+
+
+def _with_first(stored: str | None, given: str | None) -> str | None:
+    items = details.labeled(stored)
+    if given is None or (items and items[0].value == given):
+        return None if given is None else stored
+    label = next((item.label for item in items if item.value == given), "")
+    rest = [item for item in items[1:] if item.value != given]
+    return details.joined([details.Labeled(given, label), *rest])
+
+
 def _same_time(name: str, stored: Any, value: Any) -> bool:
     """Two spellings of one time or day (a row written by hand, without microseconds)."""
     if name not in _TIMES or not (isinstance(stored, str) and isinstance(value, str)):
@@ -455,6 +480,7 @@ class ContactReport:
     updated: int = 0
     unchanged: int = 0
     dates: int = 0  # yearly dates (birthdays, anniversaries) added or changed
+    kept: int = 0  # dates rapport could not read, kept as facts
     dry_run: bool = False
     namesakes: list[Namesake] = field(default_factory=list)
 
@@ -494,6 +520,7 @@ def import_contacts(
                     report.added += 1
                     made[client.id] = contact.line
                     _note_namesake(conn, report, contact, client, made)
+                    report.kept += _unread_kept(conn, client, contact, db.author)
                 else:
                     changes = _card_changes(client, contact, columns)
                     report.dates += _dates_gained(client, contact)
@@ -501,13 +528,29 @@ def import_contacts(
                         sets = ", ".join(f"{name} = :{name}" for name in changes)
                         conn.execute(f"UPDATE client SET {sets} WHERE id = :id",
                                      {**changes, "id": client.id})  # fmt: skip
-                    report.updated += bool(changes)
-                    report.unchanged += not changes
+                    kept = _unread_kept(conn, client, contact, db.author)
+                    report.kept += kept
+                    report.updated += bool(changes or kept)
+                    report.unchanged += not (changes or kept)
             if dry_run:
                 raise _DryRun
     except _DryRun:
         pass
     return report
+
+
+def _unread_kept(conn: Connection, client: Client, contact: formats.Contact, author: str) -> int:
+    """The card's dates rapport cannot read, as facts of the client: once each, so that the
+    same address book imported again adds nothing."""
+    kept = 0
+    for topic, text in contact.unread:
+        held = conn.execute("SELECT 1 FROM fact WHERE client_id = ? AND topic = ? AND text = ?",
+                            (client.id, topic, text)).fetchone()  # fmt: skip
+        if held is None:
+            rows.add(conn, Fact, client_id=client.id, at=dates.now(), topic=topic, text=text,
+                     author=author)  # fmt: skip
+            kept += 1
+    return kept
 
 
 def _card_details(contact: formats.Contact) -> dict[str, str | None]:
