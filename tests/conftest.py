@@ -163,6 +163,23 @@ def rows(path: Path | ServerJournal, sql: str, *params: object) -> list[tuple]:
         conn.close()
 
 
+def write_behind(journal: Path | ServerJournal, sql: str, *params: object) -> None:
+    """Change the test's journal behind rapport's back: what an older rapport, or another
+    command, would have written. SQLite's SQL, translated for a server."""
+    if isinstance(journal, ServerJournal):
+        from rapport.store.postgres import _translate
+
+        with _server_connection(SERVER, journal.schema) as conn:
+            conn.execute(_translate(sql), params)
+        return
+    conn = sqlite3.connect(journal)
+    try:
+        with conn:
+            conn.execute(sql, params)
+    finally:
+        conn.close()
+
+
 def rapport_process(
     *args: str, input: bytes | None = None, env: dict | None = None, **kwargs
 ) -> subprocess.CompletedProcess[bytes]:

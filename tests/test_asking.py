@@ -7,40 +7,22 @@ are never asked.
 from __future__ import annotations
 
 import json
-import sqlite3
 from datetime import date, datetime, timedelta, timezone
 from pathlib import Path
 
 import pytest
 
 from conftest import (
-    SERVER,
     ServerJournal,
-    _server_connection,
     rapport_process,
     rows,
     run_in_terminal,
     snapshot,
+    write_behind,
 )
 
 FIRST_QUESTION = "First impression of Jana Müller (Enter skips): "
 SCORE_QUESTION = "Score, -2 to +2 (Enter skips): "
-
-
-def execute(journal: Path | ServerJournal, sql: str, *params: object) -> None:
-    """Change the test's journal behind rapport's back: what other commands would set."""
-    if isinstance(journal, ServerJournal):
-        from rapport.store.postgres import _translate
-
-        with _server_connection(SERVER, journal.schema) as conn:
-            conn.execute(_translate(sql), params)
-        return
-    conn = sqlite3.connect(journal)
-    try:
-        with conn:
-            conn.execute(sql, params)
-    finally:
-        conn.close()
 
 
 def impressions(journal: Path | ServerJournal) -> list[tuple]:
@@ -251,7 +233,7 @@ def test_due_lists_recent_contacts_without_a_first_impression(run, journal):
         ("log", "lund", "Mail", "--kind", "email", "--at", day(-90)),
     ]:
         ok(run(*step))
-    execute(journal, "UPDATE client SET archived = TRUE WHERE name = ?", "Eva Roth")
+    write_behind(journal, "UPDATE client SET archived = TRUE WHERE name = ?", "Eva Roth")
     data = json.loads(run("due", "--json").stdout)
     assert [c["name"] for c in data["no_first_impression"]] == ["Jana Müller", "Ole Lund"]
     assert data["no_first_impression"][0]["last_kind"] == "call"
@@ -288,8 +270,8 @@ def test_due_lists_the_dates_coming_up(run, journal):
         "Eva Roth": f"birthday: 1980-{today:%m-%d}",  # archived
     }
     for name, text in dated.items():
-        execute(journal, "UPDATE client SET dates = ? WHERE name = ?", text, name)
-    execute(journal, "UPDATE client SET archived = TRUE WHERE name = ?", "Eva Roth")
+        write_behind(journal, "UPDATE client SET dates = ? WHERE name = ?", text, name)
+    write_behind(journal, "UPDATE client SET archived = TRUE WHERE name = ?", "Eva Roth")
 
     data = json.loads(run("due", "--within", "7d", "--json").stdout)
     brandt, jana, _ = rows(journal, "SELECT uuid FROM client ORDER BY id")[:3]
@@ -324,7 +306,7 @@ def test_29_february_comes_round_on_28_february_in_a_common_year(run, journal, m
 
     monkeypatch.setattr(dates, "now", lambda: datetime(2027, 2, 25, 12, tzinfo=timezone.utc))
     ok(run("add", "Konrad Brandt", "--impression", "Restless"))
-    execute(journal, "UPDATE client SET dates = ? WHERE name = ?",
+    write_behind(journal, "UPDATE client SET dates = ? WHERE name = ?",
             "birthday: 1980-02-29", "Konrad Brandt")  # fmt: skip
     data = json.loads(run("due", "--within", "5d", "--json").stdout)
     (item,) = data["dates"]
@@ -350,7 +332,7 @@ def test_drift_says_how_many_it_could_not_compare_and_why(run, journal):
         ("add", "Eva Roth"),  # archived: not counted
     ]:
         ok(run(*step))
-    execute(journal, "UPDATE client SET archived = TRUE WHERE name = ?", "Eva Roth")
+    write_behind(journal, "UPDATE client SET archived = TRUE WHERE name = ?", "Eva Roth")
     data = json.loads(run("drift", "--json").stdout)
     assert data["not_compared"] == {"no_first": 2, "no_later": 1, "unscored": 1}
     out = run("drift").stdout

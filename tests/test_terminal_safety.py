@@ -7,20 +7,16 @@ from __future__ import annotations
 
 import json
 import re
-import sqlite3
 import xml.etree.ElementTree as ET
 from html.parser import HTMLParser
-from pathlib import Path
 
 import pytest
 
 from conftest import (
-    SERVER,
-    ServerJournal,
-    _server_connection,
     rapport_process,
     run_in_terminal,
     snapshot,
+    write_behind,
 )
 
 # Clear the screen and turn red, ring the bell, an 8-bit CSI, a right-to-left override, an
@@ -32,22 +28,6 @@ NOTE = f"Kaffee {EVIL} bei\nzweite Zeile\tmit Tab"
 # Whatever a terminal would act on: C0 except tab and newline, DEL, C1, bidi controls.
 WIDE = {"COLUMNS": "400"}  # the spelled-out text on one line, for the asserts
 RAW = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]")
-
-
-def _older_journal(journal: Path | ServerJournal, sql: str, *params: object) -> None:
-    """Write as an older rapport did: before names with control characters were refused."""
-    if isinstance(journal, ServerJournal):
-        from rapport.store.postgres import _translate
-
-        with _server_connection(SERVER, journal.schema) as conn:
-            conn.execute(_translate(sql), params)
-        return
-    conn = sqlite3.connect(journal)
-    try:
-        with conn:
-            conn.execute(sql, params)
-    finally:
-        conn.close()
 
 
 @pytest.fixture
@@ -66,12 +46,12 @@ def evil(run, journal):
     for step in steps:
         result = run(*step)
         assert result.exit_code == 0, (step, result.output)
-    _older_journal(
+    write_behind(
         journal,
         "UPDATE client SET name = ?, company = ?, role = ?, tags = ? WHERE name = ?",
         NAME, COMPANY, ROLE, "sailing,vip", "Eve Placeholder",
     )  # fmt: skip
-    _older_journal(journal, "UPDATE interaction SET author = ?", AUTHOR)
+    write_behind(journal, "UPDATE interaction SET author = ?", AUTHOR)
 
 
 def _safe(text: str) -> None:
@@ -187,11 +167,11 @@ def test_json_and_exports_keep_the_exact_text(run, evil, journal, tmp_path, monk
     assert not copy.exists()
     # Notes, impressions, facts and follow-ups: read into a new journal and exported again,
     # the same text, byte for byte.
-    _older_journal(
+    write_behind(
         journal, "UPDATE client SET name = 'Eve Ross', company = NULL, role = NULL WHERE name = ?",
         NAME,
     )  # fmt: skip
-    _older_journal(journal, "UPDATE interaction SET author = 'Eve'")
+    write_behind(journal, "UPDATE interaction SET author = 'Eve'")
     first = run("export").stdout
     assert json.dumps(NOTE, ensure_ascii=False)[1:-1] in first
     monkeypatch.setenv("RAPPORT_DB", str(copy))
