@@ -169,7 +169,7 @@ def _item(value: Any, keys: tuple[str, str]) -> tuple[str, str]:
     try:
         return _label(value[keys[0]]), text.strip()
     except BadInput as error:
-        raise RecordError(str(error)) from None
+        raise RecordError(f"has a label rapport cannot keep: {error}") from None
 
 
 def _labeled(value: Any) -> list[details.Labeled] | None:
@@ -191,7 +191,7 @@ def _yearly_dates(value: Any) -> list[details.Yearly]:
         try:
             found = details.with_date(found, details.yearly(label, text))
         except BadInput as error:
-            raise RecordError(f"has {error}") from None
+            raise RecordError(f"has a date rapport cannot keep: {error}") from None
     return found
 
 
