@@ -36,7 +36,7 @@ def note_from_editor(heading: str, initial: str = "") -> str:
     return "\n".join(lines).strip()
 
 
-def edited(template: str, suffix: str = ".md") -> str:
+def edited(template: str, suffix: str = ".md", what: str = "note") -> str:
     """The text the user saves after editing `template` in their editor."""
     command = os.environ.get("VISUAL") or os.environ.get("EDITOR") or "vi"
     # mkstemp creates the file 0600: the note is about a third party.
@@ -64,7 +64,7 @@ def edited(template: str, suffix: str = ".md") -> str:
         text = data.decode("utf-8-sig")
     except UnicodeDecodeError as error:
         raise BadInput(
-            f"the editor saved the text in another encoding than UTF-8 (byte {error.start + 1}); "
+            f"the editor saved the {what} in another encoding than UTF-8 (byte {error.start + 1}); "
             "nothing written"
         ) from None
     return text
@@ -77,7 +77,7 @@ def edit_until_valid(text: str, apply: Callable[[str], T], comment: str = "#") -
     marker = f"{comment} ERROR: "
     problem = None
     while True:
-        saved = edited(text, suffix=".txt")
+        saved = edited(text, suffix=".txt", what="card")
         kept = [line for line in saved.splitlines() if not line.startswith(marker)]
         if not any(line.strip() and not line.lstrip().startswith(comment) for line in kept):
             raise RapportError("the card is empty; nothing changed")
