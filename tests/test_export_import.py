@@ -90,8 +90,9 @@ details = st.fixed_dictionaries({
     "emails": st.lists(st.builds(typed, item_labels, addresses), max_size=3),
     "phones": st.lists(st.builds(typed, item_labels, numbers), max_size=2),
     "birthday": st.one_of(st.none(), yearly_days),
-    "yearly_dates": st.lists(
-        st.builds(typed, item_labels.filter(bool), yearly_days), max_size=2
+    "yearly_dates": st.lists(  # one date a label: two would be refused
+        st.builds(typed, item_labels.filter(bool), yearly_days), max_size=2,
+        unique_by=lambda typed: typed.partition(":")[0],
     ),
     "met": st.one_of(st.none(), texts),
 })  # fmt: skip
