@@ -958,8 +958,17 @@ def demo(
 def export(
     ctx: typer.Context,
     fmt: Annotated[
-        str, typer.Option("--format", "-f", metavar="FORMAT", help="jsonl, json, csv or markdown.")
+        str,
+        typer.Option(
+            "--format",
+            "-f",
+            metavar="FORMAT",
+            help="jsonl, json, csv, markdown, or vcf (the clients as vCards).",
+        ),
     ] = "jsonl",
+    vcard: Annotated[
+        str, typer.Option("--vcard", metavar="VERSION", help="vcf: 4.0, or 3.0 for older programs.")
+    ] = "4.0",
     output: Annotated[
         Path | None,
         typer.Option(
@@ -1021,6 +1030,9 @@ def export(
     fmt = fmt.lower()
     if fmt not in formats.EXPORT_FORMATS:
         raise BadInput(f"unknown format {fmt!r}; choose one of {', '.join(formats.EXPORT_FORMATS)}")
+    if fmt == "vcf":
+        _vcard_options(vcard, since=since, until=until, kind=kind, type=record_type)
+        record_type = ["client"]
     filters = exporting.Filters(
         clients=client or [],
         since=_since(since),
@@ -1037,11 +1049,28 @@ def export(
     with _output(output, json=fmt in ("json", "jsonl")) as out:
         if fmt == "markdown":
             formats.write_markdown(exporting.sections(db, filters), out)
+        elif fmt == "vcf":
+            from rapport.vcards import write_vcards
+
+            write_vcards(exporting.export_records(db, filters), out, vcard)
         elif fmt == "csv":
             formats.write_csv(exporting.export_records(db, filters), out, raw=raw)
         else:
             lines = exporting.export_lines(db, filters)
             (formats.write_json if fmt == "json" else formats.write_jsonl)(lines, out)
+
+
+def _vcard_options(version: str, **options: object) -> None:
+    """A vCard export writes clients: the options that pick entries do not apply to it."""
+    from rapport.vcards import VERSIONS
+
+    if version not in VERSIONS:
+        raise BadInput(f"unknown vCard version {version!r}; choose {' or '.join(VERSIONS)}")
+    given = [f"--{name}" for name, value in options.items() if value]
+    if given:
+        raise BadInput(
+            f"--format vcf writes clients; {', '.join(given)} picks entries: leave it out"
+        )
 
 
 @contextmanager
@@ -1301,10 +1330,19 @@ def due(
         ),
     ] = "0d",
     as_json: JsonOption = False,
+    exit_status: Annotated[
+        bool,
+        typer.Option(
+            "--exit-status",
+            help="Exit 1 when a follow-up, a contact or a date is due (for cron and prompts).",
+        ),
+    ] = False,
 ) -> None:
     """What needs attention: follow-ups due, clients overdue for contact, and never contacted.
 
     Example: rapport due --within 7d
+
+    Example: rapport due --exit-status > /dev/null || notify-send "rapport: something is due"
     """
     from rapport import dates, insight
 
@@ -1317,13 +1355,14 @@ def due(
         from rapport.records import due_json
 
         _print_json(due_json(report))
-        return
-    from rapport import render
-
-    if report is None:
+    elif report is None:
         _say("Nothing is due: the journal is empty.")
-        return
-    _out().print(render.due_view(report))
+    else:
+        from rapport import render
+
+        _out().print(render.due_view(report))
+    if exit_status and report is not None and report.anything_due:
+        raise typer.Exit(1)
 
 
 @app.command()

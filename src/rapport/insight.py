@@ -56,6 +56,12 @@ class Due:
     no_first_impression: list[ClientRow] = field(default_factory=list)
     dates: list[ComingUp] = field(default_factory=list)  # soonest first
 
+    @property
+    def anything_due(self) -> bool:
+        """A follow-up, a contact or a date by the horizon: what `due --exit-status` reports
+        (the clients never contacted and the missing first impressions are reminders)."""
+        return bool(self.follow_ups or self.clients or self.dates)
+
 
 RECENT_DAYS = 90  # a contact this recent still leaves a first impression to write down
 
