@@ -16,7 +16,19 @@ BRANDT = ("add", "Konrad Brandt", "-c", "Brandt, Vogel & Co", "-r", "CEO; founde
           "--birthday", "1969-12-05", "--date", "founded:--03-15",
           "--date", "anniversary:2015-06-01", "--date", "work anniversary:2010-01-31",
           "-t", "agency", "--met", "At the fair; by the coffee, with Jana")  # fmt: skip
-KEPT = ("uuid", "name", "company", "role", "email", "phone", "emails", "phones", "dates")
+KEPT = (
+    "uuid",
+    "name",
+    "company",
+    "role",
+    "email",
+    "phone",
+    "emails",
+    "phones",
+    "dates",
+    "tags",
+    "met",
+)
 
 
 @pytest.fixture
@@ -91,3 +103,21 @@ def test_options_that_do_not_apply_are_refused(run, journal, clients, options, m
     assert message in result.stderr
     assert len(result.stderr.splitlines()) == 1 and result.stdout == ""
     assert snapshot(journal) == before
+
+
+def test_categories_join_the_tags_and_a_note_never_overwrites(run, journal, tmp_path):
+    assert run("add", "Jana Müller", "-t", "media", "--met", "Kick-off at Nordlicht").exit_code == 0
+    assert run("add", "Ole Hansen").exit_code == 0
+    cards = tmp_path / "book.vcf"
+    cards.write_text(
+        "BEGIN:VCARD\r\nVERSION:3.0\r\nFN:Jana Müller\r\nCATEGORIES:Key Account,media\r\n"
+        "NOTE:From the address book\r\nEND:VCARD\r\n"
+        "BEGIN:VCARD\r\nVERSION:3.0\r\nFN:Ole Hansen\r\nCATEGORIES:#1 fan!,sailing\r\n"
+        "NOTE:Met at the regatta\\, Kiel\r\nEND:VCARD\r\n"
+    )
+    assert run("import", str(cards)).exit_code == 0
+    found = {r["name"]: (r["tags"], r["met"]) for r in client_records(run)}
+    assert found == {
+        "Jana Müller": (["key-account", "media"], "Kick-off at Nordlicht"),
+        "Ole Hansen": (["sailing"], "Met at the regatta, Kiel"),
+    }

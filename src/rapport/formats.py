@@ -18,7 +18,7 @@ from datetime import date, datetime, timezone
 from typing import IO, Any
 
 from rapport import dates, details
-from rapport.checks import KINDS, MAX_TEXT_BYTES, SCORE_RANGE, STAGES, TOPICS
+from rapport.checks import KINDS, MAX_TEXT_BYTES, SCORE_RANGE, STAGES, TAG, TOPICS
 from rapport.errors import BadInput
 
 FORMAT = 1
@@ -669,6 +669,8 @@ class Contact:
     dates: tuple[details.Yearly, ...] = ()  # BDAY, ANNIVERSARY, Apple's labelled X-ABDATE
     # Dates rapport cannot read, as facts (topic, text): "Birthday: circa 1800".
     unread: tuple[tuple[str, str], ...] = ()
+    tags: tuple[str, ...] = ()  # CATEGORIES, as tags: "Key Account" → key-account
+    note: str | None = None  # NOTE: what the address book says of them, as how you met
 
 
 def _values(card: Any, key: str) -> list[str]:
@@ -810,7 +812,22 @@ def _contact(card: Any, line: int) -> Contact:
         phones=_labeled_values(card, "tel", _apple_labels(card), lambda p: p.removeprefix("tel:")),
         dates=dates,
         unread=unread,
+        tags=_card_tags(card),
+        note="\n".join(_values(card, "note")) or None,
     )
+
+
+def _card_tags(card: Any) -> tuple[str, ...]:
+    """CATEGORIES as tags, each one word ("Key Account" → key-account); a category that
+    cannot be a tag even so is passed over."""
+    found = []
+    for item in card.contents.get("categories", []):
+        values = item.value if isinstance(item.value, list) else [item.value]
+        for value in values:
+            tag = "-".join(str(value).lower().split()).lstrip("#")
+            if TAG.fullmatch(tag):
+                found.append(tag)
+    return tuple(dict.fromkeys(found))
 
 
 # TYPE values that say how an address or number is used; the others (internet, pref, voice)

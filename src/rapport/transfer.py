@@ -511,8 +511,10 @@ def import_contacts(
                     values = client_fields(contact.name, company=columns["company"],
                                            role=columns["role"])  # fmt: skip
                     values.update(email=columns["email"], phone=columns["phone"])
+                    values["tags"] = ",".join(sorted(contact.tags))
                     client = rows.new(Client, archived=False, **values)
                     client.dates = details.dates_text(list(contact.dates))
+                    client.met = contact.note
                     report.dates += len(contact.dates)
                     if contact.uuid:
                         client.uuid = contact.uuid
@@ -585,6 +587,11 @@ def _card_changes(
         found = details.with_date(found, day)
     if contact.dates and details.dates_text(found) != client.dates:
         changes["dates"] = details.dates_text(found)
+    tags = {tag for tag in client.tags.split(",") if tag} | set(contact.tags)
+    if ",".join(sorted(tags)) != client.tags:
+        changes["tags"] = ",".join(sorted(tags))  # the card's join the client's
+    if contact.note and not client.met:
+        changes["met"] = contact.note  # never over what the user wrote
     return changes
 
 
