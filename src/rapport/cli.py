@@ -963,9 +963,14 @@ def export(
             "--format",
             "-f",
             metavar="FORMAT",
-            help="jsonl, json, csv, markdown, or vcf (the clients as vCards).",
+            help="jsonl, json, csv, markdown, vcf (the clients as vCards), or ics (follow-ups, "
+            "birthdays and contacts due, for a calendar).",
         ),
     ] = "jsonl",
+    alarm: Annotated[
+        str,
+        typer.Option("--alarm", metavar="TIME", help="ics: the time each reminder rings, or none."),
+    ] = "09:00",
     vcard: Annotated[
         str, typer.Option("--vcard", metavar="VERSION", help="vcf: 4.0, or 3.0 for older programs.")
     ] = "4.0",
@@ -1033,6 +1038,12 @@ def export(
     if fmt == "vcf":
         _vcard_options(vcard, since=since, until=until, kind=kind, type=record_type)
         record_type = ["client"]
+    if fmt == "ics":
+        from rapport import agenda
+
+        ring = agenda.alarm(alarm)
+        _not_for(fmt, "writes reminders", since=since, until=until, kind=kind, type=record_type,
+                 tag=tag)  # fmt: skip
     filters = exporting.Filters(
         clients=client or [],
         since=_since(since),
@@ -1053,6 +1064,8 @@ def export(
             from rapport.vcards import write_vcards
 
             write_vcards(exporting.export_records(db, filters), out, vcard)
+        elif fmt == "ics":
+            out.write(agenda.calendar(db, filters.clients, ring).decode("utf-8"))
         elif fmt == "csv":
             formats.write_csv(exporting.export_records(db, filters), out, raw=raw)
         else:
@@ -1066,11 +1079,14 @@ def _vcard_options(version: str, **options: object) -> None:
 
     if version not in VERSIONS:
         raise BadInput(f"unknown vCard version {version!r}; choose {' or '.join(VERSIONS)}")
+    _not_for("vcf", "writes clients", **options)
+
+
+def _not_for(fmt: str, what: str, **options: object) -> None:
+    """The options that pick entries, refused by a format they do not apply to."""
     given = [f"--{name}" for name, value in options.items() if value]
     if given:
-        raise BadInput(
-            f"--format vcf writes clients; {', '.join(given)} picks entries: leave it out"
-        )
+        raise BadInput(f"--format {fmt} {what}; {', '.join(given)} picks entries: leave it out")
 
 
 @contextmanager

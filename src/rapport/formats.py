@@ -24,7 +24,7 @@ from rapport.errors import BadInput
 FORMAT = 1
 HEADER = {"type": "header", "format": FORMAT}
 TYPES = ("client", "interaction", "impression", "fact", "follow-up")
-EXPORT_FORMATS = ("jsonl", "json", "csv", "markdown", "vcf")
+EXPORT_FORMATS = ("jsonl", "json", "csv", "markdown", "vcf", "ics")
 IMPORT_FORMATS = ("jsonl", "json", "csv", "vcf")
 EXTENSIONS = {".jsonl": "jsonl", ".ndjson": "jsonl", ".json": "json", ".csv": "csv",
               ".vcf": "vcf", ".vcard": "vcf"}  # fmt: skip
